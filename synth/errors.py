@@ -1,0 +1,54 @@
+"""One error hierarchy for synth. Every message says what went wrong and what to do next.
+
+    SynthError
+    ├── ConfigError          settings are missing or inconsistent
+    ├── InputError           a whole input file cannot be read (empty, wrong encoding, unknown format)
+    ├── RowError             one row/record is invalid; carries file, row, field, reason (ingest reports
+    │                        it as a rejection and carries on with the other rows)
+    ├── StoreError           the system of record or the vector index failed
+    ├── EmbeddingError       the embedding model could not be loaded or run
+    └── LLMError             the generative model failed or kept returning invalid output
+
+The API maps these to HTTP responses in one handler (api/errors.py).
+"""
+
+from __future__ import annotations
+
+
+class SynthError(Exception):
+    """Base class for every error synth raises on purpose."""
+
+
+class ConfigError(SynthError):
+    pass
+
+
+class InputError(SynthError):
+    def __init__(self, file: str, reason: str) -> None:
+        self.file = file
+        self.reason = reason
+        super().__init__(f"{file}: {reason}")
+
+
+class RowError(SynthError):
+    def __init__(self, file: str, row: int | None, field: str | None, reason: str) -> None:
+        self.file = file
+        self.row = row
+        self.field = field
+        self.reason = reason
+        where = file if row is None else f"{file}, row {row}"
+        if field:
+            where += f", field '{field}'"
+        super().__init__(f"{where}: {reason}")
+
+
+class StoreError(SynthError):
+    pass
+
+
+class EmbeddingError(SynthError):
+    pass
+
+
+class LLMError(SynthError):
+    pass

@@ -1,0 +1,144 @@
+"""Domain models: what a piece of resident feedback is once synth has accepted it.
+
+A `RawRecord` is one row as read from a file (strings, untrusted). `Record` is the validated, redacted
+record that lands in the system of record and, chunked, in the vector index. Only redacted text ever
+reaches a `Record`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class RecordKind(StrEnum):
+    meeting_note = "meeting_note"
+    comment = "comment"
+    survey_response = "survey_response"
+    email = "email"
+
+
+class Channel(StrEnum):
+    meeting = "meeting"
+    web_form = "web_form"
+    survey = "survey"
+    email = "email"
+    polis = "polis"
+    other = "other"
+
+
+class Sentiment(StrEnum):
+    positive = "positive"
+    neutral = "neutral"
+    negative = "negative"
+    mixed = "mixed"
+
+
+# Default channel for each kind when the source does not say.
+DEFAULT_CHANNEL = {
+    RecordKind.meeting_note: Channel.meeting,
+    RecordKind.comment: Channel.web_form,
+    RecordKind.survey_response: Channel.survey,
+    RecordKind.email: Channel.email,
+}
+
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+_WS_RE = re.compile(r"\s+")
+
+
+def normalize_text(text: str) -> str:
+    """Unicode-normalise and collapse whitespace; used for content hashes and de-duplication."""
+    return _WS_RE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def content_id(kind: str, district: str | None, date: dt.date | None, meeting_id: str | None, text: str) -> str:
+    """Stable id for a record whose source has none: a hash of what makes it the same record."""
+    key = "\x1f".join([kind, district or "", date.isoformat() if date else "", meeting_id or "",
+                       normalize_text(text).casefold()])
+    return "r_" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+
+
+class RecordBase(BaseModel):
+    """Fields shared by the stored record and the API's view of it."""
+
+    model_config = ConfigDict(use_enum_values=False, str_strip_whitespace=True)
+
+    kind: RecordKind
+    district: str | None = Field(None, max_length=100)
+    location: str | None = Field(None, max_length=500, description="free-text place, e.g. 'Elm St & 5th'")
+    date: dt.date | None = None
+    meeting_id: str | None = Field(None, max_length=128)
+    note_taker: str | None = Field(None, max_length=64, description="pseudonymous id nt_<hash>, never a name")
+    attendee_count: int | None = Field(None, ge=0, le=10_000)
+    channel: Channel
+    language: str = Field("en", min_length=2, max_length=16)
+    # The standard kitchen-table form, when the note-taker used it.
+    top_concerns: list[str] = Field(default_factory=list)
+    overall_sentiment: Sentiment | None = None
+
+
+class Record(RecordBase):
+    id: str
+    text: str = Field(min_length=1, description="redacted text; the original is never stored")
+    source_file: str
+    source_row: int
+    redactions: dict[str, int] = Field(default_factory=dict, description="entity type -> count removed")
+
+    @field_validator("id")
+    @classmethod
+    def _valid_id(cls, v: str) -> str:
+        if not _ID_RE.match(v):
+            raise ValueError("id must be 1-128 characters of letters, digits, '.', '_', ':' or '-'")
+        return v
+
+    @property
+    def redaction_total(self) -> int:
+        return sum(self.redactions.values())
+
+
+class Chunk(BaseModel):
+    """A token-bounded piece of a record's redacted text, as embedded in the vector index."""
+
+    id: str  # f"{record_id}#{index}"
+    record_id: str
+    index: int
+    text: str
+    tokens: int
+
+    def metadata(self, record: Record) -> dict[str, Any]:
+        """Vector-index metadata: only what filters need, never personal data."""
+        meta: dict[str, Any] = {
+            "record_id": self.record_id,
+            "chunk": self.index,
+            "kind": record.kind.value,
+            "channel": record.channel.value,
+        }
+        if record.district:
+            meta["district"] = record.district
+        if record.date:
+            # Chroma filters compare numbers, not dates: store YYYYMMDD as an int.
+            meta["date"] = int(record.date.strftime("%Y%m%d"))
+        if record.meeting_id:
+            meta["meeting_id"] = record.meeting_id
+        return meta
+
+
+class Rejection(BaseModel):
+    """A row that was not ingested, and why. Reported to the user and kept in the system of record."""
+
+    file: str
+    row: int | None
+    field: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file if self.row is None else f"{self.file}, row {self.row}"
+        if self.field:
+            where += f", field '{self.field}'"
+        return f"{where}: {self.reason}"

@@ -1,0 +1,70 @@
+"""All configuration in one place: `SYNTH_*` environment variables or a `.env` file.
+
+Settings are built once by the CLI command or the FastAPI lifespan and passed down; nothing reads the
+environment at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SYNTH_", env_file=".env", extra="ignore")
+
+    # Where the embedded store and the system of record live.
+    data_dir: Path = Path(".synth")
+    # System of record (records, chunks, rejections, later annotations and summaries).
+    # Defaults to SQLite under data_dir; any SQLAlchemy URL works (postgresql+psycopg://...).
+    database_url: str | None = None
+
+    # Vector index: embedded Chroma under data_dir unless a server URL is given (http://host:port).
+    chroma_url: str | None = None
+    collection: str = "synth_chunks"
+
+    # Embeddings: "minilm" runs all-MiniLM-L6-v2 offline through onnxruntime; "openai" calls any
+    # OpenAI-compatible /embeddings endpoint (openai_base_url, openai_api_key, embedding_model).
+    embedder: Literal["minilm", "openai"] = "minilm"
+    embedding_model: str = "text-embedding-3-small"
+    embed_batch_size: int = Field(32, ge=1, le=1024)
+    embed_threads: int = Field(0, ge=0, description="onnxruntime intra-op threads; 0 = all cores")
+
+    # Generative model: any OpenAI-compatible endpoint (OpenAI, Azure, vLLM, Ollama, llama.cpp).
+    llm_backend: Literal["offline", "openai"] = "offline"
+    openai_base_url: str | None = None
+    openai_api_key: SecretStr | None = None
+    llm_model: str = "gpt-4o-mini"
+
+    # Token budgets (tiktoken encoding, shipped offline).
+    tiktoken_encoding: str = "cl100k_base"
+    chunk_tokens: int = Field(200, ge=32, le=2000)
+    chunk_overlap: int = Field(20, ge=0, le=500)
+
+    # Ingestion.
+    ingest_batch_size: int = Field(256, ge=1, le=10_000)
+    max_text_chars: int = Field(50_000, ge=100, description="longer texts are rejected, not truncated")
+    redactor: Literal["presidio", "regex"] = "presidio"
+    # Salt for pseudonymising note-taker names (kept as nt_<hash>, never as a name).
+    pseudonym_salt: SecretStr = SecretStr("synth-dev-salt")
+
+    environment: Literal["development", "production"] = "development"
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ValueError("SYNTH_CHUNK_OVERLAP must be smaller than SYNTH_CHUNK_TOKENS")
+        if self.environment == "production" and self.pseudonym_salt.get_secret_value() == "synth-dev-salt":
+            raise ValueError("set SYNTH_PSEUDONYM_SALT to a secret value in production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'synth.db').resolve()}"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
