@@ -27,8 +27,9 @@ class Settings(BaseSettings):
     collection: str = "synth_chunks"
 
     # Embeddings: "minilm" runs all-MiniLM-L6-v2 offline through onnxruntime; "openai" calls any
-    # OpenAI-compatible /embeddings endpoint (openai_base_url, openai_api_key, embedding_model).
-    embedder: Literal["minilm", "openai"] = "minilm"
+    # OpenAI-compatible /embeddings endpoint (openai_base_url, openai_api_key, embedding_model); "hashing" is a
+    # model-free feature-hashing embedder for tests only.
+    embedder: Literal["minilm", "openai", "hashing"] = "minilm"  # hashing: fast, model-free, for tests
     embedding_model: str = "text-embedding-3-small"
     embed_batch_size: int = Field(32, ge=1, le=1024)
     embed_threads: int = Field(0, ge=0, description="onnxruntime intra-op threads; 0 = all cores")

@@ -1,0 +1,36 @@
+# One Makefile: the README and .ci/run call these targets.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= .synth-demo
+
+.PHONY: install demo test lint bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $@
+
+# The main job, offline, on sample data: generate the sample city, ingest it, print per-district counts.
+demo: install
+	rm -rf $(DEMO_DIR) sample_city
+	$(BIN)/synth sample --out sample_city
+	SYNTH_DATA_DIR=$(DEMO_DIR) $(BIN)/synth ingest sample_city/notes sample_city/comments
+	SYNTH_DATA_DIR=$(DEMO_DIR) $(BIN)/synth stats
+
+# The whole suite: unit tests, the embedded and server stores (pytest starts `chroma run` on loopback).
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check synth vectorstore api evals tests bench
+	$(BIN)/mypy synth vectorstore api
+
+bench: install
+	$(BIN)/python bench/bench_ingest.py --records 10000
+
+clean:
+	rm -rf $(DEMO_DIR) sample_city .pytest_cache

@@ -1,0 +1,59 @@
+"""Ingest records and read per-district counts."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from api.deps import ServicesDep
+
+router = APIRouter(tags=["records"])
+
+
+class IngestRequest(BaseModel):
+    records: list[dict[str, Any]] = Field(min_length=1, max_length=10_000,
+                                          description="objects in the JSON import format (see README)")
+    source: str = Field("api", pattern=r"^[A-Za-z0-9._-]{1,64}$", description="name reported in rejections")
+
+
+class IngestResponse(BaseModel):
+    read: int
+    accepted: int
+    rejected: int
+    duplicates: int
+    redactions: dict[str, int]
+    rejections: list[str]
+
+
+class DistrictCounts(BaseModel):
+    district: str | None
+    records: int
+    meeting_notes: int
+    comments: int
+    meetings: int
+    residents_reached: int
+    redactions: int
+
+
+@router.post("/records", response_model=IngestResponse)
+def ingest_records(body: IngestRequest, svc: ServicesDep) -> IngestResponse:
+    """Ingest records through the same pipeline as `synth ingest` (redaction, de-duplication, indexing)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{body.source}.json"
+        path.write_text(json.dumps(body.records), encoding="utf-8")
+        report = svc.ingestor.ingest([path])
+    return IngestResponse(read=report.read, accepted=report.accepted, rejected=report.rejected,
+                          duplicates=report.duplicates, redactions=dict(report.redactions),
+                          rejections=[str(r).replace(str(path), body.source) for r in report.rejections])
+
+
+@router.get("/districts", response_model=list[DistrictCounts])
+def district_counts(svc: ServicesDep) -> list[DistrictCounts]:
+    return [DistrictCounts(district=d.district, records=d.records, meeting_notes=d.notes, comments=d.comments,
+                           meetings=d.meetings, residents_reached=d.attendees, redactions=d.redactions)
+            for d in svc.records.district_stats()]

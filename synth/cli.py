@@ -1,0 +1,162 @@
+"""The `synth` command. Each command builds its services from settings, does one job, and reports.
+
+Errors from synth (SynthError) print one line that says what to do and exit 1; Ctrl-C exits 130 after the
+work already committed is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from synth.errors import SynthError
+from synth.ingest import IngestOptions
+from synth.services import Services
+from synth.settings import Settings
+
+app = typer.Typer(help="synth: feedback synthesis for community engagement.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+out = Console()
+err = Console(stderr=True)
+
+
+@contextmanager
+def services() -> Iterator[Services]:
+    try:
+        svc = Services(Settings())
+    except ValueError as e:  # pydantic-settings validation
+        err.print(f"[red]error:[/] bad settings: {e}")
+        raise typer.Exit(1) from None
+    try:
+        yield svc
+    except SynthError as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1) from None
+    finally:
+        svc.close()
+
+
+@contextmanager
+def progress_bar() -> Iterator[Progress]:
+    bar = Progress(TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=err, transient=True, disable=not err.is_terminal)
+    with bar:
+        yield bar
+
+
+def _pairs(values: list[str], flag: str) -> dict[str, str]:
+    pairs = {}
+    for v in values:
+        if "=" not in v:
+            raise typer.BadParameter(f"expected COLUMN=FIELD, got {v!r}", param_hint=flag)
+        k, _, f = v.partition("=")
+        pairs[k.strip()] = f.strip()
+    return pairs
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log details to stderr")] = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders (.csv .jsonl .json .md .txt)")],
+    profile: Annotated[str | None, typer.Option(help="known export format, e.g. 'polis'")] = None,
+    map_: Annotated[list[str], typer.Option("--map", help="COLUMN=FIELD, repeatable")] = [],  # noqa: B006
+    ignore: Annotated[list[str], typer.Option(help="column to drop, repeatable")] = [],  # noqa: B006
+    district: Annotated[str | None, typer.Option(help="district for rows that have none")] = None,
+    kind: Annotated[str | None, typer.Option(help="kind for rows that have none")] = None,
+    id_prefix: Annotated[str, typer.Option(help="prefix for ids given by the source")] = "",
+    strict: Annotated[bool, typer.Option(help="exit 2 if any row or file was rejected")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Load meeting notes and resident comments: validate, redact, de-duplicate, store and embed."""
+    defaults = {k: v for k, v in {"district": district, "kind": kind}.items() if v}
+    options = IngestOptions(mapping=_pairs(map_, "--map"), ignore=tuple(ignore), profile=profile,
+                            defaults=defaults, id_prefix=id_prefix)
+    with services() as svc, progress_bar() as bar:
+        tasks: dict[str, int] = {}
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        try:
+            report = svc.ingestor.ingest(paths, options, on_progress)
+        except KeyError as e:
+            raise SynthError(f"unknown profile {profile!r}") from e
+    for r in report.rejections[:50]:
+        err.print(f"[yellow]rejected[/] {r}", markup=True, highlight=False)
+    if len(report.rejections) > 50:
+        err.print(f"... and {len(report.rejections) - 50} more rejections (all are in the ingest run's record)")
+    if as_json:
+        out.print_json(json.dumps(report.as_dict()))
+    else:
+        out.print(report.line(), highlight=False)
+    if report.status == "interrupted":
+        err.print("[yellow]interrupted[/]: committed batches are kept; rerun the same command to finish")
+        raise typer.Exit(130)
+    if strict and report.rejections:
+        raise typer.Exit(2)
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the vector index from the system of record (after a lost index or a new embedder)."""
+    with services() as svc, progress_bar() as bar:
+        task = bar.add_task("index", total=None)
+        n = svc.reindex(lambda stage, done, total: bar.update(task, completed=done, total=total))
+    out.print(f"reindexed {n} records")
+
+
+@app.command()
+def stats() -> None:
+    """Records, meetings, residents reached and redactions per district."""
+    with services() as svc:
+        rows = svc.records.district_stats()
+        table = Table("district", "records", "meeting notes", "comments", "meetings", "residents reached",
+                      "redactions", title=f"{svc.records.count_records()} records, "
+                                          f"{svc.records.count_chunks()} chunks")
+        for r in rows:
+            table.add_row(r.district or "(none)", str(r.records), str(r.notes), str(r.comments), str(r.meetings),
+                          str(r.attendees), str(r.redactions))
+        out.print(table)
+
+
+@app.command()
+def sample(
+    out_dir: Annotated[Path, typer.Option("--out", help="folder to write the sample city to")] = Path("sample_city"),
+    records: Annotated[int, typer.Option(help="number of records")] = 1500,
+    seed: Annotated[int, typer.Option(help="random seed")] = 7,
+) -> None:
+    """Write a synthetic city (meeting notes, comments, exact ground truth) for demos, tests and evals."""
+    from synth.sample import generate_city
+
+    truth = generate_city(out_dir, records=records, seed=seed)
+    out.print(f"wrote {truth.records_total} records for {len(truth.districts)} districts to {out_dir} "
+              f"(ground truth: {out_dir / 'truth.json'})")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the HTTP API."""
+    import uvicorn
+
+    uvicorn.run("api.main:app", host=host, port=port)
+
+
+if __name__ == "__main__":
+    app()

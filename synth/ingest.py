@@ -1,0 +1,326 @@
+"""Ingestion: files -> validated, redacted, de-duplicated records in the system of record -> chunks embedded
+in the vector index.
+
+Two stages run side by side so the CPU-heavy steps overlap:
+
+    reader -> validate -> de-duplicate -> redact -> chunk -> SQL commit (indexed = False)   [caller thread]
+                                                      |  queue of committed batches
+                                                      v
+                                 embed -> vector upsert -> SQL indexed = True              [index thread]
+
+Why it is safe to stop at any point (crash, kill -9, Ctrl-C): a batch's records, chunks and rejections are one
+SQL transaction, so a record is either fully stored or absent; vector upserts are idempotent by chunk id; and
+a record is marked indexed only after its chunks are in the index. Every run first finishes records left
+unindexed by an earlier run, and ids are stable, so a rerun completes the work with exact counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from synth.chunking import Chunker
+from synth.columns import PROFILES
+from synth.db import RecordStore
+from synth.errors import InputError, RowError
+from synth.models import Chunk, Record, Rejection
+from synth.readers import SUPPORTED_SUFFIXES, RawRow, ReadOptions, read_file
+from synth.redact import Redactor
+from synth.settings import Settings
+from synth.validate import ValidRow, validate_row
+from vectorstore.store import ChromaIndex
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class IngestOptions:
+    mapping: dict[str, str] = field(default_factory=dict)
+    ignore: tuple[str, ...] = ()
+    profile: str | None = None
+    defaults: dict[str, str] = field(default_factory=dict)  # field values for rows that lack them
+    id_prefix: str = ""
+
+
+@dataclass
+class IngestReport:
+    files: int = 0
+    read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    redactions: Counter[str] = field(default_factory=Counter)
+    resumed: int = 0  # records of an earlier, interrupted run indexed by this one
+    indexed: int = 0
+    seconds: float = 0.0
+    status: str = "done"  # done | interrupted
+    failed_files: list[Rejection] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+
+    def line(self) -> str:
+        s = (f"read {self.read}, accepted {self.accepted}, rejected {self.rejected}, duplicates {self.duplicates}, "
+             f"redactions {sum(self.redactions.values())}, {self.seconds:.1f} s")
+        if self.failed_files:
+            s += f", files failed {len(self.failed_files)}"
+        if self.resumed:
+            s += f", finished {self.resumed} from an earlier run"
+        return s
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"files": self.files, "read": self.read, "accepted": self.accepted, "rejected": self.rejected,
+                "duplicates": self.duplicates, "redactions": dict(self.redactions), "resumed": self.resumed,
+                "seconds": round(self.seconds, 3), "status": self.status,
+                "failed_files": [str(r) for r in self.failed_files]}
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, and supported files under directories (sorted, so runs are reproducible)."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise InputError(str(p), "no such file or directory")
+    return out
+
+
+def estimate_rows(path: Path) -> int:
+    """A cheap row estimate for the progress bar (newlines; notes are one row)."""
+    if path.suffix.lower() in (".csv", ".jsonl"):
+        with path.open("rb") as f:
+            return max(sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")), 1)
+    return 1
+
+
+@dataclass
+class _Batch:
+    records: list[Record]
+    chunks: list[Chunk]
+
+
+class Ingestor:
+    def __init__(self, settings: Settings, records: RecordStore, index: ChromaIndex, redactor: Redactor,
+                 chunker: Chunker) -> None:
+        self.settings = settings
+        self.records = records
+        self.index = index
+        self.redactor = redactor
+        self.chunker = chunker
+
+    # -- public --------------------------------------------------------------------------------------------
+    def ingest(self, paths: Sequence[Path], options: IngestOptions | None = None,
+               progress: ProgressFn | None = None) -> IngestReport:
+        options = options or IngestOptions()
+        progress = progress or (lambda stage, done, total: None)
+        started = time.perf_counter()
+        report = IngestReport()
+        files = expand_paths(paths)
+        report.files = len(files)
+        report.resumed = self.resume(progress)
+        run_id = self.records.start_run([str(f) for f in files])
+        indexer = _IndexThread(self)
+        indexer.start()
+        try:
+            total = sum(estimate_rows(f) for f in files)
+            seen: set[str] = set()
+            for batch_rows, batch_rejections in self._batches(files, options, report):
+                self._store_batch(batch_rows, batch_rejections, seen, run_id, report, indexer)
+                progress("ingest", report.read, max(total, report.read))
+            indexer.finish()
+        except KeyboardInterrupt:
+            report.status = "interrupted"
+            indexer.stop()
+            log.warning("interrupted: committed batches are kept; rerun the same command to finish")
+        except BaseException:
+            indexer.stop()
+            raise
+        finally:
+            report.indexed = indexer.indexed
+            report.seconds = time.perf_counter() - started
+            self.records.finish_run(run_id, report.status, report.as_dict(), report.seconds)
+        indexer.raise_error()
+        return report
+
+    def resume(self, progress: ProgressFn | None = None) -> int:
+        """Index records that were committed but not indexed (an earlier run was interrupted)."""
+        pending = self.records.unindexed_record_ids()
+        step = self.settings.ingest_batch_size
+        for i in range(0, len(pending), step):
+            pairs = self.records.records_with_chunks(pending[i:i + step])
+            self._index([r for r, _ in pairs], [c for _, cs in pairs for c in cs])
+            if progress:
+                progress("index", min(i + step, len(pending)), len(pending))
+        return len(pending)
+
+    def reindex(self, progress: ProgressFn | None = None) -> int:
+        """Rebuild the vector index from the system of record."""
+        self.index.reset()
+        self.records.mark_all_unindexed()
+        return self.resume(progress)
+
+    # -- stage A: read, validate, de-duplicate, redact, chunk, commit --------------------------------------
+    def _batches(self, files: Sequence[Path], options: IngestOptions,
+                 report: IngestReport) -> Iterator[tuple[list[ValidRow], list[Rejection]]]:
+        size = self.settings.ingest_batch_size
+        rows: list[ValidRow] = []
+        rejections: list[Rejection] = []
+        for path in files:
+            for item in self._valid_rows(path, options, report):
+                if isinstance(item, Rejection):
+                    rejections.append(item)
+                else:
+                    rows.append(item)
+                if len(rows) + len(rejections) >= size:
+                    yield rows, rejections
+                    rows, rejections = [], []
+        if rows or rejections:
+            yield rows, rejections
+
+    def _valid_rows(self, path: Path, options: IngestOptions,
+                    report: IngestReport) -> Iterator[ValidRow | Rejection]:
+        profile = PROFILES[options.profile] if options.profile else None
+        read_opts = ReadOptions(mapping=options.mapping, ignore=options.ignore, profile=profile)
+        defaults: Mapping[str, Any] = {**(profile.defaults if profile else {}), **options.defaults}
+        prefix = options.id_prefix or (profile.id_prefix if profile else "")
+        prefix = prefix.replace("{stem}", path.stem)
+        try:
+            items = read_file(path, read_opts)
+            for item in items:
+                report.read += 1
+                if isinstance(item, RawRow):
+                    try:
+                        yield validate_row(item, max_chars=self.settings.max_text_chars, defaults=defaults,
+                                           salt=self.settings.pseudonym_salt.get_secret_value(), id_prefix=prefix)
+                    except RowError as e:
+                        yield Rejection(file=e.file, row=e.row, field=e.field, reason=e.reason)
+                else:
+                    yield item
+        except InputError as e:
+            rejection = Rejection(file=e.file, row=None, field=None, reason=e.reason)
+            report.failed_files.append(rejection)
+            report.rejections.append(rejection)
+            log.warning("%s", rejection)
+
+    def _store_batch(self, rows: list[ValidRow], rejections: list[Rejection], seen: set[str], run_id: int,
+                     report: IngestReport, indexer: _IndexThread) -> None:
+        existing = self.records.existing_ids(r.id for r in rows if r.id not in seen)
+        fresh: list[ValidRow] = []
+        for r in rows:
+            if r.id in seen or r.id in existing:
+                report.duplicates += 1
+            else:
+                seen.add(r.id)
+                fresh.append(r)
+        records = self._redact(fresh, rejections)
+        chunks = self.chunker.chunk([r.id for r in records], [r.text for r in records])
+        self.records.add_batch(records, chunks, rejections, run_id)
+        report.accepted += len(records)
+        report.rejected += len(rejections)
+        report.rejections.extend(rejections)
+        for r in records:
+            report.redactions.update(r.redactions)
+        if records:
+            indexer.put(_Batch(records, chunks))
+
+    def _redact(self, rows: list[ValidRow], rejections: list[Rejection]) -> list[Record]:
+        """Redact every free-text field in one batched call; build the stored records."""
+        texts = [r.text for r in rows]
+        extra = [(i, "location", r.fields["location"]) for i, r in enumerate(rows) if r.fields.get("location")]
+        extra += [(i, f"top_concerns.{j}", c) for i, r in enumerate(rows)
+                  for j, c in enumerate(r.fields.get("top_concerns", []))]
+        results = self.redactor.redact_batch(texts + [t for _, _, t in extra])
+        fields = [dict(r.fields, top_concerns=list(r.fields.get("top_concerns", []))) for r in rows]
+        counts = [Counter(res.counts) for res in results[: len(rows)]]
+        for (i, name, _), res in zip(extra, results[len(rows):], strict=True):
+            if name == "location":
+                fields[i]["location"] = res.text
+            else:
+                fields[i]["top_concerns"][int(name.split(".")[1])] = res.text
+            counts[i].update(res.counts)
+        records: list[Record] = []
+        for row, f, res, c in zip(rows, fields, results, counts, strict=False):
+            try:
+                records.append(Record(id=row.id, text=res.text, source_file=row.file, source_row=row.row,
+                                      redactions=dict(c), **f))
+            except ValidationError as e:
+                err = e.errors()[0]
+                rejections.append(Rejection(file=row.file, row=row.row, field=".".join(map(str, err["loc"])) or None,
+                                            reason=err["msg"]))
+        return records
+
+    # -- stage B: embed, upsert, mark indexed -------------------------------------------------------------------
+    def _index(self, records: Sequence[Record], chunks: Sequence[Chunk]) -> None:
+        if chunks:
+            by_id = {r.id: r for r in records}
+            vectors = self.index.embedder.embed([c.text for c in chunks])
+            self.index.upsert([c.id for c in chunks], vectors, [c.text for c in chunks],
+                              [c.metadata(by_id[c.record_id]) for c in chunks])
+        self.records.mark_indexed(r.id for r in records)
+
+
+class _IndexThread:
+    """Runs stage B beside stage A. onnxruntime and SQLite release the GIL, so the two overlap on 2 cores.
+    The queue is short: stage A never runs far ahead of what is indexed (bounded memory)."""
+
+    def __init__(self, ingestor: Ingestor) -> None:
+        self._ingestor = ingestor
+        self._queue: queue.Queue[_Batch | None] = queue.Queue(maxsize=2)
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="synth-index", daemon=True)
+        self.indexed = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def put(self, batch: _Batch) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(batch, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+        self.raise_error()
+
+    def finish(self) -> None:
+        """Index everything queued, then end."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def stop(self) -> None:
+        """End after the batch in hand; queued batches stay committed and unindexed for the next run."""
+        self._stop.set()
+        self._thread.join()
+
+    def raise_error(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                batch = self._queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if batch is None:
+                return
+            try:
+                self._ingestor._index(batch.records, batch.chunks)
+                self.indexed += len(batch.records)
+            except BaseException as e:  # surfaced to the caller thread by raise_error()
+                self._error = e
+                self._stop.set()
+                return

@@ -1,0 +1,67 @@
+"""Builds the long-lived components from settings. Called by a CLI command or the FastAPI lifespan, never
+at import time, so tests can build the same graph with fakes."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from synth.chunking import Chunker
+from synth.db import RecordStore
+from synth.errors import StoreError
+from synth.ingest import Ingestor, ProgressFn
+from synth.redact import Redactor, build_redactor
+from synth.settings import Settings
+from vectorstore.embeddings import Embedder, build_embedder
+from vectorstore.store import ChromaIndex, make_client, open_index
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    _embedder: Embedder | None = field(default=None, repr=False)
+    _redactor: Redactor | None = field(default=None, repr=False)
+
+    @cached_property
+    def records(self) -> RecordStore:
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return RecordStore(self.settings.resolved_database_url)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return self._embedder or build_embedder(self.settings)
+
+    @cached_property
+    def index(self) -> ChromaIndex:
+        built_with = self.records.get_meta("embedder")
+        if built_with and built_with != self.embedder.name:
+            raise StoreError(f"records were indexed with embedder {built_with!r} but settings select "
+                             f"{self.embedder.name!r}; run `synth reindex` to rebuild the index")
+        return open_index(self.settings, self.embedder)
+
+    @cached_property
+    def redactor(self) -> Redactor:
+        return self._redactor or build_redactor(self.settings.redactor)
+
+    @cached_property
+    def ingestor(self) -> Ingestor:
+        chunker = Chunker(self.settings.tiktoken_encoding, self.settings.chunk_tokens, self.settings.chunk_overlap)
+        self.records.set_meta("embedder", self.embedder.name)
+        return Ingestor(self.settings, self.records, self.index, self.redactor, chunker)
+
+    def reindex(self, progress: ProgressFn | None = None) -> int:
+        """Rebuild the vector index from the system of record, also after a change of embedder."""
+        client = make_client(self.settings)
+        try:
+            client.delete_collection(self.settings.collection)
+        except Exception as e:  # no collection yet: chromadb raises NotFoundError or ValueError by version
+            log.debug("delete_collection: %s", e)
+        self.__dict__["index"] = ChromaIndex(client, self.settings.collection, self.embedder)
+        return self.ingestor.reindex(progress)
+
+    def close(self) -> None:
+        if "records" in self.__dict__:
+            self.records.close()

@@ -1,0 +1,154 @@
+"""The vector index: Chroma, embedded (persistent, under the data directory) or a Chroma server (by URL),
+behind one small interface. Chroma objects do not leave this module except through `as_langchain()`.
+
+Vectors are computed by synth's own embedder and passed in, so the embedding model is chosen once, in
+settings, and ingest controls batching. The collection still carries the embedding function, so query-by-text
+and LangChain retrieval use the same model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+import numpy as np
+from pydantic import BaseModel
+
+from synth.errors import ConfigError, StoreError
+from synth.settings import Settings
+from vectorstore.embeddings import ChromaEmbeddingFunction, Embedder, LangChainEmbeddings
+
+log = logging.getLogger(__name__)
+
+
+class SearchFilter(BaseModel):
+    """Metadata filters for retrieval; every field is optional and they combine with AND."""
+
+    districts: list[str] | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    kinds: list[str] | None = None
+    meeting_id: str | None = None
+    record_ids: list[str] | None = None
+
+    def to_where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.districts:
+            clauses.append({"district": {"$in": self.districts}})
+        if self.kinds:
+            clauses.append({"kind": {"$in": self.kinds}})
+        if self.meeting_id:
+            clauses.append({"meeting_id": self.meeting_id})
+        if self.record_ids:
+            clauses.append({"record_id": {"$in": self.record_ids}})
+        if self.date_from:
+            clauses.append({"date": {"$gte": int(self.date_from.strftime("%Y%m%d"))}})
+        if self.date_to:
+            clauses.append({"date": {"$lte": int(self.date_to.strftime("%Y%m%d"))}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk_id: str
+    record_id: str
+    text: str
+    distance: float
+    metadata: dict[str, Any]
+
+
+def make_client(settings: Settings) -> Any:
+    """An embedded persistent client under data_dir, or an HTTP client for SYNTH_CHROMA_URL."""
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ConfigError(f"SYNTH_CHROMA_URL must look like http://host:port, got {settings.chroma_url!r}")
+        try:
+            return chromadb.HttpClient(host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
+                                       ssl=url.scheme == "https")
+        except Exception as e:  # chromadb raises bare ValueError/ConnectionError subclasses here
+            raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {e}. "
+                             "Is `chroma run` up?") from e
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path))
+
+
+class ChromaIndex:
+    def __init__(self, client: Any, collection: str, embedder: Embedder) -> None:
+        self.client = client
+        self.name = collection
+        self.embedder = embedder
+        self._ef = ChromaEmbeddingFunction(embedder)
+        self._col = self._open()
+
+    def _open(self) -> Any:
+        col = self.client.get_or_create_collection(
+            self.name, embedding_function=self._ef,
+            metadata={"hnsw:space": "cosine", "embedder": self.embedder.name},
+        )
+        built_with = (col.metadata or {}).get("embedder")
+        if built_with and built_with != self.embedder.name:
+            raise StoreError(f"the index '{self.name}' was built with embedder {built_with!r} but settings select "
+                             f"{self.embedder.name!r}; run `synth reindex` to rebuild it")
+        return col
+
+    def upsert(self, ids: Sequence[str], embeddings: np.ndarray, documents: Sequence[str],
+               metadatas: Sequence[dict[str, Any]]) -> None:
+        step = self.client.get_max_batch_size()
+        for i in range(0, len(ids), step):
+            self._col.upsert(ids=list(ids[i:i + step]), embeddings=embeddings[i:i + step],
+                             documents=list(documents[i:i + step]), metadatas=list(metadatas[i:i + step]))
+
+    def query(self, text: str, k: int = 10, where: SearchFilter | None = None) -> list[Hit]:
+        vec = self.embedder.embed([text])
+        return self.query_vector(vec[0], k, where)
+
+    def query_vector(self, vector: np.ndarray, k: int = 10, where: SearchFilter | None = None) -> list[Hit]:
+        res = self._col.query(query_embeddings=[vector], n_results=k,
+                              where=where.to_where() if where else None,
+                              include=["documents", "metadatas", "distances"])
+        hits = []
+        for cid, doc, meta, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0],
+                                        res["distances"][0], strict=True):
+            hits.append(Hit(chunk_id=cid, record_id=str(meta["record_id"]), text=doc, distance=float(dist),
+                            metadata=dict(meta)))
+        return hits
+
+    def get(self, where: SearchFilter | None = None, limit: int | None = None) -> list[Hit]:
+        res = self._col.get(where=where.to_where() if where else None, limit=limit,
+                            include=["documents", "metadatas"])
+        return [Hit(chunk_id=cid, record_id=str(meta["record_id"]), text=doc, distance=0.0, metadata=dict(meta))
+                for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"], strict=True)]
+
+    def count(self) -> int:
+        return int(self._col.count())
+
+    def delete_records(self, record_ids: Sequence[str]) -> None:
+        if record_ids:
+            self._col.delete(where={"record_id": {"$in": list(record_ids)}})
+
+    def reset(self) -> None:
+        """Drop and recreate the collection (used by reindex)."""
+        try:
+            self.client.delete_collection(self.name)
+        except Exception as e:  # missing collection: chromadb raises NotFoundError or ValueError by version
+            log.debug("delete_collection(%s): %s", self.name, e)
+        self._col = self._open()
+
+    def as_langchain(self) -> Any:
+        """A LangChain VectorStore over the same collection (for retrieval chains)."""
+        from langchain_chroma import Chroma
+
+        return Chroma(client=self.client, collection_name=self.name,
+                      embedding_function=LangChainEmbeddings(self.embedder))
+
+
+def open_index(settings: Settings, embedder: Embedder) -> ChromaIndex:
+    return ChromaIndex(make_client(settings), settings.collection, embedder)
