@@ -60,6 +60,7 @@ class Services:
         except Exception as e:  # no collection yet: chromadb raises NotFoundError or ValueError by version
             log.debug("delete_collection: %s", e)
         self.__dict__["index"] = ChromaIndex(client, self.settings.collection, self.embedder)
+        self.__dict__.pop("ingestor", None)  # rebuilt over the new index
         return self.ingestor.reindex(progress)
 
     def close(self) -> None:
