@@ -7,6 +7,7 @@ work already committed is kept.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 import logging
 import sys
 from collections.abc import Iterator
@@ -26,8 +27,8 @@ from synth.settings import Settings
 
 app = typer.Typer(help="synth: feedback synthesis for community engagement.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)  # one record, one line: greppable output
+err = Console(stderr=True, soft_wrap=True)
 
 
 @contextmanager
@@ -123,13 +124,17 @@ def reindex() -> None:
 
 
 @app.command()
-def stats() -> None:
+def stats(as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False) -> None:
     """Records, meetings, residents reached and redactions per district."""
     with services() as svc:
         rows = svc.records.district_stats()
-        table = Table("district", "records", "meeting notes", "comments", "meetings", "residents reached",
-                      "redactions", title=f"{svc.records.count_records()} records, "
-                                          f"{svc.records.count_chunks()} chunks")
+        if as_json:
+            out.print_json(json.dumps([asdict(r) for r in rows]))
+            return
+        table = Table(title=f"{svc.records.count_records()} records, {svc.records.count_chunks()} chunks")
+        table.add_column("district", no_wrap=True)
+        for name in ("records", "meeting notes", "comments", "meetings", "residents reached", "redactions"):
+            table.add_column(name, justify="right")
         for r in rows:
             table.add_row(r.district or "(none)", str(r.records), str(r.notes), str(r.comments), str(r.meetings),
                           str(r.attendees), str(r.redactions))

@@ -1,0 +1,82 @@
+"""The `synth` command and the HTTP API over the same pipeline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api.main import create_app
+from synth.cli import app
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    data = tmp_path / "data"
+    for k, v in {"SYNTH_DATA_DIR": str(data), "SYNTH_EMBEDDER": "hashing", "SYNTH_REDACTOR": "regex"}.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.chdir(tmp_path)
+    return data
+
+
+def test_sample_ingest_stats_reindex(cli_env: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    res = runner.invoke(app, ["sample", "--out", str(tmp_path / "city"), "--records", "300"])
+    assert res.exit_code == 0, res.output
+    truth = json.loads((tmp_path / "city" / "truth.json").read_text())
+    res = runner.invoke(app, ["ingest", str(tmp_path / "city" / "notes"), str(tmp_path / "city" / "comments")])
+    assert res.exit_code == 0, res.output
+    assert f"read {truth['records_total']}, accepted {truth['records_total']}, rejected 0, duplicates 0" in res.stdout
+    res = runner.invoke(app, ["stats"])
+    assert res.exit_code == 0 and "District 6" in res.stdout
+    stats = {d["district"]: d for d in json.loads(runner.invoke(app, ["stats", "--json"]).stdout)}
+    for district, months in truth["records_per_district_month"].items():
+        got = stats[district]
+        assert got["records"] == sum(months.values())
+        assert got["meetings"] == truth["meetings_per_district"][district]
+        assert got["attendees"] == truth["attendees_per_district"][district]
+    res = runner.invoke(app, ["reindex"])
+    assert res.exit_code == 0 and f"reindexed {truth['records_total']} records" in res.stdout
+
+
+def test_ingest_reports_rejections_and_strict_exit(cli_env: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,text\nc1,\nc2,fine\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["ingest", str(bad), "--strict"])
+    assert res.exit_code == 2
+    assert "bad.csv, row 1, field 'text': text is missing or empty" in res.stderr
+    assert "accepted 1, rejected 1" in res.stdout
+
+
+def test_ingest_errors_are_one_clear_line(cli_env: Path, tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["ingest", str(tmp_path / "nope.csv")])
+    assert res.exit_code == 1 and "nope.csv: no such file or directory" in res.stderr
+    res = CliRunner().invoke(app, ["ingest", str(tmp_path), "--map", "broken"])
+    assert res.exit_code == 2 and "COLUMN=FIELD" in res.output
+
+
+def test_api_ingest_and_district_counts(services: Any) -> None:
+    client = TestClient(create_app(services))
+    body = {"source": "webform", "records": [
+        {"id": "w1", "text": "Call 555-201-3344 about the lights", "district": "District 2"},
+        {"id": "w2", "text": "", "district": "District 2"},
+        {"id": "w3", "text": "Speeding on Elm", "district": "District 5"}]}
+    r = client.post("/records", json=body)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert (got["accepted"], got["rejected"], got["redactions"]) == (2, 1, {"PHONE_NUMBER": 1})
+    assert got["rejections"] == ["webform, row 2, field 'text': text is missing or empty"]
+    assert client.post("/records", json=body).json()["duplicates"] == 2
+    counts = {d["district"]: d["records"] for d in client.get("/districts").json()}
+    assert counts == {"District 2": 1, "District 5": 1}
+    assert client.get("/health").json() == {"status": "ok", "records": 2}
+
+
+def test_api_validates_requests(services: Any) -> None:
+    client = TestClient(create_app(services))
+    assert client.post("/records", json={"records": []}).status_code == 422
+    assert client.post("/records", json={"records": [{"text": "x"}], "source": "../etc"}).status_code == 422
