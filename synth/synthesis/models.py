@@ -56,6 +56,7 @@ class Theme(BaseModel):
     keywords: list[str] = Field(default_factory=list)  # distinctive terms, for labels and explanations
     description: str = ""
     pinned: bool = False  # a coordinator fixed it: discovery never renames, merges or drops it
+    is_concern: bool = True  # False for meeting chatter ("we started late"): its spans count as OTHER
     source: Literal["discovered", "seeded", "edited"] = "discovered"
     examples: list[str] = Field(default_factory=list)  # seed phrases (YAML) or representative spans
 
