@@ -7,54 +7,22 @@ work already committed is kept.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from synth.cli_common import err, out, progress_bar, services
+from synth.cli_synthesis import annotations_app, summarize, themes_app
 from synth.errors import SynthError
 from synth.ingest import IngestOptions
-from synth.services import Services
-from synth.settings import Settings
 
 app = typer.Typer(help="synth: feedback synthesis for community engagement.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
-out = Console(soft_wrap=True)  # one record, one line: greppable output
-err = Console(stderr=True, soft_wrap=True)
-
-
-@contextmanager
-def services() -> Iterator[Services]:
-    try:
-        svc = Services(Settings())
-    except ValueError as e:  # pydantic-settings validation
-        err.print(f"[red]error:[/] bad settings: {e}")
-        raise typer.Exit(1) from None
-    try:
-        yield svc
-    except SynthError as e:
-        err.print(f"[red]error:[/] {e}")
-        raise typer.Exit(1) from None
-    finally:
-        svc.close()
-
-
-@contextmanager
-def progress_bar() -> Iterator[Progress]:
-    bar = Progress(TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                   console=err, transient=True, disable=not err.is_terminal)
-    with bar:
-        yield bar
-
-
 def _pairs(values: list[str], flag: str) -> dict[str, str]:
     pairs = {}
     for v in values:
@@ -162,6 +130,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
     uvicorn.run("api.main:app", host=host, port=port)
 
+
+app.command()(summarize)
+app.add_typer(themes_app, name="themes")
+app.add_typer(annotations_app, name="annotations")
 
 if __name__ == "__main__":
     app()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from functools import cached_property
 
 from synth.chunking import Chunker
@@ -15,6 +16,9 @@ from synth.redact import Redactor, build_redactor
 from synth.settings import Settings
 from vectorstore.embeddings import Embedder, build_embedder
 from vectorstore.store import ChromaIndex, make_client, open_index
+
+if TYPE_CHECKING:
+    from synth.synthesis.pipeline import Synthesizer
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +55,20 @@ class Services:
         chunker = Chunker(self.settings.tiktoken_encoding, self.settings.chunk_tokens, self.settings.chunk_overlap)
         self.records.set_meta("embedder", self.embedder.name)
         return Ingestor(self.settings, self.records, self.index, self.redactor, chunker)
+
+    @cached_property
+    def synthesizer(self) -> Synthesizer:
+        from synth.synthesis.annotate import OfflineAnnotator
+        from synth.synthesis.pipeline import Synthesizer
+        from synth.synthesis.sentiment import OfflineSentiment
+
+        chat_model = None
+        if self.settings.llm_backend == "openai":
+            from synth.llm.chat import build_chat_model
+
+            chat_model = build_chat_model(self.settings)
+        annotator = OfflineAnnotator(self.embedder, OfflineSentiment(self.embedder))
+        return Synthesizer(self.records, annotator, chat_model=chat_model)
 
     def reindex(self, progress: ProgressFn | None = None) -> int:
         """Rebuild the vector index from the system of record, also after a change of embedder."""

@@ -1,0 +1,41 @@
+"""What every `synth` command shares: consoles, the services context and the progress bar."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from synth.errors import SynthError
+from synth.services import Services
+from synth.settings import Settings
+
+out = Console(soft_wrap=True)  # one record, one line: greppable output
+err = Console(stderr=True, soft_wrap=True)
+
+
+@contextmanager
+def services() -> Iterator[Services]:
+    try:
+        svc = Services(Settings())
+    except ValueError as e:  # pydantic-settings validation
+        err.print(f"[red]error:[/] bad settings: {e}")
+        raise typer.Exit(1) from None
+    try:
+        yield svc
+    except SynthError as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1) from None
+    finally:
+        svc.close()
+
+
+@contextmanager
+def progress_bar() -> Iterator[Progress]:
+    bar = Progress(TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=err, transient=True, disable=not err.is_terminal)
+    with bar:
+        yield bar

@@ -1,0 +1,100 @@
+"""Offline annotation: records -> concern spans with vectors and sentiment (computed once per record), and
+spans + taxonomy -> per-record annotations (cheap, recomputed whenever the taxonomy changes).
+
+Span vectors embed the span without the note-taker's attribution (see concerns.strip_attribution);
+identical spans (meeting chatter repeats verbatim) are embedded once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+import numpy as np
+
+from synth.models import Record
+from synth.synthesis.concerns import split_concerns, strip_attribution
+from synth.synthesis.models import OTHER_THEME, Annotation, Concern, SentimentScore
+from synth.synthesis.store import StoredSpan
+from synth.synthesis.themes import TaxonomyState, assign
+from vectorstore.embeddings import Embedder
+
+ANNOTATOR_VERSION = "offline-v1"
+
+
+class SentimentModel(Protocol):
+    version: str
+
+    def score_batch(self, texts: list[str], vectors: np.ndarray | None = None) -> list[SentimentScore]: ...
+
+
+class OfflineAnnotator:
+    def __init__(self, embedder: Embedder, sentiment: SentimentModel) -> None:
+        self.embedder = embedder
+        self.sentiment = sentiment
+        self.key = f"{ANNOTATOR_VERSION}|{embedder.name}|{sentiment.version}"
+
+    def spans(self, records: Sequence[Record]) -> list[StoredSpan]:
+        """Split, embed (each distinct text once) and score every span of these records."""
+        items = [(r.id, i, text) for r in records for i, text in enumerate(split_concerns(r.text) or [r.text])]
+        if not items:
+            return []
+        stripped = [strip_attribution(t) for _, _, t in items]
+        distinct = list(dict.fromkeys(stripped))
+        vectors = self.embedder.embed(distinct)
+        row = {t: i for i, t in enumerate(distinct)}
+        scores = self.sentiment.score_batch(distinct, vectors=vectors)
+        return [StoredSpan(rid, i, text, vectors[row[s]], scores[row[s]])
+                for (rid, i, text), s in zip(items, stripped, strict=True)]
+
+
+def record_sentiment(concerns: Sequence[Concern], spans: Sequence[StoredSpan]) -> SentimentScore:
+    """(#positive - #negative) over the record's concerns (all spans if it has none): >0 positive, <0
+    negative, 0 neutral; the score is the mean span score."""
+    basis = [c.sentiment for c in concerns if c.theme_id != OTHER_THEME] or [s.sentiment for s in spans]
+    if not basis:
+        return SentimentScore(label="neutral", score=0.0)
+    balance = sum(s.label == "positive" for s in basis) - sum(s.label == "negative" for s in basis)
+    label = "positive" if balance > 0 else "negative" if balance < 0 else "neutral"
+    return SentimentScore(label=label, score=round(float(np.mean([s.score for s in basis])), 4))
+
+
+def annotate(spans: Iterable[StoredSpan], state: TaxonomyState, annotator: str,
+             threshold: float) -> dict[str, Annotation]:
+    """Assign each span a theme (chatter themes count as OTHER) and build each record's annotation."""
+    spans = list(spans)
+    by_record: dict[str, list[StoredSpan]] = defaultdict(list)
+    for sp in spans:
+        by_record[sp.record_id].append(sp)
+    vectors = np.stack([sp.vector for sp in spans]) if spans else np.zeros((0, 1), dtype=np.float32)
+    labels, _ = assign(vectors, state, threshold)
+    theme_of = {(sp.record_id, sp.idx): lab for sp, lab in zip(spans, labels, strict=True)}
+    out: dict[str, Annotation] = {}
+    for rid, rec_spans in by_record.items():
+        concerns = []
+        for sp in rec_spans:
+            tid = theme_of[(rid, sp.idx)]
+            if tid != OTHER_THEME and not state.themes[tid].is_concern:
+                tid = OTHER_THEME
+            concerns.append(Concern(index=sp.idx, text=sp.text, theme_id=tid, sentiment=sp.sentiment))
+        out[rid] = Annotation(record_id=rid, concerns=concerns, sentiment=record_sentiment(concerns, rec_spans),
+                              annotator=annotator)
+    return out
+
+
+def mark_chatter(state: TaxonomyState, spans: Sequence[StoredSpan], threshold: float,
+                 neutral_share: float = 0.7) -> None:
+    """Discovered themes whose spans are mostly neutral are meeting chatter, not concerns. Coordinators can
+    override this per theme (an edited or pinned theme is never re-marked)."""
+    if not spans or not state.centroids:
+        return
+    labels, _ = assign(np.stack([sp.vector for sp in spans]), state, threshold)
+    neutral: dict[str, list[bool]] = defaultdict(list)
+    for sp, lab in zip(spans, labels, strict=True):
+        neutral[lab].append(sp.sentiment.label == "neutral")
+    for tid, theme in list(state.themes.items()):
+        if theme.source != "discovered" or theme.pinned or tid not in neutral:
+            continue
+        is_chatter = float(np.mean(neutral[tid])) >= neutral_share
+        state.themes[tid] = theme.model_copy(update={"is_concern": not is_chatter})

@@ -1,0 +1,226 @@
+"""Synthesis, end to end and incremental:
+
+    new records ──► spans (split, embed, sentiment; once per record, cached in SQL)
+                         │
+    taxonomy (stored; discovered on first run or on request; seeds and edits respected)
+                         │
+    annotations (span -> theme assignment: cheap, recomputed on every run)
+                         │
+    fact sheets (pure code) ──► narrative (LLM or deterministic, grounding-checked) ──► stored summary
+
+A summary is reused while its fingerprint (fact sheet + prompt + model + annotator) is unchanged, so
+adding records to one district regenerates only that district's narrative (and the city's).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from synth.db import RecordStore
+from synth.synthesis.annotate import OfflineAnnotator, annotate, mark_chatter
+from synth.synthesis.facts import FactRow, build_city_sheet, build_fact_sheet, month_of, periods_in
+from synth.synthesis.models import Annotation, FactSheet, Theme
+from synth.synthesis.narrative import DETERMINISTIC_VERSION, write_narrative
+from synth.synthesis.store import SynthesisStore
+from synth.synthesis.summary import Summary, build_summary, fingerprint
+from synth.synthesis.themes import DiscoveryConfig, TaxonomyState, discover, seed_state
+
+log = logging.getLogger(__name__)
+ProgressFn = Callable[[str, int, int], None]
+CITY = "City-wide"
+
+
+@dataclass
+class RefreshReport:
+    annotated: int  # records newly split, embedded and scored
+    themes: int
+    concern_themes: int
+    discovered: bool
+    seconds: float
+
+
+class Synthesizer:
+    def __init__(self, records: RecordStore, annotator: OfflineAnnotator, *, chat_model: Any = None,
+                 config: DiscoveryConfig | None = None, batch_size: int = 512) -> None:
+        self.records = records
+        self.store = SynthesisStore(records)
+        self.annotator = annotator
+        self.chat_model = chat_model
+        self.config = config or DiscoveryConfig()
+        self.batch_size = batch_size
+
+    # -- annotations ----------------------------------------------------------------------------------------
+    def refresh(self, *, rediscover: bool = False, seeds: Sequence[Theme] = (),
+                progress: ProgressFn | None = None) -> RefreshReport:
+        """Annotate new records; discover the taxonomy if there is none (or on request), keeping seeds,
+        pins and edits."""
+        started = time.perf_counter()
+        pending = self.store.records_without_spans(self.annotator.key)
+        for i in range(0, len(pending), self.batch_size):
+            ids = pending[i:i + self.batch_size]
+            recs = [r for r, _ in self.records.records_with_chunks(ids)]
+            self.store.replace_spans(ids, self.annotator.spans(recs), self.annotator.key)
+            if progress:
+                progress("annotate", min(i + self.batch_size, len(pending)), len(pending))
+        state = self.store.load_taxonomy()
+        discovered = False
+        if seeds:
+            seeded = seed_state(seeds, self.annotator.embedder.embed)
+            for tid, theme in seeded.themes.items():
+                if tid not in state.themes or state.themes[tid].source == "seeded":
+                    state.themes[tid], state.centroids[tid] = theme, seeded.centroids[tid]
+        if rediscover or not any(t.source == "discovered" for t in state.themes.values()):
+            spans = self.store.load_spans()
+            if spans:
+                vectors = np.stack([s.vector for s in spans])
+                state = discover(vectors, [s.text for s in spans], state, self.config)
+                mark_chatter(state, spans, self.config.assign_threshold)
+                discovered = True
+        self.store.save_taxonomy(state, "discover" if discovered else None,
+                                 {"themes": len(state.themes)} if discovered else None)
+        return RefreshReport(annotated=len(pending), themes=len(state.themes),
+                             concern_themes=sum(t.is_concern for t in state.themes.values()),
+                             discovered=discovered, seconds=time.perf_counter() - started)
+
+    def taxonomy(self) -> TaxonomyState:
+        return self.store.load_taxonomy()
+
+    def annotations(self, state: TaxonomyState | None = None) -> dict[str, Annotation]:
+        state = state or self.taxonomy()
+        return annotate(self.store.load_spans(), state, self.annotator.key, self.config.assign_threshold)
+
+    def fact_rows(self, annotations: dict[str, Annotation] | None = None) -> list[FactRow]:
+        annotations = annotations if annotations is not None else self.annotations()
+        return [FactRow(record_id=r.id, district=r.district, date=r.date, kind=r.kind.value, meeting_id=r.meeting_id,
+                        note_taker=r.note_taker, attendee_count=r.attendee_count, text=r.text,
+                        annotation=annotations[r.id])
+                for r in self.records.iter_records() if r.id in annotations]
+
+    # -- summaries ------------------------------------------------------------------------------------------
+    def summarize(self, *, district: str | None = None, period: str | None = None,
+                  include_city: bool = True) -> list[Summary]:
+        state = self.taxonomy()
+        themes = {tid: t for tid, t in state.themes.items() if t.is_concern}
+        annotations = self.annotations(state)
+        rows = self.fact_rows(annotations)
+        if not rows:
+            return []
+        period = period or max(periods_in(rows), default=month_of(max(r.date for r in rows if r.date)))
+        districts = [district] if district else sorted({r.district for r in rows if r.district})
+        index = {row.record_id: (row.district, set(row.annotation.themes)) for row in rows}
+        keywords = {tid: t.keywords for tid, t in themes.items()}
+        sheets = [build_fact_sheet(rows, themes, district=d, period=period) for d in districts]
+        if include_city and not district:
+            sheets.append(build_city_sheet(rows, themes, period=period))
+        return [self._summary(sheet, index, keywords) for sheet in sheets]
+
+    def _summary(self, sheet: FactSheet, index: dict[str, tuple[str | None, set[str]]],
+                 keywords: dict[str, list[str]]) -> Summary:
+        model_name = getattr(self.chat_model, "model_name", None) if self.chat_model else None
+        prompt = "narrative" if self.chat_model else f"deterministic_v{DETERMINISTIC_VERSION}"
+        fp = fingerprint(sheet, prompt=prompt, model=model_name, annotator=self.annotator.key)
+        if cached := self.store.find_summary(sheet.district, sheet.period, fp):
+            return Summary.model_validate(cached)
+        result = write_narrative(sheet, index, self.chat_model, theme_keywords=keywords)
+        summary = build_summary(sheet, result, fp=fp, annotator=self.annotator.key)
+        self.store.save_summary(sheet.district, sheet.period, fp, summary.model_dump(mode="json", by_alias=True))
+        log.info("summary %s %s: %s narrative, %d themes", sheet.district, sheet.period, result.source,
+                 len(sheet.themes))
+        return summary
+
+
+class TaxonomyEditor:
+    """Coordinator edits, applied to the stored taxonomy and logged; later runs respect them (edited and
+    pinned themes are never rediscovered)."""
+
+    def __init__(self, synth: Synthesizer) -> None:
+        self.synth = synth
+
+    def _spans_by_theme(self, state: TaxonomyState) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
+        spans = self.synth.store.load_spans()
+        if not spans:
+            return {}, {}
+        from synth.synthesis.themes import assign
+
+        labels, _ = assign(np.stack([s.vector for s in spans]), state, self.synth.config.assign_threshold)
+        vecs: dict[str, list[np.ndarray]] = {}
+        texts: dict[str, list[str]] = {}
+        for s, lab in zip(spans, labels, strict=True):
+            vecs.setdefault(lab, []).append(s.vector)
+            texts.setdefault(lab, []).append(s.text)
+        return {k: np.stack(v) for k, v in vecs.items()}, texts
+
+    def rename(self, theme_id: str, label: str) -> None:
+        from synth.synthesis.themes import rename
+
+        state = self.synth.taxonomy()
+        rename(state, theme_id, label)
+        self.synth.store.save_taxonomy(state, "rename", {"id": theme_id, "label": label})
+
+    def pin(self, theme_id: str, pinned: bool = True) -> None:
+        from synth.synthesis.themes import pin
+
+        state = self.synth.taxonomy()
+        pin(state, theme_id, pinned)
+        self.synth.store.save_taxonomy(state, "pin" if pinned else "unpin", {"id": theme_id})
+
+    def set_concern(self, theme_id: str, is_concern: bool) -> None:
+        state = self.synth.taxonomy()
+        if theme_id not in state.themes:
+            raise KeyError(f"no theme {theme_id!r}")
+        state.themes[theme_id] = state.themes[theme_id].model_copy(update={"is_concern": is_concern,
+                                                                           "source": "edited"})
+        self.synth.store.save_taxonomy(state, "concern" if is_concern else "chatter", {"id": theme_id})
+
+    def merge(self, source_ids: Sequence[str], into: str) -> None:
+        from synth.synthesis.themes import merge
+
+        state = self.synth.taxonomy()
+        vectors, _ = self._spans_by_theme(state)
+        merge(state, source_ids, into, vectors)
+        self.synth.store.save_taxonomy(state, "merge", {"from": list(source_ids), "into": into})
+
+    def split(self, theme_id: str, parts: int = 2) -> list[str]:
+        from synth.synthesis.themes import split
+
+        state = self.synth.taxonomy()
+        vectors, texts = self._spans_by_theme(state)
+        if theme_id not in vectors:
+            raise KeyError(f"theme {theme_id!r} has no spans to split")
+        new_ids = split(state, theme_id, vectors[theme_id], texts[theme_id], parts, seed=self.synth.config.seed)
+        self.synth.store.save_taxonomy(state, "split", {"id": theme_id, "into": new_ids})
+        return new_ids
+
+
+def load_seed_file(path: Any) -> list[Theme]:
+    """A coordinator's taxonomy: YAML `themes: [{id, label, description, examples: [...]}, ...]`."""
+    import re as _re
+    from pathlib import Path
+
+    import yaml
+
+    from synth.errors import InputError
+
+    p = Path(path)
+    try:
+        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise InputError(str(p), f"cannot read the taxonomy YAML: {e}") from e
+    items = doc.get("themes") if isinstance(doc, dict) else None
+    if not isinstance(items, list) or not items:
+        raise InputError(str(p), "expected `themes:` with a list of {id, label, description, examples}")
+    themes = []
+    for i, item in enumerate(items, start=1):
+        if not isinstance(item, dict) or not item.get("label"):
+            raise InputError(str(p), f"theme {i}: needs at least a label")
+        tid = str(item.get("id") or "t_" + _re.sub(r"[^a-z0-9]+", "_", str(item["label"]).lower()).strip("_"))
+        themes.append(Theme(id=tid, label=str(item["label"]), description=str(item.get("description", "")),
+                            examples=[str(e) for e in item.get("examples", [])], source="seeded",
+                            keywords=[str(k) for k in item.get("keywords", [])]))
+    return themes

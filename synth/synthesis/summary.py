@@ -1,0 +1,138 @@
+"""The summary document: what `synth summarize --format json` prints and the API serves.
+
+Schema `synth.summary/1` (versioned; a breaking change bumps the number):
+
+    district, period, previous_period
+    counts: {records, meetings, residents_reached, by_kind}
+    themes: [{id, label, mentions, share, sentiment, net_sentiment, change, status, dominated_by,
+              quotes: [{record_id, text}]}]
+    highlights: [theme ids residents praise]
+    sentiment: {positive, neutral, negative}          record-level distribution
+    leading_theme_by_district: {district: theme id}   city-wide summaries only
+    narrative: text with [record ids] after each sentence
+    sentences: [{text, citations}]
+    citations: [record ids]
+    provenance: {source, prompt, prompt_version, model, input_tokens, output_tokens, attempts,
+                 input_fingerprint, annotator, generated_at}
+    grounding_issues: [...]   problems of the model's last draft when the fallback was used
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from synth.synthesis.grounding import GroundingIssue, NarrativeSentence
+from synth.synthesis.models import FactSheet, Quote, SentimentLabel, ThemeChange
+from synth.synthesis.narrative import NarrativeResult
+
+SCHEMA = "synth.summary/1"
+
+
+class Counts(BaseModel):
+    records: int
+    meetings: int
+    residents_reached: int
+    by_kind: dict[str, int]
+
+
+class ThemeSummary(BaseModel):
+    id: str
+    label: str
+    mentions: int
+    share: float
+    sentiment: dict[SentimentLabel, int]
+    net_sentiment: float
+    change: ThemeChange | None
+    status: str
+    dominated_by: str | None
+    quotes: list[Quote]
+
+
+class Provenance(BaseModel):
+    source: Literal["llm", "fallback"]
+    prompt: str
+    prompt_version: int
+    model: str | None
+    input_tokens: int
+    output_tokens: int
+    attempts: int
+    input_fingerprint: str
+    annotator: str
+    generated_at: dt.datetime
+
+
+class Summary(BaseModel):
+    schema_: str = Field(SCHEMA, alias="schema")
+    district: str
+    period: str
+    previous_period: str | None
+    counts: Counts
+    themes: list[ThemeSummary]
+    highlights: list[str]
+    sentiment: dict[SentimentLabel, int]
+    leading_theme_by_district: dict[str, str] = Field(default_factory=dict)
+    narrative: str
+    sentences: list[NarrativeSentence]
+    citations: list[str]
+    provenance: Provenance
+    grounding_issues: list[GroundingIssue] = Field(default_factory=list)
+
+    model_config = {"populate_by_name": True}
+
+
+def fingerprint(sheet: FactSheet, *, prompt: str, model: str | None, annotator: str) -> str:
+    """What a summary depends on: the facts (which include every quoted record), the prompt and the model."""
+    payload = json.dumps({"sheet": sheet.model_dump(mode="json"), "prompt": prompt, "model": model,
+                          "annotator": annotator}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def build_summary(sheet: FactSheet, narrative: NarrativeResult, *, fp: str, annotator: str) -> Summary:
+    return Summary(
+        district=sheet.district, period=sheet.period, previous_period=sheet.previous_period,
+        counts=Counts(records=sheet.records, meetings=sheet.meetings, residents_reached=sheet.residents_reached,
+                      by_kind=sheet.records_by_kind),
+        themes=[ThemeSummary(id=t.id, label=t.label, mentions=t.mentions, share=t.share, sentiment=t.sentiment,
+                             net_sentiment=t.net_sentiment, change=t.change, status=t.status,
+                             dominated_by=t.dominated_by, quotes=t.quotes) for t in sheet.themes],
+        highlights=[t.id for t in sheet.highlights], sentiment=sheet.sentiment,
+        leading_theme_by_district=sheet.leading_theme_by_district,
+        narrative=narrative.text, sentences=narrative.sentences, citations=narrative.citations,
+        provenance=Provenance(source=narrative.source, prompt=narrative.prompt,
+                              prompt_version=narrative.prompt_version, model=narrative.model,
+                              input_tokens=narrative.input_tokens, output_tokens=narrative.output_tokens,
+                              attempts=narrative.attempts, input_fingerprint=fp, annotator=annotator,
+                              generated_at=dt.datetime.now(dt.UTC)),
+        grounding_issues=narrative.issues,
+    )
+
+
+def to_markdown(s: Summary) -> str:
+    lines = [f"## {s.district}, {s.period}", "",
+             f"{s.counts.records} records from {s.counts.meetings} meetings "
+             f"({s.counts.residents_reached} residents reached).", "", s.narrative, "",
+             "| theme | mentions | share | change | sentiment (+/=/-) |", "|---|---:|---:|---|---|"]
+    for t in s.themes:
+        change = "" if t.change is None else f"{t.change.delta_share * 100:+.0f} pts" + (
+            " (significant)" if t.change.significant else "")
+        lines.append(f"| {t.label} | {t.mentions} | {t.share * 100:.0f}% | {change} | "
+                     f"{t.sentiment.get('positive', 0)}/{t.sentiment.get('neutral', 0)}/"
+                     f"{t.sentiment.get('negative', 0)} |")
+    return "\n".join(lines) + "\n"
+
+
+def to_text(s: Summary) -> str:
+    out = [f"{s.district}, {s.period}: {s.counts.records} records, {s.counts.meetings} meetings, "
+           f"{s.counts.residents_reached} residents reached", f"  {s.narrative}"]
+    for t in s.themes[:10]:
+        out.append(f"  - {t.label}: {t.mentions} mentions ({t.share * 100:.0f}%), {t.status}")
+    return "\n".join(out) + "\n"
+
+
+def as_json(s: Summary) -> dict[str, Any]:
+    return s.model_dump(mode="json", by_alias=True)
