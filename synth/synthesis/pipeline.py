@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from synth.db import RecordStore
+from synth.prompts import load_prompt
 from synth.synthesis.annotate import OfflineAnnotator, annotate, mark_chatter
 from synth.synthesis.facts import FactRow, build_city_sheet, build_fact_sheet, month_of, periods_in
 from synth.synthesis.models import Annotation, FactSheet, Theme
@@ -123,7 +124,7 @@ class Synthesizer:
     def _summary(self, sheet: FactSheet, index: dict[str, tuple[str | None, set[str]]],
                  keywords: dict[str, list[str]]) -> Summary:
         model_name = getattr(self.chat_model, "model_name", None) if self.chat_model else None
-        prompt = "narrative" if self.chat_model else f"deterministic_v{DETERMINISTIC_VERSION}"
+        prompt = load_prompt("narrative").key if self.chat_model else f"deterministic_v{DETERMINISTIC_VERSION}"
         fp = fingerprint(sheet, prompt=prompt, model=model_name, annotator=self.annotator.key)
         if cached := self.store.find_summary(sheet.district, sheet.period, fp):
             return Summary.model_validate(cached)

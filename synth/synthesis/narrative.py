@@ -1,0 +1,434 @@
+"""A district narrative: words from the LLM, numbers from code, every sentence checked against its citations.
+
+    result = write_narrative(sheet, record_index, chat_model)   # chat_model=None: no LLM at all
+    result.text        # "Traffic came up in 40 of 95 records (42%). [r_ab12, wf-000123] ..."
+    result.source      # "llm" or "fallback"
+
+With a chat model, `prompts/narrative_v<N>.md | model | parse` is asked for JSON sentences with citations.
+The prompt carries the fact sheet's numbers as display strings ("42%", "12 points"), so the model computes
+nothing, and the resident quotes as untrusted data in a delimited block. A reply that does not parse, or that
+`check_narrative` rejects, is answered with the problems (`prompts/narrative_retry_v<N>.md`) in the same
+conversation, up to `max_attempts` calls in all; then the deterministic narrative, written by code from the
+facts alone, is used instead. A failing model call (network, server) raises LLMError.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from langchain_core.exceptions import OutputParserException
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.output_parsers import PydanticOutputParser
+from langchain_core.prompts import MessagesPlaceholder
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from synth.errors import ConfigError, LLMError
+from synth.prompts import PromptFile, load_prompt
+from synth.synthesis.facts import CITY_WIDE, NO_DISTRICT, display_forms
+from synth.synthesis.grounding import (
+    GroundingIssue,
+    Narrative,
+    NarrativeSentence,
+    RecordIndex,
+    ThemeKeywords,
+    check_narrative,
+    theme_forms,
+)
+from synth.synthesis.models import FactSheet, ThemeFacts
+from synth.tokens import count_tokens
+
+log = logging.getLogger(__name__)
+
+PROMPT_NAME = "narrative"
+RETRY_PROMPT_NAME = "narrative_retry"
+DETERMINISTIC_PROMPT = "deterministic"  # recorded as the prompt when no model wrote anything
+DETERMINISTIC_VERSION = 1  # bump when deterministic_narrative's wording changes
+TOP_THEMES = 3  # themes the deterministic narrative reports
+TOP_PRAISED = 2
+MAX_CITATIONS = 3  # record ids per deterministic sentence
+PROMPT_THEMES = 8  # themes (and praised themes) given to the model
+_MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+TokenCounter = Callable[[str], int]
+
+
+@dataclass
+class NarrativeResult:
+    """A narrative and how it was made. Token counts add up every model call.
+
+    `issues` is empty when the model's narrative was used; after a fallback it holds the problems of the
+    model's last reply; without a model it is empty. `prompt`/`prompt_version` name the narrative prompt
+    when a model was called, else "deterministic" and DETERMINISTIC_VERSION.
+    """
+
+    text: str
+    sentences: list[NarrativeSentence]
+    citations: list[str]
+    source: Literal["llm", "fallback"]
+    prompt: str
+    prompt_version: int
+    model: str | None
+    input_tokens: int
+    output_tokens: int
+    attempts: int
+    issues: list[GroundingIssue] = field(default_factory=list)
+
+
+def render_text(sentences: Sequence[NarrativeSentence]) -> str:
+    """Sentences joined by spaces, each followed by its citations: "... (42%). [r_ab12, wf-000123]"."""
+    parts = []
+    for s in sentences:
+        cited = list(dict.fromkeys(s.citations))
+        parts.append(f"{s.text.strip()} [{', '.join(cited)}]" if cited else s.text.strip())
+    return " ".join(parts)
+
+
+# --- the deterministic narrative: code writes from the facts -------------------------------------------
+
+
+def period_words(period: str | None) -> str | None:
+    """ "2026-11" -> "November 2026"; "2026-06..2026-11" -> "June 2026 to November 2026"; else as given."""
+    if not period:
+        return None
+    ends = [_month_words(p) for p in period.split("..")]
+    if any(e is None for e in ends):
+        return period
+    return " to ".join(dict.fromkeys(e for e in ends if e))
+
+
+def _month_words(text: str) -> str | None:
+    year, _, month = text.strip().partition("-")
+    if not (year.isdigit() and len(year) == 4 and month.isdigit() and 1 <= int(month) <= 12):
+        return None
+    return f"{_MONTH_NAMES[int(month) - 1]} {year}"
+
+
+def _opening(sheet: FactSheet) -> NarrativeSentence:
+    where = {CITY_WIDE: "the city as a whole", NO_DISTRICT: "feedback without a district"}.get(
+        sheet.district, sheet.district
+    )
+    return NarrativeSentence(text=f"This summary covers {where} for {period_words(sheet.period)}.")
+
+
+def _change_words(theme: ThemeFacts, shown: Mapping[str, str], previous: str | None) -> str:
+    """ ", up 12 points from 30% in October 2026 (statistically significant)", from the display forms."""
+    if theme.change is None or previous is None or "delta_points" not in shown:
+        return ""
+    before = f"{shown['previous_share']} in {previous}"
+    points = int(shown["delta_points"])
+    if points == 0:
+        return f", level with {before}"
+    direction = "up" if points > 0 else "down"
+    significance = "statistically significant" if theme.change.significant else "not statistically significant"
+    return f", {direction} {abs(points)} points from {before} ({significance})"
+
+
+def _caveat(theme: ThemeFacts, shown: Mapping[str, str]) -> str | None:
+    """ "80% of these mentions came from a single meeting", when one source supplies most mentions."""
+    if theme.dominated_by is None or "dominance_share" not in shown:
+        return None
+    source = "a single meeting" if theme.dominated_by == "meeting" else "a single note-taker"
+    return f"{shown['dominance_share']} of these mentions came from {source}"
+
+
+def _citations(theme: ThemeFacts) -> list[str]:
+    return list(dict.fromkeys(q.record_id for q in theme.quotes))[:MAX_CITATIONS]
+
+
+def _theme_sentence(sheet: FactSheet, theme: ThemeFacts, forms: Mapping[str, str]) -> NarrativeSentence:
+    shown = theme_forms(forms, theme.id)
+    text = f"{theme.label} came up in {shown['mentions']} of {forms['records']} records ({shown['share']})"
+    text += _change_words(theme, shown, period_words(sheet.previous_period))
+    if caveat := _caveat(theme, shown):
+        text += f"; {caveat}"
+    return NarrativeSentence(text=text + ".", citations=_citations(theme))
+
+
+def _praise_sentence(theme: ThemeFacts, forms: Mapping[str, str]) -> NarrativeSentence:
+    positive = theme_forms(forms, theme.id).get("sentiment.positive", "0")
+    counted = f", with {positive} positive comments" if positive != "0" else ""
+    return NarrativeSentence(text=f"Residents praised {theme.label}{counted}.", citations=_citations(theme))
+
+
+def _quoted_record_index(sheet: FactSheet) -> dict[str, tuple[str | None, set[str]]]:
+    """The record index the sheet implies: each quoted record, the sheet's district, the themes quoting it."""
+    district = None if sheet.district == NO_DISTRICT else sheet.district
+    index: dict[str, tuple[str | None, set[str]]] = {}
+    for theme in [*sheet.themes, *sheet.highlights]:
+        for q in theme.quotes:
+            index.setdefault(q.record_id, (district, set()))[1].add(theme.id)
+    return index
+
+
+def deterministic_narrative(sheet: FactSheet, *, theme_keywords: ThemeKeywords | None = None) -> Narrative:
+    """The narrative code writes from the facts alone: the top themes with mentions, share and change, then
+    what residents praised, each sentence citing the theme's quote record ids.
+
+    Each candidate sentence is checked as it is added and dropped if it would break a grounding rule (a
+    theme without quotes cannot be cited, so it is left out). It passes `check_narrative` against any record
+    index in which each quoted record is in the sheet's district and raises the theme it is quoted for.
+    """
+    forms = display_forms(sheet)
+    candidates = [
+        _opening(sheet),
+        *(_theme_sentence(sheet, t, forms) for t in sheet.themes[:TOP_THEMES] if t.mentions and t.quotes),
+        *(_praise_sentence(t, forms) for t in sheet.highlights[:TOP_PRAISED] if t.quotes),
+    ]
+    index = _quoted_record_index(sheet)
+    kept: list[NarrativeSentence] = []
+    for sentence in candidates:
+        trial = Narrative(sentences=[*kept, sentence])
+        if not check_narrative(trial, sheet, index, theme_keywords=theme_keywords):
+            kept.append(sentence)
+    if not kept:  # even the opening names a theme through a keyword: say only what can't be wrong
+        kept = [NarrativeSentence(text=f"Summary for {sheet.district}.")]
+    return Narrative(sentences=kept)
+
+
+# --- what the model is given ---------------------------------------------------------------------------
+
+
+def _data_json(value: Any) -> str:
+    """JSON in which '<' and '>' are escaped, so no value can close the block it is placed in."""
+    return json.dumps(value, ensure_ascii=False, indent=1).replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def _under(forms: Mapping[str, str], prefix: str) -> dict[str, str]:
+    """The forms whose names start with `prefix`, by the rest of the name."""
+    return {k[len(prefix) :]: v for k, v in forms.items() if k.startswith(prefix)}
+
+
+def _theme_facts(theme: ThemeFacts, forms: Mapping[str, str]) -> dict[str, Any]:
+    shown = theme_forms(forms, theme.id)
+    facts: dict[str, Any] = {
+        "id": theme.id,
+        "label": theme.label,
+        "mentions": shown["mentions"],
+        "share_of_records": shown["share"],
+        "status": theme.status,
+        "sentiment_counts": _under(shown, "sentiment."),
+    }
+    if theme.change is not None and "delta_points" in shown:
+        points = int(shown["delta_points"])
+        facts["change_since_previous_period"] = {
+            "direction": "none" if points == 0 else "up" if points > 0 else "down",
+            "points": f"{abs(points)} points",
+            "previous_share": shown["previous_share"],
+            "previous_mentions": shown["previous_mentions"],
+            "statistically_significant": theme.change.significant,
+        }
+    if caveat := _caveat(theme, shown):
+        facts["caveat"] = caveat
+    return facts
+
+
+def prompt_variables(sheet: FactSheet) -> dict[str, str]:
+    """The narrative prompt's variables: the facts (numbers as display strings) and the quotes by theme."""
+    forms = display_forms(sheet)
+    themes = sheet.themes[:PROMPT_THEMES]
+    praised = [t for t in sheet.highlights if "mentions" in theme_forms(forms, t.id)][:PROMPT_THEMES]
+    facts = {
+        "district": sheet.district,
+        "period": period_words(sheet.period),
+        "previous_period": period_words(sheet.previous_period),
+        "records": forms["records"],
+        "meetings": forms["meetings"],
+        "residents_reached": forms["residents_reached"],
+        "records_by_kind": _under(forms, "records_by_kind."),
+        "record_sentiment_counts": _under(forms, "sentiment."),
+        "themes_by_mentions": [_theme_facts(t, forms) for t in themes],
+        "praised_themes": [_theme_facts(t, forms) for t in praised],
+    }
+    if sheet.leading_theme_by_district:
+        labels = {t.id: t.label for t in [*sheet.themes, *sheet.highlights]}
+        facts["leading_theme_by_district"] = {
+            d: labels.get(tid, tid) for d, tid in sheet.leading_theme_by_district.items()
+        }
+    quotes: dict[str, list[dict[str, str]]] = {}
+    for theme in [*themes, *praised]:
+        quotes.setdefault(theme.id, [{"record_id": q.record_id, "text": q.text} for q in theme.quotes])
+    return {"facts_json": _data_json(facts), "quotes_json": _data_json(quotes)}
+
+
+# --- the chain and the loop ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Reply:
+    text: str
+    narrative: Narrative | None
+    problem: str | None  # why it did not parse
+    usage: Mapping[str, Any] | None
+
+
+def _parse_reply(message: AIMessage) -> _Reply:
+    """The parser step: the reply as a Narrative, or why it is not one."""
+    text = message.text
+    usage = message.usage_metadata
+    try:
+        return _Reply(text, PydanticOutputParser(pydantic_object=Narrative).parse(text), None, usage)
+    except OutputParserException as e:
+        return _Reply(text, None, str(e).splitlines()[0][:500], usage)
+
+
+def build_chain(prompt: PromptFile, chat_model: BaseChatModel) -> Runnable[dict[str, Any], _Reply]:
+    """prompt (+ earlier attempts and their problems) | model | parse."""
+    chat_prompt = prompt.as_chat_prompt() + MessagesPlaceholder("history", optional=True)
+    return chat_prompt | chat_model | RunnableLambda(_parse_reply)
+
+
+def _model_name(chat_model: BaseChatModel) -> str:
+    for attr in ("model_name", "model"):
+        value = getattr(chat_model, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    return type(chat_model).__name__
+
+
+def _problems(reply: _Reply, issues: list[GroundingIssue]) -> str:
+    if reply.narrative is None:
+        return f"- the reply is not JSON of the required shape: {reply.problem}"
+    lines = []
+    for issue in issues:
+        where = "the narrative"
+        if 0 <= issue.sentence < len(reply.narrative.sentences):
+            where = f'sentence {issue.sentence + 1} ("{reply.narrative.sentences[issue.sentence].text[:80]}")'
+        lines.append(f"- {where}: {issue.detail}")
+    return "\n".join(lines)
+
+
+@dataclass
+class _Call:
+    reply: _Reply
+    input_tokens: int
+    output_tokens: int
+    latency_ms: float
+
+
+def _call(
+    chain: Runnable[dict[str, Any], _Reply],
+    rendered: str,
+    variables: dict[str, str],
+    history: list[BaseMessage],
+    token_counter: TokenCounter,
+) -> _Call:
+    started = time.monotonic()
+    try:
+        reply = chain.invoke({**variables, "history": history})
+    except Exception as e:  # any failure of the model client: a clear error, never a silent fallback
+        raise LLMError(f"the chat model failed: {e}; check the LLM server, or run without a model") from e
+    latency_ms = (time.monotonic() - started) * 1000
+    usage = reply.usage or {}
+    sent = rendered + "".join(f"\n\n{m.text}" for m in history)
+    input_tokens = int(usage.get("input_tokens") or token_counter(sent))
+    output_tokens = int(usage.get("output_tokens") or token_counter(reply.text))
+    return _Call(reply, input_tokens, output_tokens, latency_ms)
+
+
+def write_narrative(
+    sheet: FactSheet,
+    record_index: RecordIndex,
+    chat_model: BaseChatModel | None,
+    *,
+    max_attempts: int = 3,
+    token_counter: TokenCounter = count_tokens,
+    theme_keywords: ThemeKeywords | None = None,
+    prompt_version: int | None = None,
+) -> NarrativeResult:
+    """The narrative of `sheet`: the model's if it passes the grounding checks within `max_attempts` calls,
+    else the deterministic one. `record_index` and `theme_keywords` are passed to `check_narrative`."""
+    if max_attempts < 1:
+        raise ConfigError(f"max_attempts must be at least 1, not {max_attempts}")
+    if chat_model is None:
+        return _deterministic_result(sheet, record_index, theme_keywords)
+    prompt = load_prompt(PROMPT_NAME, prompt_version)
+    retry = load_prompt(RETRY_PROMPT_NAME)
+    variables = prompt_variables(sheet)
+    rendered = prompt.render(**variables)  # strict: a missing or extra variable fails here
+    chain = build_chain(prompt, chat_model)
+    model = _model_name(chat_model)
+    history: list[BaseMessage] = []
+    tokens_in = tokens_out = 0
+    issues: list[GroundingIssue] = []
+    for attempt in range(1, max_attempts + 1):
+        call = _call(chain, rendered, variables, history, token_counter)
+        tokens_in, tokens_out = tokens_in + call.input_tokens, tokens_out + call.output_tokens
+        reply = call.reply
+        issues = _reply_issues(reply, sheet, record_index, theme_keywords)
+        log.info(
+            "narrative llm call model=%s prompt=%s attempt=%d/%d input_tokens=%d output_tokens=%d "
+            "latency_ms=%.0f issues=%d district=%s period=%s",
+            model, prompt.key, attempt, max_attempts, call.input_tokens, call.output_tokens,
+            call.latency_ms, len(issues), sheet.district, sheet.period,
+        )  # fmt: skip
+        if reply.narrative is not None and not issues:
+            return _result(
+                reply.narrative, "llm", prompt=(prompt.name, prompt.version), model=model,
+                tokens=(tokens_in, tokens_out), attempts=attempt,
+            )  # fmt: skip
+        feedback = retry.render(problems=_problems(reply, issues))
+        history += [AIMessage(content=reply.text), HumanMessage(content=feedback)]
+    log.warning(
+        "narrative for %s %s: the model's replies failed the checks %d times; using the deterministic "
+        "narrative (last problems: %s)",
+        sheet.district, sheet.period, max_attempts, "; ".join(i.detail for i in issues[:3]),
+    )  # fmt: skip
+    narrative = deterministic_narrative(sheet, theme_keywords=theme_keywords)
+    return _result(
+        narrative, "fallback", prompt=(prompt.name, prompt.version), model=model,
+        tokens=(tokens_in, tokens_out), attempts=max_attempts, issues=issues,
+    )  # fmt: skip
+
+
+def _reply_issues(
+    reply: _Reply, sheet: FactSheet, record_index: RecordIndex, theme_keywords: ThemeKeywords | None
+) -> list[GroundingIssue]:
+    if reply.narrative is None:
+        return [GroundingIssue(kind="unparseable", sentence=-1, detail=reply.problem or "not JSON")]
+    return check_narrative(reply.narrative, sheet, record_index, theme_keywords=theme_keywords)
+
+
+def _result(
+    narrative: Narrative,
+    source: Literal["llm", "fallback"],
+    *,
+    prompt: tuple[str, int],
+    model: str | None,
+    tokens: tuple[int, int] = (0, 0),
+    attempts: int = 0,
+    issues: list[GroundingIssue] | None = None,
+) -> NarrativeResult:
+    return NarrativeResult(
+        text=render_text(narrative.sentences),
+        sentences=narrative.sentences,
+        citations=list(dict.fromkeys(c for s in narrative.sentences for c in s.citations)),
+        source=source,
+        prompt=prompt[0],
+        prompt_version=prompt[1],
+        model=model,
+        input_tokens=tokens[0],
+        output_tokens=tokens[1],
+        attempts=attempts,
+        issues=issues or [],
+    )
+
+
+def _deterministic_result(
+    sheet: FactSheet, record_index: RecordIndex, theme_keywords: ThemeKeywords | None
+) -> NarrativeResult:
+    narrative = deterministic_narrative(sheet, theme_keywords=theme_keywords)
+    if problems := check_narrative(narrative, sheet, record_index, theme_keywords=theme_keywords):
+        log.warning(  # the sheet's quotes disagree with the store: worth a look, not a reason to fail
+            "deterministic narrative for %s %s fails against the record index: %s",
+            sheet.district, sheet.period, "; ".join(p.detail for p in problems[:3]),
+        )  # fmt: skip
+    return _result(narrative, "fallback", prompt=(DETERMINISTIC_PROMPT, DETERMINISTIC_VERSION), model=None)
