@@ -8,6 +8,7 @@ identical spans (meeting chatter repeats verbatim) are embedded once.
 from __future__ import annotations
 
 from collections import defaultdict
+from importlib import resources
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
@@ -83,10 +84,22 @@ def annotate(spans: Iterable[StoredSpan], state: TaxonomyState, annotator: str,
     return out
 
 
+def load_chatter_phrases() -> list[str]:
+    """Generic meeting/letter chatter phrases shipped with synth (synth/synthesis/data/chatter.yaml)."""
+    import yaml
+
+    doc = yaml.safe_load(resources.files("synth.synthesis").joinpath("data/chatter.yaml").read_text("utf-8"))
+    return [str(p) for p in doc["phrases"]]
+
+
 def mark_chatter(state: TaxonomyState, spans: Sequence[StoredSpan], threshold: float,
+                 prototypes: np.ndarray | None = None, *, prototype_similarity: float = 0.52,
                  neutral_share: float = 0.7) -> None:
-    """Discovered themes whose spans are mostly neutral are meeting chatter, not concerns. Coordinators can
-    override this per theme (an edited or pinned theme is never re-marked)."""
+    """Mark discovered themes that are meeting or letter chatter ("we started late", "thanks for reading"):
+    their centre is close to a chatter prototype (`prototypes`, embedded chatter.yaml phrases), or their
+    spans are mostly neutral. Measured on the sample city: real themes sit at most 0.49 from the nearest
+    prototype, chatter mostly above 0.55. Edited or pinned themes are never re-marked, and a coordinator
+    can flip any theme with `synth themes chatter ID [--concern]`."""
     if not spans or not state.centroids:
         return
     labels, _ = assign(np.stack([sp.vector for sp in spans]), state, threshold)
@@ -94,7 +107,9 @@ def mark_chatter(state: TaxonomyState, spans: Sequence[StoredSpan], threshold: f
     for sp, lab in zip(spans, labels, strict=True):
         neutral[lab].append(sp.sentiment.label == "neutral")
     for tid, theme in list(state.themes.items()):
-        if theme.source != "discovered" or theme.pinned or tid not in neutral:
+        if theme.source != "discovered" or theme.pinned:
             continue
-        is_chatter = float(np.mean(neutral[tid])) >= neutral_share
-        state.themes[tid] = theme.model_copy(update={"is_concern": not is_chatter})
+        near_chatter = prototypes is not None and float((prototypes @ state.centroids[tid]).max()) >= \
+            prototype_similarity
+        mostly_neutral = tid in neutral and float(np.mean(neutral[tid])) >= neutral_share
+        state.themes[tid] = theme.model_copy(update={"is_concern": not (near_chatter or mostly_neutral)})

@@ -24,7 +24,7 @@ import numpy as np
 
 from synth.db import RecordStore
 from synth.prompts import load_prompt
-from synth.synthesis.annotate import OfflineAnnotator, annotate, mark_chatter
+from synth.synthesis.annotate import OfflineAnnotator, annotate, load_chatter_phrases, mark_chatter
 from synth.synthesis.facts import FactRow, build_city_sheet, build_fact_sheet, month_of, periods_in
 from synth.synthesis.models import Annotation, FactSheet, Theme
 from synth.synthesis.narrative import DETERMINISTIC_VERSION, write_narrative
@@ -81,7 +81,8 @@ class Synthesizer:
             if spans:
                 vectors = np.stack([s.vector for s in spans])
                 state = discover(vectors, [s.text for s in spans], state, self.config)
-                mark_chatter(state, spans, self.config.assign_threshold)
+                prototypes = self.annotator.embedder.embed(load_chatter_phrases())
+                mark_chatter(state, spans, self.config.assign_threshold, prototypes)
                 discovered = True
         self.store.save_taxonomy(state, "discover" if discovered else None,
                                  {"themes": len(state.themes)} if discovered else None)
