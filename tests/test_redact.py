@@ -1,0 +1,249 @@
+"""Redaction with the real spaCy model and presidio: names, phones, e-mails and street addresses go; the facts
+the service counts (districts, street names, 911, times, counts) stay."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from synth.errors import ConfigError
+from synth.redact import (
+    Lexicon,
+    NamePrefilter,
+    PresidioRedactor,
+    Redacted,
+    RegexRedactor,
+    build_redactor,
+    load_ner,
+)
+
+# 50 records with planted personal data: (text, planted strings). Names are also checked word by word.
+PLANTED: list[tuple[str, list[str]]] = [
+    ("Maria Gonzalez called about the broken streetlight on Elm St; call her back at 555-201-3344.",
+     ["Maria Gonzalez", "555-201-3344"]),
+    ("Officer Dana Reyes said patrols on 5th Ave would double after the District 3 meeting.", ["Dana Reyes"]),
+    ("Sgt. Miller promised to follow up with the 40 residents who signed the petition.", ["Miller"]),
+    ("Resident Keisha Williams lives at 412 Oak Ave and reported two car break-ins this month.",
+     ["Keisha Williams", "412 Oak Ave"]),
+    ("Email from tom.becker@example.org: the crosswalk at Main St and 3rd is dangerous at 7:30 am.",
+     ["tom.becker@example.org"]),
+    ("Priya Raman asked whether the 911 response times in District 5 are published.", ["Priya Raman"]),
+    ("My name is Ahmed Hassan and I live at 1200 N. Main Street, apartment 3B.",
+     ["Ahmed Hassan", "1200 N. Main Street"]),
+    ("Mrs. Chen said the noise from the bar starts around 11 pm every Friday.", ["Chen"]),
+    ("Please call me at (555) 310-4477 about the abandoned car near Lincoln Park.", ["310-4477"]),
+    ("Lt. Okafor explained that the new beat map takes effect on June 5.", ["Okafor"]),
+    ("Detective Sam Ortiz took my report about the package thefts on Pine Rd.", ["Sam Ortiz"]),
+    ("Text 555.201.7788 if you see the van again, said Linda Chu from the block club.",
+     ["555.201.7788", "Linda Chu"]),
+    ("Thanks to Officer Kim for stopping by; my neighbor Rosa Delgado at 55 Elm St Apt 4 was grateful.",
+     ["Kim", "Rosa Delgado", "55 Elm St Apt 4"]),
+    ("Siobhan O'Connor wrote in to say the playground lights have been out since March.",
+     ["Siobhan O'Connor"]),
+    ("Reach Daniel Whitfield at +1 555 201 3344 or daniel.w@gmail.com for the neighborhood watch schedule.",
+     ["Daniel Whitfield", "555 201 3344", "daniel.w@gmail.com"]),
+    ("José Martínez said drivers run the stop sign at Maple Dr and 2nd St every morning.", ["José Martínez"]),
+    ("Captain Ward told the meeting that 12 officers are assigned to District 2.", ["Ward"]),
+    ("Neighbors said Mark Thompson has been feeding the stray cats on Walnut St.", ["Mark Thompson"]),
+    ("Grace Liu volunteered to organize the cleanup on Saturday.", ["Grace Liu"]),
+    ("Officer Hall and Sgt. West attended; about 25 people came.", ["Hall", "West"]),
+    ("I talked to Deputy Chief Alvarez about the speeding on Cesar Chavez Ave.", ["Alvarez"]),
+    ("Call Dana at 555-987-6543 to get on the volunteer list.", ["Dana", "555-987-6543"]),
+    ("Oluwaseun Adeyemi reported that the bus shelter on Broadway was vandalized again.",
+     ["Oluwaseun Adeyemi"]),
+    ("The resident at 2337 Washington St, Mr. Patel, says the alley light has been out for weeks.",
+     ["2337 Washington St", "Patel"]),
+    ("Nguyen Thi Lan came with her son and asked about youth programs at the rec center.",
+     ["Nguyen Thi Lan"]),
+    ("Write to kwilliams77@yahoo.com with any photos of the illegal dumping.", ["kwilliams77@yahoo.com"]),
+    ("Dmitri Volkov, who lives on Oak Ave, counted 14 speeding cars in ten minutes.", ["Dmitri Volkov"]),
+    ("According to Ms. Rivera, the corner store has sold to minors twice this month.", ["Rivera"]),
+    ("Tom said the fireworks went on past midnight on July 4.", ["Tom"]),
+    ("Aisha asked if the city could add a crossing guard near Roosevelt High.", ["Aisha"]),
+    ("Officer Jenna Kowalski gave out her cell, 555 433 2211, at the meeting.",
+     ["Jenna Kowalski", "555 433 2211"]),
+    ("Please forward the minutes to maria.gonzalez@outlook.com and copy Councilmember Brooks.",
+     ["maria.gonzalez@outlook.com", "Brooks"]),
+    ("Rachel Kim from the tenants' association said rents went up 20% in District 4.", ["Rachel Kim"]),
+    ("A caller, Hector Moreno, said someone is living in the vacant house at 88 Cedar Rd.",
+     ["Hector Moreno", "88 Cedar Rd"]),
+    ("Sgt. Elena Vasquez will host the next coffee with a cop at 9 am on Tuesday.", ["Elena Vasquez"]),
+    ("I'm Wei Zhang; my car was broken into outside 640 Linden Ave last night.",
+     ["Wei Zhang", "640 Linden Ave"]),
+    ("Mei-Ling Zhao and her husband asked for more lighting on the path behind the library.",
+     ["Mei-Ling Zhao"]),
+    ("The officer who responded, Officer Luis Ortega, was respectful and quick.", ["Luis Ortega"]),
+    ("Gregory Doyle says his number, 5552013399, was never called back by dispatch.",
+     ["Gregory Doyle", "5552013399"]),
+    ("Fatima Haddad thanked Officer Ben Carver for finding her stolen bike.",
+     ["Fatima Haddad", "Ben Carver"]),
+    ("Contact the organizer, Patrick Brennan, at pbrennan@comcast.net.",
+     ["Patrick Brennan", "pbrennan@comcast.net"]),
+    ("Will Turner wants speed humps on Elm St before school starts in August.", ["Will Turner"]),
+    ("At the District 6 meeting, Ingrid Lindqvist said the 300 block of River Rd floods.",
+     ["Ingrid Lindqvist"]),
+    ("Omar Rahman and Susan Albright both live on Quarry Ln and want a four-way stop.",
+     ["Omar Rahman", "Susan Albright"]),
+    ("Thanks for listening.\nRegards,\nCarlos Delgado\n1450 Highland Blvd",
+     ["Carlos Delgado", "1450 Highland Blvd"]),
+    ("Officer Trevor McAllister's bike patrol was praised by 9 of the 11 attendees.", ["Trevor McAllister"]),
+    ("My neighbor Olga Petrova at 17 Ash Ct keeps a camera pointed at the alley.",
+     ["Olga Petrova", "17 Ash Ct"]),
+    ("Samuel Okafor (555-210-9087) offered his driveway camera footage to detectives.",
+     ["Samuel Okafor", "555-210-9087"]),
+    ("Thank you Officer Simone Dubois for coming to the block party on 5th Ave!", ["Simone Dubois"]),
+    ("Resident Tyrone Jefferson said the 7:30 pm meeting time is hard for shift workers.",
+     ["Tyrone Jefferson"]),
+]
+
+
+@pytest.fixture(scope="module")
+def presidio() -> PresidioRedactor:
+    return PresidioRedactor()
+
+
+def redact(redactor: PresidioRedactor | RegexRedactor, text: str) -> Redacted:
+    (result,) = redactor.redact_batch([text])
+    return result
+
+
+def _is_name(planted: str) -> bool:
+    return not any(c.isdigit() or c == "@" for c in planted)
+
+
+def test_planted_set_has_50_records() -> None:
+    assert len(PLANTED) == 50
+
+
+def test_no_planted_string_leaks(presidio: PresidioRedactor) -> None:
+    results = presidio.redact_batch([text for text, _ in PLANTED])
+    leaks = []
+    for (_, planted), result in zip(PLANTED, results, strict=True):
+        for value in planted:
+            words = value.split() if _is_name(value) else [value]
+            leaks += [(value, w, result.text) for w in [value, *words]
+                      if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", result.text)]
+    assert not leaks
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Maria Gonzalez called about the potholes on Elm St.", "Maria Gonzalez"),
+    ("Officer Dana Reyes said the patrols would increase.", "Dana Reyes"),
+    ("Sgt. Miller promised a follow-up at the next meeting.", "Miller"),
+    ("A resident, Maria, said the lights are out again.", "Maria"),
+    ("Resident Maria said the noise starts at 11 pm.", "Maria"),
+    ("Mrs. Chen reported that the alley is dark.", "Chen"),
+])
+def test_names_are_replaced_and_counted(presidio: PresidioRedactor, text: str, name: str) -> None:
+    result = redact(presidio, text)
+    assert name not in result.text
+    assert "[PERSON]" in result.text
+    assert result.counts == {"PERSON": 1}
+
+
+@pytest.mark.parametrize("phone", ["555-201-3344", "(555) 201-3344", "555.201.3344", "+1 555 201 3344",
+                                   "1-555-201-3344", "5552013344"])
+def test_phone_formats(presidio: PresidioRedactor, phone: str) -> None:
+    result = redact(presidio, f"Call me back at {phone} about the dumping.")
+    assert result.text == "Call me back at [PHONE] about the dumping."
+    assert result.counts == {"PHONE_NUMBER": 1}
+
+
+@pytest.mark.parametrize("email", ["maria.gonzalez@example.org", "kwilliams77@yahoo.com", "t_b@city.gov"])
+def test_emails(presidio: PresidioRedactor, email: str) -> None:
+    result = redact(presidio, f"Send the minutes to {email} please.")
+    assert result.text == "Send the minutes to [EMAIL] please."
+    assert result.counts == {"EMAIL_ADDRESS": 1}
+
+
+@pytest.mark.parametrize("address", ["412 Oak Ave", "1200 N. Main Street", "55 Elm St Apt 4", "200 5th Ave",
+                                     "2337 Martin Luther King Jr Blvd", "412 oak ave"])
+def test_street_addresses_with_a_house_number(presidio: PresidioRedactor, address: str) -> None:
+    result = redact(presidio, f"Someone at {address} asked for a home visit.")
+    assert result.text == "Someone at [ADDRESS] asked for a home visit."
+    assert result.counts == {"STREET_ADDRESS": 1}
+
+
+@pytest.mark.parametrize("text", [
+    "About 40 residents attended the District 3 meeting on Main St at 7:30 pm.",
+    "Speeding on 5th Ave and Main St is the top concern; 911 calls went up 12% in District 3.",
+    "The 300 block of Elm St has been dark since June; 14 of 22 attendees want more lights.",
+    "Traffic on Martin Luther King Jr Blvd and Cesar Chavez Ave backs up between 7:30 and 9 am.",
+    "Speeding on Maple Dr. Residents want speed humps near Jefferson Middle School by May 1.",
+    "The Resident Advisory Board meets at City Hall on Tuesday, March 3 at 6 pm.",
+])
+def test_facts_are_kept(presidio: PresidioRedactor, text: str) -> None:
+    assert redact(presidio, text) == Redacted(text, {})
+
+
+def test_facts_next_to_a_redaction_are_kept(presidio: PresidioRedactor) -> None:
+    text = "Officer Dana Reyes told 40 residents in District 3 that 911 calls on Main St and 5th Ave peak at 7:30."
+    result = redact(presidio, text)
+    assert result.text == text.replace("Dana Reyes", "[PERSON]")
+    assert result.counts == {"PERSON": 1}
+
+
+def test_counts_per_entity_type(presidio: PresidioRedactor) -> None:
+    text = ("Officer Dana Reyes and Sgt. Miller met Maria Gonzalez (555-201-3344, maria@example.org) at "
+            "412 Oak Ave; her sister at 55 Elm St can be reached at (555) 310-4477.")
+    result = redact(presidio, text)
+    assert result.counts == {"PERSON": 3, "PHONE_NUMBER": 2, "EMAIL_ADDRESS": 1, "STREET_ADDRESS": 2}
+    assert result.text.count("[PERSON]") == 3
+
+
+def test_a_name_found_once_is_replaced_everywhere(presidio: PresidioRedactor) -> None:
+    text = ("I saw Natasha at the clinic on Elm St. She listened carefully. "
+            "The appointment with Natasha ran over the allotted time.")
+    result = redact(presidio, text)
+    assert "Natasha" not in result.text
+    assert result.counts == {"PERSON": 2}
+
+
+def test_batch_order_is_preserved(presidio: PresidioRedactor) -> None:
+    texts = [f"Note {i}: about {i} residents came." if i % 3 else f"Note {i}: call 555-201-33{i:02d}."
+             for i in range(40)]
+    results = presidio.redact_batch(texts)
+    assert len(results) == len(texts)
+    for i, result in enumerate(results):
+        assert result.text.startswith(f"Note {i}:")
+        assert result.counts == ({} if i % 3 else {"PHONE_NUMBER": 1})
+
+
+def test_empty_input(presidio: PresidioRedactor) -> None:
+    assert presidio.redact_batch([]) == []
+    assert presidio.redact_batch(["", "  "]) == [Redacted("", {}), Redacted("  ", {})]
+
+
+def test_prefilter_sends_every_planted_name_to_the_model() -> None:
+    prefilter = NamePrefilter(Lexicon.from_spacy(load_ner()))
+    missed = []
+    for text, planted in PLANTED:
+        ranges = prefilter.candidates(text)
+        for name in filter(_is_name, planted):
+            start = text.index(name)
+            if not any(a <= start < b for a, b in ranges):
+                missed.append((name, text))
+    assert not missed
+
+
+def test_prefilter_skips_sentences_without_a_possible_name() -> None:
+    prefilter = NamePrefilter(Lexicon.from_spacy(load_ner()))
+    text = ("About 40 residents attended the District 3 meeting on Main St. Several neighbors said speeding "
+            "on 5th Ave got worse since June. Parents asked for a crossing guard near Jefferson Middle.")
+    assert prefilter.candidates(text) == []
+
+
+def test_regex_redactor_finds_contacts_but_not_names() -> None:
+    regex = RegexRedactor()
+    text = "Maria Gonzalez at 412 Oak Ave: 555-201-3344, maria@example.org. District 3, Main St, 7:30, 911."
+    result = redact(regex, text)
+    assert result.text == "Maria Gonzalez at [ADDRESS]: [PHONE], [EMAIL]. District 3, Main St, 7:30, 911."
+    assert result.counts == {"STREET_ADDRESS": 1, "PHONE_NUMBER": 1, "EMAIL_ADDRESS": 1}
+
+
+def test_build_redactor_by_name() -> None:
+    assert isinstance(build_redactor("regex"), RegexRedactor)
+    assert build_redactor("presidio").name == "presidio"
+    with pytest.raises(ConfigError, match="choose one of presidio, regex"):
+        build_redactor("scrubadub")
