@@ -1,7 +1,8 @@
 """Offline annotation: records -> concern spans with vectors and sentiment (computed once per record), and
 spans + taxonomy -> per-record annotations (cheap, recomputed whenever the taxonomy changes).
 
-Span vectors embed the span without the note-taker's attribution (see concerns.strip_attribution);
+Span vectors embed the span without the note-taker's attribution and with place names masked (see
+concerns.theme_text);
 identical spans (meeting chatter repeats verbatim) are embedded once.
 """
 
@@ -15,13 +16,13 @@ from typing import Protocol
 import numpy as np
 
 from synth.models import Record
-from synth.synthesis.concerns import split_concerns, strip_attribution
+from synth.synthesis.concerns import split_concerns, theme_text
 from synth.synthesis.models import OTHER_THEME, Annotation, Concern, SentimentScore
 from synth.synthesis.store import StoredSpan
 from synth.synthesis.themes import TaxonomyState, assign
 from vectorstore.embeddings import Embedder
 
-ANNOTATOR_VERSION = "offline-v1"
+ANNOTATOR_VERSION = "offline-v2"  # v2: place names masked for theming
 
 
 class SentimentModel(Protocol):
@@ -41,7 +42,7 @@ class OfflineAnnotator:
         items = [(r.id, i, text) for r in records for i, text in enumerate(split_concerns(r.text) or [r.text])]
         if not items:
             return []
-        stripped = [strip_attribution(t) for _, _, t in items]
+        stripped = [theme_text(t) for _, _, t in items]
         distinct = list(dict.fromkeys(stripped))
         vectors = self.embedder.embed(distinct)
         row = {t: i for i, t in enumerate(distinct)}

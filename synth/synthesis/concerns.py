@@ -82,3 +82,14 @@ def strip_attribution(span: str) -> str:
     if m and len(span) - m.end() >= _MIN_CHARS:
         return span[m.end():]
     return span
+
+
+# Place names ("Court St", "the Old Town Library") say where, not what; left in, spans about one street
+# cluster together whatever their concern. Mid-sentence capitalised runs are masked for theming only.
+_PLACE = re.compile(r"(?:\b[Tt]he\s+)?(?<!^)\b(?:[A-Z][a-z]+\s+)*[A-Z][a-z]+\b")
+
+
+def theme_text(span: str) -> str:
+    """The text a span is embedded by for theming: no attribution, place names masked, first word kept."""
+    text = strip_attribution(span)
+    return text[:1] + _PLACE.sub("the place", text[1:])
