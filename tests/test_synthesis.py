@@ -62,7 +62,7 @@ PLAN = {("District A", "2026-10"): {"lighting": 12, "speeding": 3, "park": 2},
         ("District B", "2026-10"): {"speeding": 14, "lighting": 2},
         ("District B", "2026-11"): {"speeding": 15, "lighting": 2, "park": 5}}
 # The hashing embedder only sees shared words, so it needs looser distances than MiniLM.
-CONFIG = DiscoveryConfig(merge_distance=0.8, assign_threshold=0.3, min_theme_spans=3)
+CONFIG = DiscoveryConfig(merge_distance=0.6, assign_threshold=0.3, min_theme_spans=3)
 
 
 @pytest.fixture

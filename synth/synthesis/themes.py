@@ -9,7 +9,7 @@ Pure numpy/scikit-learn over span vectors (one L2-normalised embedding per conce
   `assign_threshold`, else OTHER_THEME.
 - **Labels** are distinctive keywords (class-based TF-IDF over each theme's spans); an LLM may rename.
 - **Stable ids**: a rediscovered theme takes the id of the previous taxonomy's theme whose centroid it
-  matches (cosine >= `match_threshold`, one-to-one, best first); only genuinely new themes get new ids.
+  matches (mutual nearest centroids, cosine >= `match_threshold`); only genuinely new themes get new ids.
   Pinned, seeded and edited themes are kept as they are and discovery runs on the spans they do not claim.
 """
 
@@ -31,7 +31,7 @@ from synth.synthesis.models import OTHER_THEME, Theme
 class DiscoveryConfig:
     merge_distance: float = 0.35  # merge segments whose centroids are closer than this (cosine distance)
     assign_threshold: float = 0.45  # min cosine similarity for a span to join a theme
-    match_threshold: float = 0.80  # min centroid similarity to keep a previous theme's id
+    match_threshold: float = 0.70  # min centroid similarity (mutual best match) to keep a previous id
     min_theme_share: float = 0.005  # a theme needs at least this share of spans (and min_theme_spans)
     min_theme_spans: int = 5
     max_segments: int = 80
@@ -103,11 +103,14 @@ def label_from_keywords(keywords: Sequence[str]) -> str:
     return " / ".join(keywords[:3]) if keywords else "unlabelled theme"
 
 
+def _distinct(vectors: np.ndarray) -> int:
+    return int(len(np.unique(np.round(vectors, 5), axis=0)))
+
+
 def _segments(vectors: np.ndarray, cfg: DiscoveryConfig) -> tuple[np.ndarray, np.ndarray]:
     """Over-segment with k-means; returns (segment of each span, normalised segment centroids)."""
-    n = len(vectors)
-    k = int(min(cfg.max_segments, max(2, round(np.sqrt(n / 2)))))
-    k = min(k, n)
+    k = int(min(cfg.max_segments, max(2, round(np.sqrt(len(vectors) / 2)))))
+    k = min(k, _distinct(vectors))  # k-means cannot make more clusters than there are distinct points
     km = KMeans(n_clusters=k, n_init=3, random_state=cfg.seed).fit(vectors)
     return km.labels_, normalize_rows(km.cluster_centers_)
 
@@ -153,14 +156,12 @@ def _adopt(state: TaxonomyState, previous: TaxonomyState, found: dict[int, np.nd
     """Give discovered groups stable ids: reuse a previous discovered theme's id when centroids match."""
     candidates = {tid: c for tid, c in previous.centroids.items()
                   if tid not in state.themes and previous.themes[tid].source == "discovered"}
-    pairs = sorted(((float(c @ pc), g, tid) for g, c in found.items() for tid, pc in candidates.items()),
-                   reverse=True)
-    matched: dict[int, str] = {}
-    used: set[str] = set()
-    for sim, g, tid in pairs:
-        if sim >= cfg.match_threshold and g not in matched and tid not in used:
-            matched[g] = tid
-            used.add(tid)
+    # A group keeps a previous id when each is the other's most similar and the similarity clears the bar.
+    sim = {(g, tid): float(c @ pc) for g, c in found.items() for tid, pc in candidates.items()}
+    best_prev = {g: max(candidates, key=lambda t: sim[(g, t)]) for g in found} if candidates else {}
+    best_group = {t: max(found, key=lambda g: sim[(g, t)]) for t in candidates} if found else {}
+    matched = {g: t for g, t in best_prev.items()
+               if best_group.get(t) == g and sim[(g, t)] >= cfg.match_threshold}
     taken = set(state.themes) | set(previous.themes)
     for g in sorted(found, key=lambda g: (-len(keywords.get(str(g), [])), g)):
         kws = keywords.get(str(g), [])
@@ -230,8 +231,8 @@ def split(state: TaxonomyState, theme_id: str, vectors: np.ndarray, texts: Seque
           seed: int = 0) -> list[str]:
     """Split one theme into `parts` by k-means over its spans; returns the new ids (the old id is retired)."""
     _require(state, theme_id)
-    if len(vectors) < parts:
-        raise ValueError(f"theme {theme_id} has {len(vectors)} spans; cannot split into {parts}")
+    if _distinct(vectors) < parts:
+        raise ValueError(f"theme {theme_id} has {_distinct(vectors)} distinct spans; cannot split into {parts}")
     km = KMeans(n_clusters=parts, n_init=5, random_state=seed).fit(normalize_rows(vectors))
     names = [str(lab) for lab in km.labels_]
     kws = keywords_by_group(texts, names)
