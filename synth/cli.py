@@ -20,6 +20,7 @@ from synth.cli_common import err, out, progress_bar, services
 from synth.cli_synthesis import annotations_app, summarize, themes_app
 from synth.errors import SynthError
 from synth.ingest import IngestOptions
+from synth.llm.cli import llm_app
 
 app = typer.Typer(help="synth: feedback synthesis for community engagement.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -134,6 +135,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 app.command()(summarize)
 app.add_typer(themes_app, name="themes")
 app.add_typer(annotations_app, name="annotations")
+app.add_typer(llm_app, name="llm")
 
 if __name__ == "__main__":
     app()

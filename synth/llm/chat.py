@@ -1,0 +1,289 @@
+"""The chat model for every generative step: one factory, any OpenAI-compatible endpoint.
+
+`build_chat_model(settings)` returns LangChain's `ChatOpenAI` pointed at `SYNTH_OPENAI_BASE_URL` (OpenAI,
+Azure's OpenAI-compatible endpoint, vLLM, Ollama, or the local llama.cpp server of `synth llm serve`), with
+temperature 0, a timeout and bounded retries. Token counting (`get_num_tokens`) works offline and for
+non-OpenAI model names: the tiktoken files come from `synth.tokens` and `tiktoken_model_name` names an OpenAI
+model of the configured encoding (`SYNTH_TIKTOKEN_ENCODING`).
+
+Every call through the model logs one line on this module's logger (model, tokens, latency). Pass a
+`UsageCounter` to collect the counts:
+
+    usage = UsageCounter()
+    llm = build_chat_model(settings, usage=usage)
+    chain = prompt | llm | JsonOutputParser()
+    chain.invoke({...})
+    usage.prompt_tokens, usage.completion_tokens, usage.calls[-1].latency_s
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, LLMResult
+from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
+
+from synth.errors import ConfigError
+from synth.tokens import SUPPORTED_ENCODINGS, count_tokens, ensure_tiktoken_cache
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from synth.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_MAX_RETRIES = 2
+
+# An OpenAI model name per offline encoding: ChatOpenAI counts tokens with the encoding of
+# `tiktoken_model_name`, and only knows the message overhead of OpenAI chat model families.
+# o200k_harmony shares o200k_base's ranks, so ordinary text counts the same.
+_TIKTOKEN_MODEL_FOR_ENCODING: dict[str, str] = {
+    "cl100k_base": "gpt-4",
+    "o200k_base": "gpt-4o",
+    "o200k_harmony": "gpt-4o",
+}
+# Per-message overhead of OpenAI's chat format (<|im_start|>role ... <|im_end|>), used for estimates only.
+_TOKENS_PER_MESSAGE = 3
+_TOKENS_PER_REPLY = 3
+
+
+def _configure_hint() -> str:
+    return (
+        "set SYNTH_LLM_BACKEND=openai, SYNTH_OPENAI_BASE_URL (e.g. http://127.0.0.1:8080/v1), "
+        "SYNTH_OPENAI_API_KEY and SYNTH_LLM_MODEL; for a local model run `synth llm serve`, which prints them"
+    )
+
+
+def build_chat_model(
+    settings: Settings,
+    *,
+    usage: UsageCounter | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    max_tokens: int | None = None,
+) -> BaseChatModel:
+    """A `ChatOpenAI` for the endpoint in `settings`, temperature 0 (`CompatibleChatOpenAI`, a subclass that
+    also sends `max_tokens`, unless the endpoint is OpenAI's or Azure's).
+
+    `usage` (optional) collects token counts of every call; without it a counter that only logs is attached.
+    Raises ConfigError when no generative backend is configured or the configuration is incomplete.
+    """
+    if settings.llm_backend == "offline":
+        raise ConfigError(f"no generative model is configured (SYNTH_LLM_BACKEND=offline): {_configure_hint()}")
+    if settings.llm_backend != "openai":  # pragma: no cover - Settings only allows the two values
+        raise ConfigError(f"unknown SYNTH_LLM_BACKEND {settings.llm_backend!r}: use 'openai' or 'offline'")
+    base_url = (settings.openai_base_url or "").strip()
+    if not base_url:
+        raise ConfigError(
+            "SYNTH_LLM_BACKEND=openai needs SYNTH_OPENAI_BASE_URL, the endpoint's OpenAI-compatible base URL "
+            "(https://api.openai.com/v1 for OpenAI, http://127.0.0.1:8080/v1 for `synth llm serve`)"
+        )
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"SYNTH_OPENAI_BASE_URL must start with http:// or https://, got {base_url!r}")
+    api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+    if not api_key:
+        raise ConfigError(
+            "SYNTH_LLM_BACKEND=openai needs SYNTH_OPENAI_API_KEY (any non-empty value, e.g. 'local', for a "
+            "local server that does not check keys)"
+        )
+    if not settings.llm_model.strip():
+        raise ConfigError("SYNTH_LLM_MODEL is empty: set the model name the endpoint serves")
+    tiktoken_model = _TIKTOKEN_MODEL_FOR_ENCODING.get(settings.tiktoken_encoding)
+    if tiktoken_model is None:
+        raise ConfigError(
+            f"tiktoken encoding '{settings.tiktoken_encoding}' is not available offline; "
+            f"use one of {', '.join(SUPPORTED_ENCODINGS)} (SYNTH_TIKTOKEN_ENCODING)"
+        )
+    ensure_tiktoken_cache()  # before ChatOpenAI's token counting first loads tiktoken
+
+    counter = usage if usage is not None else UsageCounter(encoding=settings.tiktoken_encoding)
+    cls = ChatOpenAI if _is_openai_hosted(base_url) else CompatibleChatOpenAI
+    return cls(
+        model=settings.llm_model,
+        base_url=base_url,
+        api_key=SecretStr(api_key),
+        temperature=0,
+        timeout=timeout,
+        max_retries=max_retries,
+        max_completion_tokens=max_tokens,  # ChatOpenAI's alias of max_tokens
+        tiktoken_model_name=tiktoken_model,
+        callbacks=[counter],
+    )
+
+
+def _is_openai_hosted(base_url: str) -> bool:
+    host = (urlsplit(base_url).hostname or "").lower()
+    return host == "openai.com" or host.endswith((".openai.com", ".openai.azure.com"))
+
+
+class CompatibleChatOpenAI(ChatOpenAI):
+    """ChatOpenAI that also sends the token limit as `max_tokens`, for OpenAI-compatible servers.
+
+    ChatOpenAI sends the limit only as `max_completion_tokens` (OpenAI's current name). llama.cpp's server
+    (like other compatible servers) reads only `max_tokens`, silently ignores the new name and generates
+    until the context is full. OpenAI's own endpoints reject `max_tokens` for some models, so they get the
+    plain class (`build_chat_model` chooses).
+    """
+
+    @classmethod
+    def lc_id(cls) -> list[str]:
+        return ChatOpenAI.lc_id()  # serialised (and loaded back) as a plain ChatOpenAI
+
+    def _get_request_payload(self, input_: Any, *, stop: list[str] | None = None, **kwargs: Any) -> dict:
+        payload = super()._get_request_payload(input_, stop=stop, **kwargs)
+        if payload.get("max_completion_tokens") is not None and "max_tokens" not in payload:
+            payload["max_tokens"] = payload["max_completion_tokens"]
+        return payload
+
+
+@dataclass(frozen=True)
+class CallUsage:
+    """Tokens and latency of one model call. `estimated` when the endpoint reported no usage (tiktoken)."""
+
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    latency_s: float
+    estimated: bool = False
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class UsageCounter(BaseCallbackHandler):
+    """LangChain callback handler: records tokens and latency per chat model call and logs one line each.
+
+    Counts come from the response's usage metadata (`AIMessage.usage_metadata`, else the provider's
+    `token_usage`); when the endpoint reports none they are estimated with tiktoken (`estimated=True`).
+    Thread-safe: one counter may serve a batch running on several threads.
+    """
+
+    raise_error = False  # a counting problem must never fail the call itself
+
+    def __init__(self, encoding: str = "cl100k_base", *, log_calls: bool = True) -> None:
+        super().__init__()
+        self.encoding = encoding
+        self.log_calls = log_calls
+        self.calls: list[CallUsage] = []
+        self._lock = threading.Lock()
+        self._started: dict[UUID, tuple[float, str, list[BaseMessage]]] = {}
+
+    # -- totals ---------------------------------------------------------------------------------------
+    @property
+    def prompt_tokens(self) -> int:
+        with self._lock:
+            return sum(c.prompt_tokens for c in self.calls)
+
+    @property
+    def completion_tokens(self) -> int:
+        with self._lock:
+            return sum(c.completion_tokens for c in self.calls)
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+    # -- callbacks ------------------------------------------------------------------------------------
+    def on_chat_model_start(
+        self,
+        serialized: dict[str, Any],
+        messages: list[list[BaseMessage]],
+        *,
+        run_id: UUID,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        params = kwargs.get("invocation_params") or {}
+        model = str(params.get("model") or params.get("model_name") or (metadata or {}).get("ls_model_name") or "?")
+        flat = [m for batch in messages for m in batch]
+        with self._lock:
+            self._started[run_id] = (time.perf_counter(), model, flat)
+
+    def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
+        with self._lock:
+            started, model, messages = self._started.pop(run_id, (time.perf_counter(), "?", []))
+        latency = time.perf_counter() - started
+        llm_output = response.llm_output or {}
+        prompt, completion, seen = 0, 0, False
+        replies: list[AIMessage] = []
+        for gens in response.generations:
+            for gen in gens:
+                if not isinstance(gen, ChatGeneration) or not isinstance(gen.message, AIMessage):
+                    continue
+                replies.append(gen.message)
+                meta = gen.message.usage_metadata
+                if meta:
+                    prompt += int(meta.get("input_tokens") or 0)
+                    completion += int(meta.get("output_tokens") or 0)
+                    seen = True
+                if gen.generation_info and gen.generation_info.get("model_name"):
+                    model = str(gen.generation_info["model_name"])
+        if not seen and isinstance(llm_output.get("token_usage"), dict):
+            usage = llm_output["token_usage"]
+            prompt = int(usage.get("prompt_tokens") or 0)
+            completion = int(usage.get("completion_tokens") or 0)
+            seen = bool(prompt or completion)
+        model = str(llm_output.get("model_name") or model)
+        estimated = not seen
+        if estimated:
+            prompt, completion = self._estimate(messages, replies)
+        call = CallUsage(model, prompt, completion, round(latency, 4), estimated)
+        with self._lock:
+            self.calls.append(call)
+        if self.log_calls:
+            log.info(
+                "llm call model=%s prompt_tokens=%d completion_tokens=%d%s latency=%.2fs",
+                call.model, call.prompt_tokens, call.completion_tokens, " (estimated)" if estimated else "",
+                call.latency_s,
+            )
+
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        with self._lock:
+            started, model, _ = self._started.pop(run_id, (time.perf_counter(), "?", []))
+        if self.log_calls:
+            log.warning(
+                "llm call model=%s failed after %.2fs: %s: %s",
+                model, time.perf_counter() - started, type(error).__name__, error,
+            )
+
+    # -- estimates ------------------------------------------------------------------------------------
+    def _count(self, text: str) -> int:
+        return count_tokens(text, self.encoding) if text else 0
+
+    def _estimate(self, messages: list[BaseMessage], replies: list[AIMessage]) -> tuple[int, int]:
+        prompt = _TOKENS_PER_REPLY + sum(_TOKENS_PER_MESSAGE + self._count(_text(m)) for m in messages)
+        completion = 0
+        for reply in replies:
+            completion += self._count(_text(reply))
+            for call in reply.tool_calls:
+                completion += self._count(call["name"]) + self._count(str(call["args"]))
+        return prompt, completion
+
+
+def _text(message: BaseMessage) -> str:
+    content = message.content
+    if isinstance(content, str):
+        return content
+    parts = []
+    for block in content:
+        if isinstance(block, str):
+            parts.append(block)
+        elif isinstance(block, dict) and isinstance(block.get("text"), str):
+            parts.append(block["text"])
+    return "".join(parts)
