@@ -513,3 +513,47 @@ def test_llm_serve_command_prints_settings_and_stops_on_ctrl_c(
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def _small_sheet() -> tuple[Any, dict[str, tuple[str | None, set[str]]]]:
+    """A two-theme District 3 fact sheet built by the real facts code from hand-made annotated rows."""
+    import datetime as dt
+
+    from synth.synthesis.facts import FactRow, build_fact_sheet
+    from synth.synthesis.models import Annotation, Concern, SentimentScore, Theme
+
+    themes = {"t_light": Theme(id="t_light", label="Street lighting", keywords=["lights", "dark"]),
+              "t_speed": Theme(id="t_speed", label="Speeding", keywords=["speeding", "cars"])}
+    texts = {"t_light": "The street lights on Birch have been dark for weeks.",
+             "t_speed": "Cars keep speeding past the school every morning."}
+    rows = []
+    for i in range(12):
+        tid = "t_light" if i < 8 else "t_speed"
+        neg = SentimentScore(label="negative", score=-0.7)
+        ann = Annotation(record_id=f"r{i}", concerns=[Concern(index=0, text=texts[tid], theme_id=tid, sentiment=neg)],
+                         sentiment=neg, annotator="test")
+        rows.append(FactRow(record_id=f"r{i}", district="District 3", date=dt.date(2026, 11, 1 + i), kind="comment",
+                            meeting_id=None, note_taker=None, attendee_count=None, text=texts[tid], annotation=ann))
+    sheet = build_fact_sheet(rows, themes, district="District 3", period="2026-11")
+    index = {r.record_id: (r.district, set(r.annotation.themes)) for r in rows}
+    return sheet, index
+
+
+@pytest.mark.llm
+def test_real_narrative_chain_is_parsed_and_grounding_checked(llm_settings: Settings) -> None:
+    """The narrative chain through the real model: the reply is parsed and checked, and whatever the small
+    model writes, the result is either grounded or the deterministic fallback with the reasons recorded."""
+    from synth.synthesis.grounding import check_narrative
+    from synth.synthesis.narrative import write_narrative
+
+    sheet, index = _small_sheet()
+    model = build_chat_model(llm_settings, max_tokens=400, **CALL)
+    result = write_narrative(sheet, index, model, max_attempts=2)
+    assert result.attempts >= 1 and result.input_tokens > 0 and result.output_tokens > 0
+    assert result.model == llm_settings.llm_model
+    from synth.synthesis.grounding import Narrative
+
+    assert check_narrative(Narrative(sentences=result.sentences), sheet, index) == []
+    if result.source == "fallback":
+        assert result.issues, "a fallback must say why the model's draft was rejected"
+    assert set(result.citations) <= set(index)
