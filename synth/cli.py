@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import TaskID
 from rich.table import Table
 
 from synth.cli_common import err, out, progress_bar, services
@@ -57,7 +58,7 @@ def ingest(
     options = IngestOptions(mapping=_pairs(map_, "--map"), ignore=tuple(ignore), profile=profile,
                             defaults=defaults, id_prefix=id_prefix)
     with services() as svc, progress_bar() as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def on_progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:

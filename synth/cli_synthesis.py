@@ -5,15 +5,19 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import typer
+from rich.progress import TaskID
 from rich.table import Table
 
 from synth.cli_common import err, out, progress_bar, services
 from synth.synthesis.pipeline import TaxonomyEditor, load_seed_file
 from synth.synthesis.summary import as_json, to_markdown, to_text
+
+T = TypeVar("T")
 
 themes_app = typer.Typer(help="List and edit the city-wide theme taxonomy.", no_args_is_help=True)
 annotations_app = typer.Typer(help="Per-record annotations.", no_args_is_help=True)
@@ -27,7 +31,7 @@ def summarize(
 ) -> None:
     """District summaries: exact counts from code, narrative grounded in cited records."""
     with services() as svc, progress_bar() as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def on_progress(stage: str, done: int, total: int) -> None:
             tasks.setdefault(stage, bar.add_task(stage, total=total))
@@ -139,7 +143,7 @@ def annotations_export(
             handle.close()
 
 
-def _edit(fn):  # type: ignore[no-untyped-def]
+def _edit(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except (KeyError, ValueError) as e:

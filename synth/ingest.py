@@ -230,8 +230,8 @@ class Ingestor:
         report.accepted += len(records)
         report.rejected += len(rejections)
         report.rejections.extend(rejections)
-        for r in records:
-            report.redactions.update(r.redactions)
+        for record in records:
+            report.redactions.update(record.redactions)
         if records:
             indexer.put(_Batch(records, chunks))
 

@@ -13,7 +13,6 @@ of that file is used. A problem with one row yields a Rejection and the reader c
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 import sys
@@ -137,7 +136,8 @@ def _map_object(file: str, row: int, obj: Any, options: ReadOptions) -> RawRow |
         cols = resolve_columns(file, obj.keys(), mapping=options.mapping, ignore=options.ignore,
                                profile=options.profile)
     except InputError as e:  # per-object keys: an unknown key rejects this object only
-        return Rejection(file=file, row=row, field=None, reason=e.reason.replace(" No row of this file was ingested.", ""))
+        reason = e.reason.replace(" No row of this file was ingested.", "")
+        return Rejection(file=file, row=row, field=None, reason=reason)
     return RawRow(file, row, {cols.fields[k]: v for k, v in obj.items() if k in cols.fields})
 
 
@@ -197,6 +197,7 @@ def _read_note(file: str, text: str) -> RawRow | Rejection:
                                         "Meeting, Note-taker, Attendees, Location, Top concerns, Overall "
                                         "sentiment, Kind, Language, Id")
             break  # no header at all: the whole file is prose
+        assert m is not None  # a known key came from a match
         values[_NOTE_HEADERS[key]] = m.group(2)
         i += 1
     body = "\n".join(lines[i:]).strip()

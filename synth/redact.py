@@ -210,7 +210,7 @@ class Lexicon:
 
     @classmethod
     def from_spacy(cls, nlp: spacy.language.Language) -> Lexicon:
-        lookups = nlp.get_pipe("lemmatizer").lookups
+        lookups = nlp.get_pipe("lemmatizer").lookups  # type: ignore[attr-defined]
         index, exceptions = lookups.get_table("lemma_index"), lookups.get_table("lemma_exc")
         rules = lookups.get_table("lemma_rules")
         pos = ("verb", "adj", "adv")
@@ -404,7 +404,7 @@ class NamePrefilter:
 
     def candidates(self, text: str) -> list[tuple[int, int]]:
         """Character ranges of looked-at words (whole sentences where there is no case signal)."""
-        ranges = []
+        ranges: list[tuple[int, int]] = []
         for start, end in sentence_spans(text):
             ranges.extend((start + a, start + b) for a, b in self._in_sentence(text[start:end]))
         return ranges
@@ -512,14 +512,15 @@ def _operators() -> dict[str, OperatorConfig]:
 
 
 def _analyze(text: str, recognizers: list[EntityRecognizer]) -> list[RecognizerResult]:
-    return [r for recognizer in recognizers for r in recognizer.analyze(text, ENTITIES)]
+    # presidio types nlp_artifacts as required but pattern recognizers take None
+    return [r for recognizer in recognizers for r in recognizer.analyze(text, ENTITIES)]  # type: ignore[call-arg]
 
 
 def _anonymize(text: str, results: list[RecognizerResult], engine: AnonymizerEngine,
                operators: dict[str, OperatorConfig]) -> Redacted:
     if not results:
         return Redacted(text, {})
-    done = engine.anonymize(text, results, operators,
+    done = engine.anonymize(text, results, operators,  # type: ignore[arg-type]  # same class, two packages
                             conflict_resolution=ConflictResolutionStrategy.REMOVE_INTERSECTIONS)
     return Redacted(done.text, dict(Counter(item.entity_type for item in done.items)))
 

@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from synth.errors import RowError
@@ -52,7 +53,7 @@ def parse_date(value: Any) -> dt.date:
         return dt.datetime.fromisoformat(s.replace("Z", "+00:00")).date()
 
 
-def _enum(field: str, value: Any, enum: type, aliases: Mapping[str, str] | None = None) -> Any:
+def _enum(field: str, value: Any, enum: type[StrEnum], aliases: Mapping[str, str] | None = None) -> Any:
     key = str(value).strip().lower().replace(" ", "_").replace("-", "_")
     key = (aliases or {}).get(key, key)
     try:

@@ -18,7 +18,6 @@ import pytest
 from synth.settings import Settings
 
 
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -13,7 +13,8 @@ from vectorstore.embeddings import HashingEmbedder
 from vectorstore.store import ChromaIndex, SearchFilter, make_client, open_index
 
 DOCS = [
-    ("a#0", "Street lights are out on Birch, it is pitch dark", "District 3", dt.date(2026, 9, 3), "meeting_note", "KT-1"),
+    ("a#0", "Street lights are out on Birch, it is pitch dark", "District 3", dt.date(2026, 9, 3), "meeting_note",
+     "KT-1"),
     ("b#0", "Cars speeding past the school every morning", "District 5", dt.date(2026, 9, 20), "comment", None),
     ("c#0", "The lamps by the underpass are broken again", "District 3", dt.date(2026, 10, 2), "comment", None),
     ("d#0", "Thank you officers for the quick response", "District 1", dt.date(2026, 10, 15), "survey_response", None),

@@ -9,8 +9,8 @@ identical spans (meeting chatter repeats verbatim) are embedded once.
 from __future__ import annotations
 
 from collections import defaultdict
-from importlib import resources
 from collections.abc import Iterable, Sequence
+from importlib import resources
 from typing import Protocol
 
 import numpy as np

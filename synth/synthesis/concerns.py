@@ -13,7 +13,7 @@ import re
 # Words that end with a period without ending the sentence.
 _ABBREVIATIONS = {
     "st", "ave", "rd", "dr", "blvd", "ln", "ct", "hwy", "mt", "ft", "n", "s", "e", "w", "no", "apt",
-    "mr", "mrs", "ms", "dr", "sgt", "lt", "capt", "det", "off", "ofc", "cpl", "jr", "sr", "vs", "etc", "approx",
+    "mr", "mrs", "ms", "sgt", "lt", "capt", "det", "off", "ofc", "cpl", "jr", "sr", "vs", "etc", "approx",
     "a.m", "p.m", "am", "pm", "u.s", "e.g", "i.e",
 }
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9\[])|\n\s*\n|\n(?=\s*[-*•]\s)")

@@ -123,7 +123,7 @@ class SynthesisStore:
             if record_ids is not None:
                 q = q.where(SpanRow.record_id.in_(list(record_ids)))
             return [StoredSpan(r.record_id, r.idx, r.text, _from_blob(r.vector),
-                               SentimentScore(label=r.sentiment_label, score=r.sentiment_score))  # type: ignore[arg-type]
+                               SentimentScore(label=r.sentiment_label, score=r.sentiment_score))
                     for r in s.scalars(q)]
 
     # -- taxonomy -------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,7 +54,7 @@ _TOKEN = re.compile(r"(?u)\b[a-zA-Z][a-zA-Z]{2,}\b")
 _EXTRA_STOP = {"said", "says", "people", "folks", "neighbor", "neighbors", "resident", "residents", "just",
                "like", "really", "got", "get", "gets", "one", "someone", "somebody", "person", "also", "again",
                "lot", "lots", "know", "think", "want", "way", "thing", "things", "still", "even", "every",
-               "person", "redacted"}
+               "redacted"}
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS | _EXTRA_STOP)
 
 
@@ -79,7 +79,7 @@ def keywords_by_group(texts: Sequence[str], groups: Sequence[str], top: int = 5)
     names = sorted(set(groups) - {OTHER_THEME})
     if not names:
         return {}
-    docs = {g: [] for g in names}
+    docs: dict[str, list[str]] = {g: [] for g in names}
     for t, g in zip(texts, groups, strict=True):
         if g in docs:
             docs[g].append(t)
@@ -146,7 +146,7 @@ def discover(vectors: np.ndarray, texts: Sequence[str], previous: TaxonomyState 
         kept = [g for g in np.unique(groups) if (groups == g).sum() >= min_size]
         found = {int(g): normalize_rows(vectors[idx][groups == g].mean(axis=0, keepdims=True))[0] for g in kept}
         names = [str(g) if g in found else OTHER_THEME for g in groups]
-        keywords = keywords_by_group([texts[i] for i in idx], names)
+        keywords = keywords_by_group([texts[int(i)] for i in idx], names)
         _adopt(state, previous, found, keywords, cfg)
     return state
 
@@ -190,7 +190,7 @@ def assign(vectors: np.ndarray, state: TaxonomyState, threshold: float = Discove
     return [ids[b] if s >= threshold else OTHER_THEME for b, s in zip(best, score, strict=True)], score
 
 
-def seed_state(seeds: Sequence[Theme], embed: callable) -> TaxonomyState:  # type: ignore[valid-type]
+def seed_state(seeds: Sequence[Theme], embed: Callable[[list[str]], np.ndarray]) -> TaxonomyState:
     """Themes a coordinator wrote (label, description, examples): centroids from their example phrases."""
     state = TaxonomyState()
     for t in seeds:
