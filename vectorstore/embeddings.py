@@ -22,7 +22,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
@@ -44,12 +44,20 @@ __all__ = [
 ]
 
 
-@runtime_checkable
 class Embedder(Protocol):
-    """Turns texts into vectors. `embed` returns float32 (n, dim), rows L2-normalised, in input order."""
+    """Turns texts into vectors. `embed` returns float32 (n, dim), rows L2-normalised, in input order.
 
-    name: str
-    dim: int
+    Not runtime-checkable on purpose: on Python 3.11 isinstance() would read `dim`, which for
+    OpenAIEmbedder with an unknown model costs a request.
+    """
+
+    @property
+    def name(self) -> str:
+        """Identifies the model (vectors from different names are not comparable)."""
+        ...
+
+    @property
+    def dim(self) -> int: ...
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -441,7 +449,7 @@ def build_embedder(settings: Any) -> Embedder:
     """The embedder named by `settings.embedder` ("minilm", "openai"; "hashing" for tests)."""
     kind = getattr(settings, "embedder", None)
     try:
-        factory = EMBEDDERS[kind]
+        factory = EMBEDDERS[str(kind)]
     except KeyError:
         raise ConfigError(
             f"unknown embedder {kind!r} (SYNTH_EMBEDDER); choose one of {', '.join(EMBEDDERS)}"
