@@ -55,7 +55,7 @@ def cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def make_settings(**overrides: Any) -> Settings:
-    return Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **overrides)
 
 
 def assert_unit_rows(v: np.ndarray, n: int, dim: int) -> None:
