@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from synth.synthesis.facts import percent
 from synth.synthesis.grounding import GroundingIssue, NarrativeSentence
 from synth.synthesis.models import FactSheet, Quote, SentimentLabel, ThemeChange
 from synth.synthesis.narrative import NarrativeResult
@@ -120,7 +121,7 @@ def to_markdown(s: Summary) -> str:
     for t in s.themes:
         change = "" if t.change is None else f"{t.change.delta_share * 100:+.0f} pts" + (
             " (significant)" if t.change.significant else "")
-        lines.append(f"| {t.label} | {t.mentions} | {t.share * 100:.0f}% | {change} | "
+        lines.append(f"| {t.label} | {t.mentions} | {percent(t.mentions, s.counts.records)} | {change} | "
                      f"{t.sentiment.get('positive', 0)}/{t.sentiment.get('neutral', 0)}/"
                      f"{t.sentiment.get('negative', 0)} |")
     return "\n".join(lines) + "\n"
@@ -130,7 +131,7 @@ def to_text(s: Summary) -> str:
     out = [f"{s.district}, {s.period}: {s.counts.records} records, {s.counts.meetings} meetings, "
            f"{s.counts.residents_reached} residents reached", f"  {s.narrative}"]
     for t in s.themes[:10]:
-        out.append(f"  - {t.label}: {t.mentions} mentions ({t.share * 100:.0f}%), {t.status}")
+        out.append(f"  - {t.label}: {t.mentions} mentions ({percent(t.mentions, s.counts.records)}), {t.status}")
     return "\n".join(out) + "\n"
 
 
