@@ -251,7 +251,7 @@ class Ingestor:
                 fields[i]["top_concerns"][int(name.split(".")[1])] = res.text
             counts[i].update(res.counts)
         records: list[Record] = []
-        for row, f, res, c in zip(rows, fields, results, counts, strict=False):
+        for row, f, res, c in zip(rows, fields, results[: len(rows)], counts, strict=True):
             try:
                 records.append(Record(id=row.id, text=res.text, source_file=row.file, source_row=row.row,
                                       redactions=dict(c), **f))
