@@ -60,14 +60,16 @@ class Services:
     def synthesizer(self) -> Synthesizer:
         from synth.synthesis.annotate import OfflineAnnotator
         from synth.synthesis.pipeline import Synthesizer
-        from synth.synthesis.sentiment import OfflineSentiment
+        from synth.synthesis.sentiment import OfflineSentiment, VaderSentiment
 
         chat_model = None
         if self.settings.llm_backend == "openai":
             from synth.llm.chat import build_chat_model
 
             chat_model = build_chat_model(self.settings)
-        annotator = OfflineAnnotator(self.embedder, OfflineSentiment(self.embedder))
+        # The shipped sentiment weights live in MiniLM's vector space; other embedders fall back to VADER.
+        sentiment = OfflineSentiment(self.embedder) if self.settings.embedder == "minilm" else VaderSentiment()
+        annotator = OfflineAnnotator(self.embedder, sentiment)
         return Synthesizer(self.records, annotator, chat_model=chat_model)
 
     def reindex(self, progress: ProgressFn | None = None) -> int:

@@ -30,6 +30,7 @@ from chromadb.utils.embedding_functions import register_embedding_function
 from langchain_core.embeddings import Embeddings as LCEmbeddings
 
 from synth.errors import ConfigError, EmbeddingError
+from synth.texts import check_texts
 
 __all__ = [
     "ChromaEmbeddingFunction",
@@ -68,14 +69,6 @@ def _l2_normalise(x: np.ndarray) -> np.ndarray:
     return (x / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
 
 
-def _check_texts(texts: Sequence[str]) -> list[str]:
-    if isinstance(texts, str):
-        raise TypeError("embed() takes a sequence of texts, not a single string; wrap it in a list")
-    out = list(texts)
-    for i, t in enumerate(out):
-        if not isinstance(t, str):
-            raise TypeError(f"text {i} is {type(t).__name__}, expected str")
-    return out
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -208,7 +201,7 @@ class MiniLMEmbedder:
         }
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         # Tokenise in blocks so memory stays bounded for very long inputs; sort within each block.
         block = max(1024, self.batch_size * 16)
@@ -338,7 +331,7 @@ class OpenAIEmbedder:
         }
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         if not texts:
             return np.empty((0, self._dim or 0), dtype=np.float32)
         rows: list[np.ndarray] = []
@@ -414,7 +407,7 @@ class HashingEmbedder:
         return h % self.dim, (1.0 if (h >> 63) & 1 else -1.0)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             words = _WORD.findall(text.lower())

@@ -7,19 +7,19 @@
 Why not VADER alone
 -------------------
 Civic feedback is mostly complaints phrased as facts: "Response time to my 911 call was over an hour." has no
-negative word in it, so VADER calls it neutral. OfflineSentiment reads the sentence embedding, which knows
-that an hour-long wait for a 911 call is bad news, and keeps VADER's compound score as one extra feature for
-explicit wording ("rude", "fantastic"), plus word n-grams learned from the same data.
+negative word in it, so VADER calls it neutral. OfflineSentiment reads the sentence embedding and word
+n-grams, trained on human-labelled feedback and on civic examples, so it knows that an hour-long wait for a
+911 call is bad news.
 
 The model
 ---------
 A three-class multinomial logistic regression (negative, neutral, positive) over three feature blocks:
 
 * the 384-d L2-normalised MiniLM vector of the text (what it is about and, roughly, how it feels);
-* ``vader_scale * compound``, VADER's lexicon score (explicit wording: "rude", "fantastic");
+* ``vader_scale * compound``, VADER's lexicon score. Model selection decides its scale; for sentiment_v1 it
+  chose 0 (cross-validation found no gain), so VADER is not even computed at run time;
 * word unigrams and bigrams from a fixed vocabulary (``lexical_terms``; present/absent, the row L2-normalised,
-  times ``lex_scale``) - cues the embedding blurs: "made a real difference", "within a day", "nobody",
-  "over an hour".
+  times ``lex_scale``) - cues the embedding blurs: "nobody", "never came", "went above and beyond".
 
 With p = softmax(W x + b):
 
@@ -28,12 +28,13 @@ With p = softmax(W x + b):
             "negative" if score < -t_neg
             "neutral"  otherwise
 
-b is the civic intercept: in training, NHS rows carry a domain feature 0 and civic rows 1, so the model
-learns a separate per-class bias for civic feedback (which leans on different words than patient feedback);
-deployed, every text is treated as civic, and the domain weight is folded into b. The thresholds t_pos and
-t_neg were tuned on held-out predictions at training time. Coefficients, vocabulary, thresholds, the
-version string and the name of the embedder whose vectors the coefficients expect live in
-``data/sentiment_v1.npz``; nothing is trained here, this module only loads that file.
+Domain adaptation: training used feature augmentation (Daume III, 2007): every feature has a shared weight
+learnt from NHS and civic rows alike, plus a civic-only weight and a civic intercept learnt from the civic
+rows, so cues that only hold in patient feedback ("took time to explain" is praise there) do not have to
+hold for civic feedback. Deployed, every text is civic: W and b here are shared + civic weights, already
+added. The thresholds t_pos and t_neg were tuned on held-out predictions at training time. Coefficients,
+vocabulary, thresholds, the version string and the name of the embedder whose vectors the coefficients
+expect live in ``data/sentiment_v1.npz``; nothing is trained here, this module only loads that file.
 
 Training data and label mapping (see ``train_sentiment.py`` for the details)
 ---------------------------------------------------------------------------
@@ -43,8 +44,8 @@ Training data and label mapping (see ``train_sentiment.py`` for the details)
   "Nothing to improve" answers, which are neutral when they are only "nothing"-words ("No.", "Nothing at
   all") and dropped otherwise; texts deduplicated; each topic category balanced between positive and
   negative so the model learns polarity rather than "facilities talk is negative".
-* A hand-written civic seed set (complaints, praise and logistics questions about policing and city
-  services, written in ``train_sentiment.py``), up-weighted to cover the shift from health to policing.
+* A hand-written civic seed set (~200 complaints, praise and logistics sentences about policing and city
+  services, written in ``train_sentiment.py``) to cover the shift from health to policing.
 
 Callers split mixed texts into sentences or concerns themselves; a text is scored as a whole.
 """
@@ -65,6 +66,7 @@ import numpy as np
 
 from synth.errors import ConfigError
 from synth.synthesis.models import SentimentLabel, SentimentScore
+from synth.texts import check_texts
 
 if TYPE_CHECKING:
     from vectorstore.embeddings import Embedder
@@ -80,6 +82,7 @@ __all__ = [
     "lexical_rows",
     "lexical_terms",
     "load_weights",
+    "vader_analyzer",
     "vader_compounds",
 ]
 
@@ -104,7 +107,7 @@ class SentimentModel(Protocol):
 # --------------------------------------------------------------------------------------------------------
 
 
-def _vader() -> Any:
+def vader_analyzer() -> Any:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     return SentimentIntensityAnalyzer()
@@ -140,7 +143,7 @@ def lexical_rows(texts: Sequence[str], vocabulary: dict[str, int]) -> list[np.nd
 
 
 def label_scores(scores: np.ndarray, t_pos: float, t_neg: float) -> list[SentimentLabel]:
-    """Map scores (p_pos - p_neg) to labels with the neutral band (-t_neg, t_pos) kept inclusive."""
+    """Map scores (p_pos - p_neg) to labels; the neutral band [-t_neg, t_pos] includes its ends."""
     out: list[SentimentLabel] = []
     for s in np.asarray(scores, dtype=np.float64):
         if s > t_pos:
@@ -225,7 +228,7 @@ class SentimentWeights:
                 info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 buf = io.BytesIO()
-                np.lib.format.write_array(buf, np.ascontiguousarray(array), allow_pickle=False)
+                np.lib.format.write_array(buf, array, allow_pickle=False)
                 zf.writestr(info, buf.getvalue())
 
 
@@ -281,7 +284,7 @@ class OfflineSentiment:
                 "use MiniLMEmbedder (embedder = 'minilm') or retrain for this embedder"
             )
         self._embedder = embedder
-        self._analyzer = _vader()
+        self._analyzer = vader_analyzer()
         self._index = self._weights.index
         self.version: str = self._weights.version
         logger.debug("loaded sentiment model %s for %s", self.version, embedder.name)
@@ -293,11 +296,13 @@ class OfflineSentiment:
 
     def probabilities(self, texts: list[str], vectors: np.ndarray | None = None) -> np.ndarray:
         """Class probabilities (n, 3), columns in CLASSES order (negative, neutral, positive)."""
-        texts = _check_texts(texts)
+        texts = check_texts(texts, "score_batch()")
         if not texts:
             return np.zeros((0, len(CLASSES)))
         vectors = self._vectors(texts, vectors)
-        dense = build_features(vectors, vader_compounds(self._analyzer, texts), self._weights.vader_scale)
+        scale = self._weights.vader_scale
+        compounds = vader_compounds(self._analyzer, texts) if scale else np.zeros(len(texts), np.float32)
+        dense = build_features(vectors, compounds, scale)
         return self._weights.probabilities(dense, lexical_rows(texts, self._index))
 
     def score_batch(self, texts: list[str], vectors: np.ndarray | None = None) -> list[SentimentScore]:
@@ -323,21 +328,13 @@ class VaderSentiment:
     version = "vader-3.3.2"
 
     def __init__(self) -> None:
-        self._analyzer = _vader()
+        self._analyzer = vader_analyzer()
 
     def score_batch(self, texts: list[str], vectors: np.ndarray | None = None) -> list[SentimentScore]:
-        texts = _check_texts(texts)
+        texts = check_texts(texts, "score_batch()")
         compounds = vader_compounds(self._analyzer, texts)
         # VADER's cut-offs are inclusive (>= 0.05); label_scores' are strict, so nudge them just inside.
         eps = 1e-6
         return _to_results(compounds, label_scores(compounds, VADER_THRESHOLD - eps, VADER_THRESHOLD - eps))
 
 
-def _check_texts(texts: Sequence[str]) -> list[str]:
-    if isinstance(texts, str):
-        raise TypeError("score_batch() takes a list of texts, not a single string; wrap it in a list")
-    out = list(texts)
-    for i, t in enumerate(out):
-        if not isinstance(t, str):
-            raise TypeError(f"text {i} is {type(t).__name__}, expected str")
-    return out
