@@ -166,8 +166,8 @@ class Ingestor:
         return len(pending)
 
     def reindex(self, progress: ProgressFn | None = None) -> int:
-        """Rebuild the vector index from the system of record."""
-        self.index.reset()
+        """Index every record again, into an index the caller has just opened empty
+        (`Services.reindex` opens it with `fresh=True`)."""
         self.records.mark_all_unindexed()
         return self.resume(progress)
 

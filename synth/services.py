@@ -15,7 +15,7 @@ from synth.ingest import Ingestor, ProgressFn
 from synth.redact import Redactor, build_redactor
 from synth.settings import Settings
 from vectorstore.embeddings import Embedder, build_embedder
-from vectorstore.store import ChromaIndex, make_client, open_index
+from vectorstore.store import ChromaIndex, open_index
 
 if TYPE_CHECKING:
     from synth.synthesis.pipeline import Synthesizer
@@ -73,14 +73,10 @@ class Services:
         return Synthesizer(self.records, annotator, chat_model=chat_model)
 
     def reindex(self, progress: ProgressFn | None = None) -> int:
-        """Rebuild the vector index from the system of record, also after a change of embedder."""
-        client = make_client(self.settings)
-        try:
-            client.delete_collection(self.settings.collection)
-        except Exception as e:  # no collection yet: chromadb raises NotFoundError or ValueError by version
-            log.debug("delete_collection: %s", e)
-        self.__dict__["index"] = ChromaIndex(client, self.settings.collection, self.embedder)
-        self.__dict__.pop("ingestor", None)  # rebuilt over the new index
+        """Rebuild the vector index from the system of record, also after a change of embedder (a fresh
+        collection is opened without the embedder check that `index` applies)."""
+        self.__dict__["index"] = open_index(self.settings, self.embedder, fresh=True)
+        self.__dict__.pop("ingestor", None)  # rebuilt over the new index (and records the embedder)
         return self.ingestor.reindex(progress)
 
     def close(self) -> None:

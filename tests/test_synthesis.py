@@ -166,3 +166,14 @@ def test_instructions_in_records_change_no_fact_and_are_not_obeyed(synth: Synthe
     assert b.counts.records == clean["District B"].counts.records + 1
     assert b.provenance.source == "fallback" and b.grounding_issues
     assert "no problems" not in b.narrative
+
+
+def test_summarize_without_any_dated_record_says_what_to_do(services: Any, write) -> None:  # type: ignore[no-untyped-def]
+    from synth.errors import SynthError
+
+    path = write("undated.jsonl", json.dumps({"id": "u1", "text": "The street lights are dark on Elm."}) + "\n")
+    services.ingestor.ingest([path])
+    synth = Synthesizer(services.records, OfflineAnnotator(HashingEmbedder(), KeywordSentiment()), config=CONFIG)
+    synth.refresh()
+    with pytest.raises(SynthError, match="pass --period"):
+        synth.summarize()

@@ -81,11 +81,14 @@ def make_client(settings: Settings) -> Any:
 
 
 class ChromaIndex:
-    def __init__(self, client: Any, collection: str, embedder: Embedder) -> None:
+    def __init__(self, client: Any, collection: str, embedder: Embedder, *, fresh: bool = False) -> None:
+        """Open (or create) the collection; `fresh` drops it first, e.g. to rebuild with another embedder."""
         self.client = client
         self.name = collection
         self.embedder = embedder
         self._ef = ChromaEmbeddingFunction(embedder)
+        if fresh:
+            self._drop()
         self._col = self._open()
 
     def _open(self) -> Any:
@@ -135,12 +138,15 @@ class ChromaIndex:
             self._col.delete(where={"record_id": {"$in": list(record_ids)}})
 
     def reset(self) -> None:
-        """Drop and recreate the collection (used by reindex)."""
+        """Drop and recreate the collection."""
+        self._drop()
+        self._col = self._open()
+
+    def _drop(self) -> None:
         try:
             self.client.delete_collection(self.name)
         except Exception as e:  # missing collection: chromadb raises NotFoundError or ValueError by version
             log.debug("delete_collection(%s): %s", self.name, e)
-        self._col = self._open()
 
     def as_langchain(self) -> Any:
         """A LangChain VectorStore over the same collection (for retrieval chains)."""
@@ -150,5 +156,5 @@ class ChromaIndex:
                       embedding_function=LangChainEmbeddings(self.embedder))
 
 
-def open_index(settings: Settings, embedder: Embedder) -> ChromaIndex:
-    return ChromaIndex(make_client(settings), settings.collection, embedder)
+def open_index(settings: Settings, embedder: Embedder, *, fresh: bool = False) -> ChromaIndex:
+    return ChromaIndex(make_client(settings), settings.collection, embedder, fresh=fresh)

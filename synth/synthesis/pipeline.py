@@ -15,22 +15,36 @@ adding records to one district regenerates only that district's narrative (and t
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from synth.db import RecordStore
+from synth.errors import InputError, SynthError
 from synth.prompts import load_prompt
 from synth.synthesis.annotate import OfflineAnnotator, annotate, load_chatter_phrases, mark_chatter
-from synth.synthesis.facts import FactRow, build_city_sheet, build_fact_sheet, month_of, periods_in
+from synth.synthesis.facts import FactRow, build_city_sheet, build_fact_sheet, periods_in
 from synth.synthesis.models import Annotation, FactSheet, Theme
 from synth.synthesis.narrative import DETERMINISTIC_VERSION, write_narrative
 from synth.synthesis.store import SynthesisStore
 from synth.synthesis.summary import Summary, build_summary, fingerprint
-from synth.synthesis.themes import DiscoveryConfig, TaxonomyState, discover, seed_state
+from synth.synthesis.themes import (
+    DiscoveryConfig,
+    TaxonomyState,
+    assign,
+    discover,
+    merge,
+    pin,
+    rename,
+    seed_state,
+    split,
+)
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[str, int, int], None]
@@ -113,7 +127,9 @@ class Synthesizer:
         rows = self.fact_rows(annotations)
         if not rows:
             return []
-        period = period or max(periods_in(rows), default=month_of(max(r.date for r in rows if r.date)))
+        period = period or max(periods_in(rows), default=None)
+        if period is None:
+            raise SynthError("no record has a date, so there is no period to summarise; pass --period YYYY-MM")
         districts = [district] if district else sorted({r.district for r in rows if r.district})
         index = {row.record_id: (row.district, set(row.annotation.themes)) for row in rows}
         keywords = {tid: t.keywords for tid, t in themes.items()}
@@ -148,8 +164,6 @@ class TaxonomyEditor:
         spans = self.synth.store.load_spans()
         if not spans:
             return {}, {}
-        from synth.synthesis.themes import assign
-
         labels, _ = assign(np.stack([s.vector for s in spans]), state, self.synth.config.assign_threshold)
         vecs: dict[str, list[np.ndarray]] = {}
         texts: dict[str, list[str]] = {}
@@ -159,15 +173,11 @@ class TaxonomyEditor:
         return {k: np.stack(v) for k, v in vecs.items()}, texts
 
     def rename(self, theme_id: str, label: str) -> None:
-        from synth.synthesis.themes import rename
-
         state = self.synth.taxonomy()
         rename(state, theme_id, label)
         self.synth.store.save_taxonomy(state, "rename", {"id": theme_id, "label": label})
 
     def pin(self, theme_id: str, pinned: bool = True) -> None:
-        from synth.synthesis.themes import pin
-
         state = self.synth.taxonomy()
         pin(state, theme_id, pinned)
         self.synth.store.save_taxonomy(state, "pin" if pinned else "unpin", {"id": theme_id})
@@ -181,16 +191,12 @@ class TaxonomyEditor:
         self.synth.store.save_taxonomy(state, "concern" if is_concern else "chatter", {"id": theme_id})
 
     def merge(self, source_ids: Sequence[str], into: str) -> None:
-        from synth.synthesis.themes import merge
-
         state = self.synth.taxonomy()
         vectors, _ = self._spans_by_theme(state)
         merge(state, source_ids, into, vectors)
         self.synth.store.save_taxonomy(state, "merge", {"from": list(source_ids), "into": into})
 
     def split(self, theme_id: str, parts: int = 2) -> list[str]:
-        from synth.synthesis.themes import split
-
         state = self.synth.taxonomy()
         vectors, texts = self._spans_by_theme(state)
         if theme_id not in vectors:
@@ -200,15 +206,8 @@ class TaxonomyEditor:
         return new_ids
 
 
-def load_seed_file(path: Any) -> list[Theme]:
+def load_seed_file(path: str | Path) -> list[Theme]:
     """A coordinator's taxonomy: YAML `themes: [{id, label, description, examples: [...]}, ...]`."""
-    import re as _re
-    from pathlib import Path
-
-    import yaml
-
-    from synth.errors import InputError
-
     p = Path(path)
     try:
         doc = yaml.safe_load(p.read_text(encoding="utf-8"))
@@ -221,7 +220,7 @@ def load_seed_file(path: Any) -> list[Theme]:
     for i, item in enumerate(items, start=1):
         if not isinstance(item, dict) or not item.get("label"):
             raise InputError(str(p), f"theme {i}: needs at least a label")
-        tid = str(item.get("id") or "t_" + _re.sub(r"[^a-z0-9]+", "_", str(item["label"]).lower()).strip("_"))
+        tid = str(item.get("id") or "t_" + re.sub(r"[^a-z0-9]+", "_", str(item["label"]).lower()).strip("_"))
         themes.append(Theme(id=tid, label=str(item["label"]), description=str(item.get("description", "")),
                             examples=[str(e) for e in item.get("examples", [])], source="seeded",
                             keywords=[str(k) for k in item.get("keywords", [])]))
