@@ -1,0 +1,91 @@
+"""Conversations: follow-up questions keep the district and period (and, for fragments such as "and in
+District 5?", the whole question) of the previous turn. The context is one small table in the system of
+record, so it survives restarts and is shared by the CLI and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from synth.ask.models import FIGURE_INTENTS, StructuredQuery
+from synth.db import Base, RecordStore
+
+_FRAGMENT = re.compile(r"^\s*(?:and|what\s+about|how\s+about|same\s+(?:for|in)|also|now|then|in|for|only)\b",
+                       re.IGNORECASE)
+_ALL = re.compile(r"\b(?:all|every|each|whole|entire|city[- ]?wide|across)\b", re.IGNORECASE)
+
+
+class ConversationRow(Base):
+    __tablename__ = "ask_conversations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    context: Mapped[dict[str, Any]] = mapped_column(JSON)  # the last StructuredQuery
+    turns: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=lambda: dt.datetime.now(dt.UTC))
+
+
+class ConversationStore:
+    def __init__(self, records: RecordStore) -> None:
+        self.records = records
+        Base.metadata.create_all(records.engine, tables=[ConversationRow.__table__])  # type: ignore[list-item]
+
+    @staticmethod
+    def new_id() -> str:
+        return "c_" + uuid.uuid4().hex[:12]
+
+    def load(self, conversation_id: str) -> StructuredQuery | None:
+        with self.records.session() as s:
+            row = s.get(ConversationRow, conversation_id)
+            return StructuredQuery.model_validate(row.context) if row and row.context else None
+
+    def save(self, conversation_id: str, query: StructuredQuery) -> None:
+        with self.records.session() as s:
+            row = s.get(ConversationRow, conversation_id)
+            if row is None:
+                row = ConversationRow(id=conversation_id, context={}, turns=0)
+                s.add(row)
+            row.context = query.model_dump(mode="json")
+            row.turns = (row.turns or 0) + 1
+            row.updated_at = dt.datetime.now(dt.UTC)
+
+
+def is_fragment(question: str, query: StructuredQuery) -> bool:
+    """ "and in District 5?", "what about September?": a question that only changes the scope."""
+    if query.intent == "out_of_scope":
+        return False
+    return bool(_FRAGMENT.match(question)) and not query.themes and not (query.topic or "").strip() or (
+        not query.themes and not query.topic and bool(query.districts or query.period or query.unknown_districts))
+
+
+def with_context(question: str, query: StructuredQuery, previous: StructuredQuery | None) -> StructuredQuery:
+    """The query with what the conversation already established filled in."""
+    if previous is None or query.intent == "out_of_scope" or previous.intent == "out_of_scope":
+        return query
+    if is_fragment(question, query):
+        update: dict[str, Any] = {}
+        if query.districts or query.unknown_districts:
+            update |= {"districts": query.districts, "unknown_districts": query.unknown_districts}
+        if query.period:
+            update |= {"period": query.period, "period_text": query.period_text}
+        if query.kinds:
+            update["kinds"] = query.kinds
+        if query.group_by:
+            update["group_by"] = query.group_by
+        if update.get("group_by") == "district":
+            update |= {"districts": [], "unknown_districts": []}
+        return previous.model_copy(update=update)
+    update = {}
+    wants_all = bool(_ALL.search(question)) or query.group_by == "district"
+    if not query.districts and not query.unknown_districts and not wants_all and previous.districts:
+        update["districts"] = previous.districts
+    if not query.period and previous.period:
+        update |= {"period": previous.period, "period_text": previous.period_text}
+    if not query.themes and not query.topic and previous.themes and query.intent in FIGURE_INTENTS \
+            and query.intent != "ranking":
+        update["themes"] = previous.themes
+    return query.model_copy(update=update)

@@ -1,0 +1,298 @@
+"""The figures route: counts, shares, rankings, trends and comparisons computed by code over the
+annotations (FactIndex), written up by code. Every number in the text is a Figure; every example is a
+Citation of a record that raises the theme inside the question's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from synth.ask.models import Citation, Coverage, Figure, StructuredQuery
+from synth.ask.query import FactIndex, Scope, month_name, month_number, period_months
+from synth.synthesis.facts import FactConfig, percent, two_proportion_p_value
+
+_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+EXAMPLES = 3
+_TREND = FactConfig()  # the summaries' significance rules: min records, min mentions, alpha
+
+
+def period_label(period: str | None) -> str:
+    """ "2026-09..2026-11" -> "Sep–Nov 2026"; "2026-10" -> "Oct 2026"; None -> "all dates"."""
+    if not period:
+        return "all dates"
+    lo, hi = period_months(period)
+
+    def one(n: int, year: bool = True) -> str:
+        return f"{_ABBR[n % 12]} {n // 12}" if year else _ABBR[n % 12]
+
+    if lo == hi:
+        return one(lo)
+    return f"{one(lo, lo // 12 != hi // 12)}–{one(hi)}"
+
+
+def where_label(districts: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(districts) if districts else "all districts"
+
+
+@dataclass
+class Result:
+    text: str
+    figures: list[Figure] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    insufficient: bool = False
+
+
+def scope_of(query: StructuredQuery) -> Scope:
+    return Scope(districts=tuple(query.districts), period=query.period, kinds=tuple(query.kinds))
+
+
+def coverage(index: FactIndex, scope: Scope, mask: np.ndarray | None = None) -> Coverage:
+    mask = index.mask(scope) if mask is None else mask
+    records = index.records(mask)
+    notes = index.records(mask & index.is_note)
+    meetings = index.meetings(mask)
+    months = index.month[mask]
+    months = months[months >= 0]
+    period = scope.period
+    if period is None and months.size:
+        lo, hi = int(months.min()), int(months.max())
+        period = month_name(lo) if lo == hi else f"{month_name(lo)}..{month_name(hi)}"
+    parts = [f"{notes} meeting notes from {meetings} meetings"] if notes else []
+    if records - notes:
+        parts.append(f"{records - notes} other records (comments, surveys, emails)")
+    detail = f" ({', '.join(parts)})" if parts else ""
+    districts = list(scope.districts) or sorted(
+        {index.districts[c] for c in np.unique(index.district[mask]) if c >= 0})
+    text = (f"based on {records} records{detail} in {where_label(list(scope.districts))}, "
+            f"{period_label(period)}")
+    return Coverage(records=records, meeting_notes=notes, meetings=meetings, other_records=records - notes,
+                    districts=districts, period=period, text=text)
+
+
+class FigureWriter:
+    """Answers one figures question over a FactIndex."""
+
+    def __init__(self, index: FactIndex) -> None:
+        self.index = index
+
+    def label(self, theme_id: str) -> str:
+        return self.index.themes[theme_id].label
+
+    def cite(self, mask: np.ndarray, theme_id: str | None, n: int = EXAMPLES,
+             sentiment: str | None = None) -> list[Citation]:
+        return [Citation(record_id=row.record_id, snippet=snippet, district=row.district, date=row.date)
+                for row, snippet in self.index.examples(mask, theme_id, n, sentiment)]
+
+    def _unit(self, query: StructuredQuery) -> str:
+        unit = "meetings" if query.measure == "meetings" else "records"
+        if query.sentiment == "negative":
+            return f"{unit} complaining about"
+        if query.sentiment == "positive":
+            return f"{unit} praising"
+        return f"{unit} raising"
+
+    def _figure(self, query: StructuredQuery, theme: str | None, mask: np.ndarray, district: str | None,
+                month: str | None = None) -> Figure:
+        if theme is None:
+            value = self.index.meetings(mask) if query.measure == "meetings" else self.index.records(mask)
+            what = "meetings" if query.measure == "meetings" else "records"
+        else:
+            value = self.index.count(mask, theme, query.measure, query.sentiment)
+            what = f"{self._unit(query)} {self.label(theme)}"
+        where = district or where_label(query.districts)
+        when = period_label(month or query.period)
+        return Figure(name=f"{what} in {where}, {when}", value=value, display=str(value),
+                      measure=query.measure, theme=theme, district=district, period=query.period, month=month)
+
+    def _share(self, query: StructuredQuery, theme: str, mask: np.ndarray, district: str | None,
+               month: str | None = None) -> tuple[Figure, Figure]:
+        count = self.index.count(mask, theme, "records", query.sentiment)
+        total = self.index.records(mask)
+        where = district or where_label(query.districts)
+        when = period_label(month or query.period)
+        share = Figure(name=f"share of records {self._unit(query).split(' ', 1)[1]} {self.label(theme)} in "
+                            f"{where}, {when}", value=round(count / total, 4) if total else 0.0,
+                       display=percent(count, total), measure="share", theme=theme, district=district,
+                       period=query.period, month=month)
+        base = Figure(name=f"records in {where}, {when}", value=total, display=str(total),
+                      measure="records_in_scope", district=district, period=query.period, month=month)
+        return share, base
+
+    # -- intents ----------------------------------------------------------------------------------------
+    def count(self, query: StructuredQuery, share: bool = False) -> Result:
+        scope = scope_of(query)
+        base = self.index.mask(scope)
+        theme = query.themes[0] if query.themes else None
+        if share and theme is None:
+            return Result("A share needs a theme to measure; no theme was recognised in the question.",
+                          insufficient=True)
+        groups = self._groups(query, base)
+        figures: list[Figure] = []
+        lines = []
+        for name, mask, district, month in groups:
+            if share and theme:
+                s, n = self._share(query, theme, mask, district, month)
+                figures += [s, n]
+                raising = self.index.count(mask, theme, "records", query.sentiment)
+                lines.append(f"{name}: {s.display} ({raising} of {n.display} records)")
+            else:
+                f = self._figure(query, theme, mask, district, month)
+                figures.append(f)
+                lines.append(f"{name}: {f.display}")
+        what = self._unit(query) + f" {self.label(theme)}" if theme else (
+            "meetings" if query.measure == "meetings" else "records")
+        if share:
+            what = f"share of records {self._unit(query).split(' ', 1)[1]} {self.label(theme or '')}"
+        when = period_label(query.period)
+        if len(groups) == 1:
+            only = figures[0]
+            text = f"{only.display[0].upper()}{only.display[1:]}"
+            if share and theme:
+                text = (f"{figures[0].display} of records in {where_label(query.districts)} "
+                        f"({lines[0].split('(', 1)[1][:-1]}) raised {self.label(theme)}, {when}.")
+            else:
+                text = f"{only.display} {what} in {where_label(query.districts)}, {when}."
+        else:
+            text = f"{what[0].upper()}{what[1:]}, {when}: " + "; ".join(lines) + "."
+        return Result(text, figures, self.cite(base, theme, sentiment=query.sentiment))
+
+    def _groups(self, query: StructuredQuery, base: np.ndarray) -> list[tuple[str, np.ndarray, str | None,
+                                                                            str | None]]:
+        if query.group_by == "district":
+            names = query.districts or self.index.districts
+            return [(d, base & self.index.district_mask(d), d, None) for d in names]
+        if query.group_by == "month":
+            return [(period_label(m), base & self.index.month_mask(m), None, m) for m in self._months(query, base)]
+        return [(where_label(query.districts), base, None, None)]
+
+    def _months(self, query: StructuredQuery, base: np.ndarray) -> list[str]:
+        if query.period:
+            lo, hi = period_months(query.period)
+        else:
+            months = self.index.month[base]
+            months = months[months >= 0]
+            if not months.size:
+                return []
+            lo, hi = int(months.min()), int(months.max())
+        return [month_name(n) for n in range(lo, hi + 1)]
+
+    def ranking(self, query: StructuredQuery) -> Result:
+        base = self.index.mask(scope_of(query))
+        total = self.index.records(base)
+        if query.themes and (query.group_by == "district" or not query.districts):
+            theme = query.themes[0]
+            by_district = []
+            for d in query.districts or self.index.districts:
+                m = base & self.index.district_mask(d)
+                by_district.append((self.index.count(m, theme, query.measure, query.sentiment),
+                                    self.index.records(m), d))
+            by_district.sort(key=lambda x: (-x[0], x[2]))
+            figures = [self._figure(query, theme, base & self.index.district_mask(d), d) for _, _, d in by_district]
+            parts = [f"{d} {n} ({percent(n, total_d)} of its {total_d} records)" if query.measure == "records"
+                     else f"{d} {n}" for n, total_d, d in by_district]
+            text = (f"{self._unit(query)[0].upper()}{self._unit(query)[1:]} {self.label(theme)} by district, "
+                    f"{period_label(query.period)}, most first: " + "; ".join(parts) + ".")
+            return Result(text, figures, self.cite(base, theme, sentiment=query.sentiment))
+        counts = self.index.theme_counts(base, query.sentiment)
+        if query.measure == "meetings":
+            counts = {t: self.index.count(base, t, "meetings", query.sentiment) for t in counts}
+            counts = {t: n for t, n in counts.items() if n}
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], self.label(kv[0]), kv[0]))[: query.top_n]
+        if not ranked:
+            return Result(f"No theme was raised in {where_label(query.districts)}, "
+                          f"{period_label(query.period)}.", insufficient=True)
+        figures = [self._figure(query, t, base, None) for t, _ in ranked]
+        unit = "meetings" if query.measure == "meetings" else "records"
+        parts = [f"{i}. {self.label(t)}: {n} {unit}" + (f" ({percent(n, total)})" if unit == "records" else "")
+                 for i, (t, n) in enumerate(ranked, start=1)]
+        lead = "praised most" if query.sentiment == "positive" else (
+            "complained about most" if query.sentiment == "negative" else "raised most")
+        text = (f"Themes residents {lead} in {where_label(query.districts)}, {period_label(query.period)} "
+                f"(of {total} records): " + "; ".join(parts) + ".")
+        citations = [c for t, _ in ranked[:EXAMPLES] for c in self.cite(base, t, 1, query.sentiment)]
+        return Result(text, figures, citations)
+
+    def trend(self, query: StructuredQuery) -> Result:
+        if not query.themes:
+            return Result("A trend needs a theme; no theme was recognised in the question.", insufficient=True)
+        theme = query.themes[0]
+        base = self.index.mask(scope_of(query))
+        months = [m for m in self._months(query, base) if self.index.records(base & self.index.month_mask(m))]
+        if len(months) < 2:
+            return Result(f"A trend needs at least two months with records in {where_label(query.districts)}; "
+                          f"{period_label(query.period)} has {len(months)}.", insufficient=True)
+        figures: list[Figure] = []
+        parts = []
+        series = []
+        for m in months:
+            mask = base & self.index.month_mask(m)
+            n = self.index.count(mask, theme, "records", query.sentiment)
+            total = self.index.records(mask)
+            share, count = self._share(query, theme, mask, None, m)
+            figures += [share, count, self._figure(query.model_copy(update={"measure": "records"}), theme, mask,
+                                                   None, m)]
+            parts.append(f"{period_label(m)} {n} of {total} ({share.display})")
+            series.append((n, total))
+        (m1, n1), (m0, n0) = series[-1], series[0]
+        words = self._change_words(m1, n1, m0, n0)
+        text = (f"{self.label(theme)} in {where_label(query.districts)}, month by month (records raising it of all "
+                f"records): " + "; ".join(parts) + f". From {period_label(months[0])} to "
+                f"{period_label(months[-1])} its share {words}.")
+        return Result(text, figures, self.cite(base, theme, sentiment=query.sentiment))
+
+    @staticmethod
+    def _change_words(m1: int, n1: int, m0: int, n0: int) -> str:
+        before, after = percent(m0, n0), percent(m1, n1)
+        if before == after:
+            return f"stayed at {after}"
+        direction = "rose" if m1 * n0 > m0 * n1 else "fell"
+        tested = n1 >= _TREND.min_records and n0 >= _TREND.min_records and max(m1, m0) >= _TREND.min_mentions
+        if not tested:
+            note = "too few records for a significance test"
+        else:
+            p = two_proportion_p_value(m1, n1, m0, n0, min_expected=_TREND.min_expected)
+            note = "statistically significant" if p < _TREND.alpha else "not statistically significant"
+        return f"{direction} from {before} to {after} ({note})"
+
+    def compare(self, query: StructuredQuery) -> Result:
+        base = self.index.mask(scope_of(query.model_copy(update={"districts": []})))
+        if len(query.themes) >= 2:
+            scoped = base & self.index.mask(Scope(districts=tuple(query.districts)))
+            by_theme = [(self.index.count(scoped, t, query.measure, query.sentiment), t) for t in query.themes]
+            by_theme.sort(key=lambda x: (-x[0], self.label(x[1])))
+            figures = [self._figure(query, t, scoped, None) for _, t in by_theme]
+            unit = "meetings" if query.measure == "meetings" else "records"
+            text = (f"In {where_label(query.districts)}, {period_label(query.period)}: "
+                    + " vs ".join(f"{self.label(t)} {n} {unit}" for n, t in by_theme) + ".")
+            citations = [c for _, t in by_theme for c in self.cite(scoped, t, 2, query.sentiment)]
+            return Result(text, figures, citations)
+        if not query.themes:
+            return Result("A comparison needs a theme; no theme was recognised in the question.", insufficient=True)
+        theme = query.themes[0]
+        districts = list(query.districts)
+        if len(districts) < 2:
+            return self.ranking(query.model_copy(update={"districts": [], "group_by": "district"}))
+        rows = []
+        figures = []
+        for d in districts:
+            mask = base & self.index.district_mask(d)
+            n = self.index.count(mask, theme, query.measure, query.sentiment)
+            rows.append((n, self.index.records(mask), d))
+            figures.append(self._figure(query, theme, mask, d))
+            if query.measure == "records":
+                figures += list(self._share(query, theme, mask, d))
+        rows.sort(key=lambda x: (-x[0], x[2]))
+        unit = "meetings" if query.measure == "meetings" else "records"
+        parts = [f"{d}: {n} {unit}" + (f" ({percent(n, t)} of its {t} records)" if unit == "records" else "")
+                 for n, t, d in rows]
+        lead = (f"{rows[0][2]} raised {self.label(theme)} more often" if rows[0][0] > rows[1][0]
+                else f"{rows[0][2]} and {rows[1][2]} raised {self.label(theme)} equally often")
+        text = f"{lead}, {period_label(query.period)}: " + "; ".join(parts) + "."
+        citations = [c for _, _, d in rows for c in self.cite(base & self.index.district_mask(d), theme, 2,
+                                                                  query.sentiment)]
+        return Result(text, figures, citations)
+
+
+def months_between(lo: str, hi: str) -> list[str]:
+    return [month_name(n) for n in range(month_number(lo), month_number(hi) + 1)]

@@ -1,0 +1,170 @@
+"""The LLM's two jobs in `ask`, both optional and both checked by code:
+
+* parse: `prompts/ask_parse_v<N>.md | model | parse` -> a pydantic-validated StructuredQuery whose themes and
+  districts exist in the data; a reply that fails is answered once with its problems
+  (`prompts/ask_retry_v<N>.md`), then the caller falls back to the rules parser (returns None).
+* phrase: `prompts/ask_answer_v<N>.md | model | parse` -> {text, citations} written from the figures (display
+  strings) and the quoted records (untrusted data in a delimited block); the text may contain only numbers
+  the code's answer contains and cite only the records the code quoted, else the code's own text is kept.
+
+Tokens are the endpoint's usage when it reports it, else counted with tiktoken (synth/tokens.py) over the
+rendered prompt (plus retry history) and the reply.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.prompts import MessagesPlaceholder
+from langchain_core.runnables import Runnable, RunnableLambda
+from pydantic import BaseModel, ValidationError
+
+from synth.ask.models import Answer, StructuredQuery
+from synth.ask.parse import ParseContext
+from synth.errors import LLMError
+from synth.prompts import load_prompt
+from synth.synthesis.facts import months_in
+from synth.tokens import count_tokens
+
+log = logging.getLogger(__name__)
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?%?")
+_JSON = re.compile(r"\{.*\}", re.DOTALL)
+
+
+class PhrasedAnswer(BaseModel):
+    text: str
+    citations: list[str] = []
+
+
+@dataclass
+class _Reply:
+    text: str
+    usage: dict[str, Any] | None
+
+
+def _data_json(value: Any) -> str:
+    """JSON in which '<' and '>' are escaped, so no value can close the block it is placed in."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def _extract_json(text: str) -> Any:
+    m = _JSON.search(text)
+    if not m:
+        raise ValueError("no JSON object in the reply")
+    return json.loads(m[0])
+
+
+class AskLLM:
+    def __init__(self, chat_model: BaseChatModel, *, max_attempts: int = 2,
+                 token_counter: Callable[[str], int] = count_tokens) -> None:
+        self.chat_model = chat_model
+        self.max_attempts = max_attempts
+        self.count = token_counter
+        self.parse_prompt = load_prompt("ask_parse")
+        self.answer_prompt = load_prompt("ask_answer")
+        self.retry_prompt = load_prompt("ask_retry")
+
+    def _chain(self, prompt_name: str) -> Runnable[dict[str, Any], _Reply]:
+        prompt = self.parse_prompt if prompt_name == "parse" else self.answer_prompt
+        chat = prompt.as_chat_prompt() + MessagesPlaceholder("history", optional=True)
+        return chat | self.chat_model | RunnableLambda(lambda m: _Reply(m.text, m.usage_metadata))  # type: ignore
+
+    def _run(self, kind: str, variables: dict[str, str], check: Callable[[Any], tuple[Any, str | None]]
+             ) -> tuple[Any, int]:
+        """Call the chain up to max_attempts times; (checked value or None, tokens used)."""
+        prompt = self.parse_prompt if kind == "parse" else self.answer_prompt
+        rendered = prompt.render(**variables)
+        chain = self._chain(kind)
+        history: list[BaseMessage] = []
+        tokens = 0
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                reply = chain.invoke({**variables, "history": history})
+            except Exception as e:  # the model client failed: say so, the caller keeps the offline path
+                raise LLMError(f"the chat model failed during ask ({kind}): {e}") from e
+            usage = reply.usage or {}
+            sent = rendered + "".join(f"\n\n{m.text}" for m in history)
+            tokens += int(usage.get("input_tokens") or self.count(sent))
+            tokens += int(usage.get("output_tokens") or self.count(reply.text))
+            try:
+                value, problem = check(_extract_json(reply.text))
+            except (ValueError, ValidationError) as e:
+                value, problem = None, f"the reply is not JSON of the required shape: {str(e).splitlines()[0]}"
+            if problem is None:
+                return value, tokens
+            log.info("ask %s attempt %d/%d rejected: %s", kind, attempt, self.max_attempts, problem)
+            history += [AIMessage(content=reply.text), HumanMessage(content=self.retry_prompt.render(
+                problems=f"- {problem}"))]
+        return None, tokens
+
+    # -- parse ------------------------------------------------------------------------------------------
+    def parse(self, question: str, ctx: ParseContext, previous: StructuredQuery | None
+              ) -> tuple[StructuredQuery | None, int]:
+        context = {"districts": list(ctx.districts), "first_month": ctx.first_month,
+                   "latest_month": ctx.latest_month,
+                   "themes": [{"id": tid, "label": t.label} for tid, t in sorted(ctx.matcher.themes.items())],
+                   "previous_query": previous.model_dump(exclude_defaults=True) if previous else None}
+
+        def check(data: Any) -> tuple[StructuredQuery | None, str | None]:
+            query = StructuredQuery.model_validate(data)
+            return query, validate_query(query, ctx)
+
+        query, tokens = self._run("parse", {"question": question, "context_json": _data_json(context)}, check)
+        return query, tokens
+
+    # -- phrase -----------------------------------------------------------------------------------------
+    def phrase(self, answer: Answer) -> tuple[Answer, int]:
+        facts = {"status": answer.status, "computed_answer": answer.text,
+                 "figures": [{"what": f.name, "value": f.display} for f in answer.figures],
+                 "coverage": answer.coverage.text if answer.coverage else None}
+        records = [{"record_id": c.record_id, "quote": c.snippet} for c in answer.citations]
+        allowed_numbers = set(_NUMBER.findall(answer.text)) | {f.display for f in answer.figures}
+        allowed_ids = {c.record_id for c in answer.citations}
+
+        def check(data: Any) -> tuple[PhrasedAnswer | None, str | None]:
+            phrased = PhrasedAnswer.model_validate(data)
+            return phrased, phrasing_problem(phrased, allowed_numbers, allowed_ids)
+
+        phrased, tokens = self._run("answer", {"question": answer.question, "facts_json": _data_json(facts),
+                                               "records_json": _data_json(records)}, check)
+        if phrased is None:
+            return answer, tokens
+        cited = [c for c in answer.citations if c.record_id in set(phrased.citations)] or answer.citations
+        return answer.model_copy(update={"text": phrased.text, "citations": cited, "phrased_by": "llm"}), tokens
+
+
+def validate_query(query: StructuredQuery, ctx: ParseContext) -> str | None:
+    """Why a model's query cannot be run, or None."""
+    unknown_themes = [t for t in query.themes if t not in ctx.matcher.themes]
+    if unknown_themes:
+        return f"themes {unknown_themes} are not theme ids from CONTEXT"
+    unknown = [d for d in query.districts if d not in ctx.districts]
+    if unknown:
+        return f"districts {unknown} are not in CONTEXT (put them under unknown_districts)"
+    if query.period:
+        try:
+            months_in(query.period)
+        except ValueError as e:
+            return f"period {query.period!r}: {e}"
+    if query.intent == "out_of_scope" and not query.decline_reason:
+        return "out_of_scope needs a decline_reason"
+    return None
+
+
+def phrasing_problem(phrased: PhrasedAnswer, numbers: set[str], ids: set[str]) -> str | None:
+    if not phrased.text.strip():
+        return "the text is empty"
+    stray = [n for n in _NUMBER.findall(phrased.text) if n not in numbers and n.rstrip(".,") not in numbers]
+    if stray:
+        return f"numbers {stray[:5]} are not in FIGURES; use only numbers as written there"
+    bad = [i for i in phrased.citations if i not in ids]
+    if bad:
+        return f"citations {bad[:5]} are not record ids from RECORDS"
+    return None

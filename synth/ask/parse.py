@@ -1,0 +1,199 @@
+"""The rules parser: a plain-language question -> StructuredQuery, offline and deterministic.
+
+Districts ("District 4", "D4", "district four"), periods (synth/ask/periods.py), intent (count, share,
+ranking, trend, compare, open), measure ("how many meetings" counts meetings), kinds ("comments", "meeting
+notes"), sentiment ("complain", "praise") and themes (synth/ask/themes.py). Questions about named
+individuals and about data synth does not hold are marked declined.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from synth.ask.models import Intent, StructuredQuery
+from synth.ask.periods import parse_period
+from synth.ask.themes import ThemeMatcher, content_words
+
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+            "ten": 10, "eleven": 11, "twelve": 12}
+_DISTRICT = re.compile(r"\b(?:district|dist\.?|precinct|ward)\s*#?\s*(\d{1,2}|" + "|".join(_NUMBERS) + r")\b",
+                       re.IGNORECASE)
+_SHORT_DISTRICT = re.compile(r"\b[dD](\d{1,2})\b")
+_ALL_DISTRICTS = re.compile(r"\b(?:by|per|each|every|all|across|which|what)\s+(?:the\s+)?districts?\b", re.I)
+_BY_MONTH = re.compile(r"\b(?:by|per|each|every)\s+month\b|\bmonth by month\b|\bmonthly\b", re.IGNORECASE)
+
+# Someone named, or a request to identify someone.
+_TITLED_NAME = re.compile(r"\b(?:officer|ofc\.?|sgt\.?|sergeant|detective|det\.|lieutenant|lt\.|captain|capt\.|"
+                          r"chief|deputy|mr\.?|mrs\.?|ms\.?|miss|dr\.?)\s+[A-Z][a-z]+", re.IGNORECASE)
+_IDENTIFY = re.compile(r"\b(?:who\s+(?:said|complained|wrote|asked|raised|mentioned|is|was|were|called|"
+                       r"posted|sent|took)|which\s+(?:resident|residents|person|people|officer|officers|"
+                       r"note[- ]?takers?|neighbou?rs?)\b|names?\s+of\b|(?:home\s+)?address(?:es)?\s+of|"
+                       r"phone\s+numbers?|e-?mail\s+address|note[- ]?takers?\b|identify)", re.IGNORECASE)
+_NAME_PAIR = re.compile(r"\b([A-Z][a-z]{2,})\s+([A-Z][a-z]{2,})\b")
+_SAID_NAME = re.compile(r"\b(?:did|does|has|about|from|by)\s+([A-Z][a-z]{2,})(?:'s)?\s+(?:say|said|write|wrote|"
+                        r"complain|think|feel|report|want|ask)")
+_NOT_NAMES = frozenset({
+    "District", "Districts", "What", "Which", "How", "Who", "Where", "When", "Why", "Is", "Are", "Does", "Do",
+    "Did", "Has", "Have", "Can", "Could", "Would", "Should", "The", "And", "In", "Since", "From", "Compare",
+    "Give", "Show", "Tell", "List", "Any", "Anyone", "City", "Street", "Police", "Public", "Works", "Residents",
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December", "Youth", "Parks", "Park", "Center", "Avenue", "Road", "Lane", "Green", "Square",
+    "Library", "School", "Church", "Station", "Plaza", "Bridge", "Market", "Hall", "Garden", "Gardens", "Ave",
+    "St", "Rd", "Blvd", "Boulevard", "Place", "Court", "Drive", "Highway", "Trail", "Commons", "Field", "Lake",
+    "North", "South", "East", "West", "Northside", "Southside", "Downtown", "Midtown", "Uptown", "Old", "New",
+    "Main", "Trust", "Graffiti", "Noise", "Lighting", "Traffic", "Safety", "Response", "Times", "Drug",
+    "Homeless", "Encampments", "Vandalism", "Programs", "Spaces", "Activity", "Overall", "Please", "Also",
+})
+# Questions about data synth does not hold, or that ask it to decide or predict.
+_OUT_OF_SCOPE = re.compile(
+    r"\b(?:weather|forecast|stock|recipe|poem|joke|song|crime\s+rates?|crime\s+statistics|crime\s+stats|"
+    r"arrests?|arrested|911\s+calls?|call\s+volumes?|budget|salar(?:y|ies)|overtime|population|census|"
+    r"demographics?|election|vote|voting|predict\w*|forecast\w*|next\s+year|will\s+\w+\s+(?:be|go|get)|"
+    r"should\s+(?:we|i|the)|fire\s+(?:the|him|her)|lawsuits?|capital\s+of|sports?|football|translate|"
+    r"write\s+(?:me\s+)?(?:a|an)\s+(?:poem|essay|story|email|letter))\b", re.IGNORECASE)
+
+_SHARE = re.compile(r"\b(?:share|percent|percentage|proportion|fraction|what\s+part|how\s+much\s+of|%)", re.I)
+_COUNT = re.compile(r"\b(?:how\s+many|number\s+of|count|how\s+often|tally)\b", re.IGNORECASE)
+_TREND = re.compile(r"\b(?:trend\w*|over\s+time|chang\w*|rising|rise|rose|increas\w*|decreas\w*|grow\w*|"
+                    r"declin\w*|falling|fell|drop\w*|going\s+(?:up|down)|getting\s+(?:worse|better)|"
+                    r"month\s+by\s+month|evolv\w*|surg\w*|fad\w*)\b", re.IGNORECASE)
+_COMPARE = re.compile(r"\b(?:compare\w*|comparison|versus|vs\.?|more\s+than|less\s+than|fewer\s+than|"
+                      r"differ\w*)\b", re.IGNORECASE)
+_RANKING = re.compile(r"\b(?:most|top|biggest|main|leading|primary|greatest|highest|lowest|least|rank\w*|"
+                      r"worried|worry|worries|concerns?|issues|problems|priorit\w*|care\s+about)\b", re.I)
+_EXISTENCE = re.compile(r"^\s*(?:is|are|does|do|has|have|did)\s+(?:anyone|anybody|someone|somebody|any|"
+                        r"residents|people|there|the\s+residents)\b", re.IGNORECASE)
+_OPEN = re.compile(r"\b(?:what\s+(?:do|did|does|are|were|is)\s+\w+\s+(?:say|said|saying|think|feel|"
+                   r"writing|telling)|how\s+do\s+\w+\s+feel|tell\s+me\s+about|describe|summari[sz]e|"
+                   r"what\s+is\s+being\s+said|examples?\s+of|quotes?|what\s+kinds?\s+of)\b", re.IGNORECASE)
+_MEETINGS = re.compile(r"\bmeetings\b|\bhow\s+many\s+meeting\b", re.IGNORECASE)
+_NEGATIVE = re.compile(r"\b(?:complain\w*|negative|unhappy|angry|frustrat\w*|upset|dissatisf\w*)\b", re.I)
+_POSITIVE = re.compile(r"\b(?:prais\w*|positive|happy\s+with|pleased|thank\w*|appreciat\w*|satisf\w*)\b", re.I)
+_KINDS = (
+    (re.compile(r"\bmeeting\s+notes?\b|\bnotes\b", re.I), ["meeting_note"]),
+    (re.compile(r"\bsurveys?(?:\s+responses?)?\b", re.I), ["survey_response"]),
+    (re.compile(r"\be-?mails?\b", re.I), ["email"]),
+    (re.compile(r"\bweb\s*forms?\b", re.I), ["comment"]),
+    (re.compile(r"\bcomments\b|\bwritten\s+feedback\b", re.I), ["comment", "survey_response", "email"]),
+)
+_TOPIC_SPLIT = re.compile(r"\s+(?:vs\.?|versus|compared\s+(?:to|with)|or|and)\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What the parser knows about the data: district names, themes, and the months the data covers."""
+
+    districts: Sequence[str]
+    matcher: ThemeMatcher
+    latest_month: str | None
+    first_month: str | None = None
+
+
+def _district_number(token: str) -> int:
+    return int(token) if token.isdigit() else _NUMBERS[token.lower()]
+
+
+def parse_districts(question: str, known: Sequence[str]) -> tuple[list[str], list[str], list[tuple[int, int]]]:
+    """(known districts named, unknown ones, spans of the text that named them)."""
+    found: list[str] = []
+    unknown: list[str] = []
+    spans: list[tuple[int, int]] = []
+    by_lower = {d.lower(): d for d in known}
+    for m in [*_DISTRICT.finditer(question), *_SHORT_DISTRICT.finditer(question)]:
+        name = f"District {_district_number(m[1])}"
+        target = found if name.lower() in by_lower else unknown
+        name = by_lower.get(name.lower(), name)
+        if name not in target:
+            target.append(name)
+        spans.append(m.span())
+    lowered = question.lower()
+    for d in known:  # districts with other names ("Northside")
+        at = lowered.find(d.lower())
+        if at >= 0 and not any(s <= at < e for s, e in spans):
+            if d not in found:
+                found.append(d)
+            spans.append((at, at + len(d)))
+    return found, unknown, spans
+
+
+def person_named(question: str) -> str | None:
+    """Why a question is about an individual, or None."""
+    if m := _TITLED_NAME.search(question):
+        return f"it names an individual ({m[0].split()[0]} ...)"
+    if _IDENTIFY.search(question):
+        return "it asks who someone is or for their details"
+    if (m := _SAID_NAME.search(question)) and m[1] not in _NOT_NAMES:
+        return "it asks what a named person said"
+    for m in _NAME_PAIR.finditer(question):
+        if m[1] not in _NOT_NAMES and m[2] not in _NOT_NAMES:
+            return "it names an individual"
+    return None
+
+
+def _intent(question: str, districts: int, has_topic: bool) -> Intent:
+    if _SHARE.search(question):
+        return "share"
+    if _COUNT.search(question) or _EXISTENCE.search(question):
+        return "count"
+    if _COMPARE.search(question) or (districts >= 2 and not _ALL_DISTRICTS.search(question)):
+        return "compare"
+    if _TREND.search(question):
+        return "trend"
+    if _OPEN.search(question):
+        return "open"
+    if _RANKING.search(question) or not has_topic:
+        return "ranking"
+    return "open"
+
+
+def _remove(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    for s, e in sorted(spans, reverse=True):
+        text = text[:s] + " " + text[e:]
+    return text
+
+
+def parse_question(question: str, ctx: ParseContext) -> StructuredQuery:
+    """The rules parser. Never raises on odd input: what it cannot read it leaves unset."""
+    text = " ".join(question.split())
+    if reason := person_named(text):
+        return StructuredQuery(intent="out_of_scope", decline_reason=f"Questions about named individuals are "
+                               f"declined: {reason}. Ask about themes, districts or periods instead.")
+    if m := _OUT_OF_SCOPE.search(text):
+        return StructuredQuery(intent="out_of_scope", decline_reason=f"synth holds residents' feedback (meeting "
+                               f"notes and comments) only; it cannot answer questions about {m[0].lower()!r}.")
+    districts, unknown, spans = parse_districts(text, ctx.districts)
+    period = parse_period(text, ctx.latest_month, ctx.first_month)
+    if period:
+        spans = [*spans, period.span]
+    rest = _remove(text, spans)
+    topic_words = content_words(rest)
+    topic = " ".join(topic_words) or None
+    intent = _intent(text, len(districts) + len(unknown), topic is not None)
+    group_by = "month" if _BY_MONTH.search(text) else "district" if _ALL_DISTRICTS.search(text) else None
+    if intent == "trend" and group_by is None:
+        group_by = "month"
+    kinds: list[str] = []
+    for pattern, values in _KINDS:
+        if pattern.search(text):
+            kinds = values
+            break
+    measure = "meetings" if _MEETINGS.search(text) and intent in ("count", "compare", "ranking") else "records"
+    if measure == "meetings" and kinds == ["meeting_note"]:
+        kinds = []
+    sentiment = "negative" if _NEGATIVE.search(text) else "positive" if _POSITIVE.search(text) else None
+    themes: list[str] = []
+    if topic:
+        parts = [p for p in _TOPIC_SPLIT.split(" ".join(_remove(rest, []).split())) if content_words(p)]
+        candidates = parts if intent == "compare" and len(parts) > 1 and not districts[1:] else [rest]
+        for part in candidates:
+            match = ctx.matcher.match(" ".join(content_words(part)))
+            if match and match.theme_id not in themes:
+                themes.append(match.theme_id)
+    if intent == "ranking" and themes and group_by is None and not _RANKING.search(text):
+        intent = "open"
+    return StructuredQuery(intent=intent, measure=measure, themes=themes, topic=topic, districts=districts,
+                           unknown_districts=unknown, period=period.period if period else None,
+                           period_text=period.text if period else None, kinds=kinds, group_by=group_by,
+                           sentiment=sentiment)

@@ -1,0 +1,119 @@
+"""The retrieval route: open questions ("what do residents say about the new park?") answered with quoted
+records from the vector index, filtered by the district, period and kind the question implies, and by its
+theme when one was recognised (so every citation raises the theme it is quoted for)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from synth.ask.figures import EXAMPLES, period_label, where_label
+from synth.ask.models import Citation, StructuredQuery
+from synth.ask.query import FactIndex
+from synth.ask.themes import content_words, stem
+from synth.synthesis.facts import FactRow, period_bounds
+from vectorstore.store import ChromaIndex, SearchFilter
+
+MAX_SNIPPET = 240
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    k: int = 40  # chunks asked of the index
+    # Chunk-level distances are noisy (a chunk holds several concerns), so a chunk without a theme match must
+    # either contain every distinctive topic word or be very close (MiniLM cosine distance).
+    strong_distance: float = 0.40
+    quotes: int = 4
+
+
+def search_filter(query: StructuredQuery) -> SearchFilter:
+    start, end = period_bounds(query.period) if query.period else (None, None)
+    return SearchFilter(districts=query.districts or None, date_from=start, date_to=end, kinds=query.kinds or None)
+
+
+GENERIC = frozenset({"new", "old", "good", "bad", "big", "small", "local", "recent", "current", "city",
+                     "area", "place", "places", "stuff", "situation", "thing", "things", "lot", "lots"})
+
+
+def distinctive_stems(topic: str) -> set[str]:
+    return {stem(w) for w in content_words(topic) if w not in GENERIC}
+
+
+def mentions_all(text: str, topic: str) -> bool:
+    """Whether `text` contains every distinctive word of the topic (stemmed)."""
+    wanted = distinctive_stems(topic)
+    return bool(wanted) and wanted <= {stem(w) for w in content_words(text)}
+
+
+def best_sentence(text: str, topic: str) -> str:
+    """The sentence of `text` sharing most words with the topic (the first one on a tie), verbatim."""
+    wanted = distinctive_stems(topic) or {stem(w) for w in content_words(topic)}
+    sentences = [s.strip() for s in _SENTENCE.split(text) if s.strip()] or [text.strip()]
+    best = max(sentences, key=lambda s: (len(wanted & {stem(w) for w in content_words(s)}), -sentences.index(s)))
+    return best[:MAX_SNIPPET]
+
+
+class Retriever:
+    def __init__(self, index: ChromaIndex | None, facts: FactIndex, config: RetrievalConfig | None = None) -> None:
+        self.index = index
+        self.facts = facts
+        self.config = config or RetrievalConfig()
+
+    def _in_scope(self, row: FactRow, query: StructuredQuery) -> bool:
+        if query.districts and row.district not in query.districts:
+            return False
+        if query.kinds and row.kind not in query.kinds:
+            return False
+        if query.period:
+            start, end = period_bounds(query.period)
+            if row.date is None or not start <= row.date <= end:
+                return False
+        return not query.themes or any(t in row.annotation.themes for t in query.themes)
+
+    def search(self, query: StructuredQuery, text: str) -> list[Citation]:
+        """Quotes about `text` within the query's scope, most relevant first; [] when nothing is close."""
+        picked: list[Citation] = []
+        theme = query.themes[0] if query.themes else None
+        if self.index is not None:
+            for hit in self.index.query(text, k=self.config.k, where=search_filter(query)):
+                if theme is None and hit.distance > self.config.strong_distance and not mentions_all(hit.text, text):
+                    continue
+                i = self.facts.row_of.get(hit.record_id)
+                if i is None or any(c.record_id == hit.record_id for c in picked):
+                    continue
+                row = self.facts.rows[i]
+                if not self._in_scope(row, query):
+                    continue
+                snippet = _theme_concern(row, theme) or best_sentence(hit.text, text)
+                picked.append(Citation(record_id=row.record_id, snippet=snippet, district=row.district,
+                                       date=row.date))
+                if len(picked) >= self.config.quotes:
+                    return picked
+        if theme is not None:  # fill from the theme's own records when the index had too few
+            from synth.ask.figures import scope_of
+
+            mask = self.facts.mask(scope_of(query))
+            for row, snippet in self.facts.examples(mask, theme, self.config.quotes):
+                if len(picked) >= self.config.quotes:
+                    break
+                if all(c.record_id != row.record_id for c in picked):
+                    picked.append(Citation(record_id=row.record_id, snippet=snippet, district=row.district,
+                                           date=row.date))
+        return picked
+
+
+def _theme_concern(row: FactRow, theme: str | None) -> str | None:
+    if theme is None:
+        return None
+    for c in row.annotation.concerns:
+        if c.theme_id == theme and c.text.strip():
+            return c.text.strip()[:MAX_SNIPPET]
+    return None
+
+
+def open_answer_text(query: StructuredQuery, citations: list[Citation], topic_label: str) -> str:
+    """The offline answer: what was found, then the quotes (as data, in quotation marks)."""
+    where = f"{where_label(query.districts)}, {period_label(query.period)}"
+    quotes = "; ".join(f"“{c.snippet}” [{c.record_id}]" for c in citations[:EXAMPLES + 1])
+    return f"What residents said about {topic_label} ({where}): {quotes}."

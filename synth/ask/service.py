@@ -1,0 +1,177 @@
+"""`ask`: a question in, an Answer out. The router.
+
+    parse (LLM -> validated StructuredQuery, else the rules parser) -> conversation context
+      -> declined (named individuals, data synth does not hold)
+      -> insufficient evidence (unknown district, nothing in scope, no matching theme)
+      -> figures route (count, share, ranking, trend, compare: exact code over the annotations)
+      -> retrieval route (open questions: quoted records from the vector index, filtered by scope and theme)
+    -> phrasing (LLM, checked: only the figures' numbers and the given record ids; else the code's text)
+
+    asker = Asker.from_services(svc)            # builds the FactIndex once; reuse it for many questions
+    asker.ask("How many meetings mentioned lighting, by district?")
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from synth.ask.conversation import ConversationStore, with_context
+from synth.ask.errors import QuestionError
+from synth.ask.figures import FigureWriter, Result, coverage, period_label, scope_of, where_label
+from synth.ask.models import Answer, StructuredQuery
+from synth.ask.parse import ParseContext, parse_question
+from synth.ask.query import FactIndex
+from synth.ask.retrieve import Retriever, open_answer_text
+from synth.ask.themes import ThemeMatcher
+from synth.synthesis.facts import FactRow
+from synth.synthesis.themes import TaxonomyState
+
+if TYPE_CHECKING:
+    from synth.ask.llm import AskLLM
+    from synth.services import Services
+    from vectorstore.store import ChromaIndex
+
+log = logging.getLogger(__name__)
+MAX_QUESTION_CHARS = 1000
+
+
+class Asker:
+    def __init__(self, facts: FactIndex, matcher: ThemeMatcher, *, index: ChromaIndex | None = None,
+                 conversations: ConversationStore | None = None, llm: AskLLM | None = None) -> None:
+        self.facts = facts
+        self.matcher = matcher
+        self.retriever = Retriever(index, facts)
+        self.conversations = conversations
+        self.llm = llm
+        self.context = ParseContext(districts=facts.districts, matcher=matcher, latest_month=facts.latest_month,
+                                    first_month=facts.first_month)
+        self.figures = FigureWriter(facts)
+
+    @classmethod
+    def build(cls, rows: list[FactRow], taxonomy: TaxonomyState, embed: Callable | None = None, **kwargs: object
+              ) -> Asker:
+        facts = FactIndex(rows, taxonomy.themes)
+        return cls(facts, ThemeMatcher(taxonomy.themes, taxonomy.centroids, embed), **kwargs)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_services(cls, svc: Services, *, refresh: bool = False, llm: AskLLM | None = None) -> Asker:
+        """An Asker over the store: annotations, taxonomy, vector index and conversations of `svc`."""
+        if refresh:
+            svc.synthesizer.refresh()
+        taxonomy = svc.synthesizer.taxonomy()
+        rows = svc.synthesizer.fact_rows(svc.synthesizer.annotations(taxonomy))
+        return cls.build(rows, taxonomy, svc.embedder.embed, index=svc.index,
+                         conversations=ConversationStore(svc.records), llm=llm)
+
+    # -- the one entry point ----------------------------------------------------------------------------
+    def ask(self, question: str, conversation_id: str | None = None) -> Answer:
+        question = " ".join(question.split())
+        if not question:
+            raise QuestionError("the question is empty: ask e.g. \"How many meetings mentioned lighting?\"")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise QuestionError(f"the question is {len(question)} characters; keep it under {MAX_QUESTION_CHARS}")
+        previous = None
+        if conversation_id and self.conversations is not None:
+            previous = self.conversations.load(conversation_id)
+        tokens = 0
+        parser: str = "rules"
+        query = None
+        if self.llm is not None:
+            query, used = self.llm.parse(question, self.context, previous)
+            tokens += used
+            parser = "llm" if query is not None else "rules"
+        if query is None:
+            query = parse_question(question, self.context)
+        query = with_context(question, query, previous)
+        answer = self.answer(question, query)
+        answer.parser = parser  # type: ignore[assignment]
+        if self.llm is not None and answer.status == "answered":
+            answer, used = self.llm.phrase(answer)
+            tokens += used
+        answer.llm_tokens = tokens
+        if self.conversations is not None:
+            conversation_id = conversation_id or ConversationStore.new_id()
+            if query.intent != "out_of_scope":
+                self.conversations.save(conversation_id, query)
+            answer.conversation_id = conversation_id
+        return answer
+
+    # -- routing ------------------------------------------------------------------------------------------
+    def answer(self, question: str, query: StructuredQuery) -> Answer:
+        """Route a parsed query and compute its answer (no LLM here)."""
+        if query.intent == "out_of_scope":
+            return Answer(question=question, status="out_of_scope", query=query, route="declined",
+                          text=query.decline_reason or "This question is outside what the feedback can answer.")
+        if not self.facts.rows:
+            return self._insufficient(question, query, "There are no annotated records yet: run `synth ingest`.")
+        if query.unknown_districts and not query.districts:
+            missing = ", ".join(query.unknown_districts)
+            return self._insufficient(question, query, f"There are no records from {missing}; the districts in "
+                                      f"the data are {', '.join(self.facts.districts)}.")
+        scope = scope_of(query)
+        mask = self.facts.mask(scope)
+        cover = coverage(self.facts, scope, mask)
+        if cover.records == 0:
+            span = f"{period_label(self.facts.first_month)} to {period_label(self.facts.latest_month)}"
+            return self._insufficient(question, query, f"There are no records in {where_label(query.districts)} for "
+                                      f"{period_label(query.period)}; the data covers {span}.", cover)
+        needs_theme = query.intent in ("trend", "share") or (query.intent in ("count", "compare", "open")
+                                                               and query.topic)
+        if needs_theme and not query.themes:
+            if query.intent == "open" or (query.intent == "count" and query.topic):
+                return self._open(question, query, cover)
+            return self._insufficient(question, query, self._no_theme(query), cover)
+        if query.intent == "open":
+            return self._open(question, query, cover)
+        result = self._figures(query)
+        status = "insufficient_evidence" if result.insufficient else "answered"
+        return Answer(question=question, text=f"{result.text} ({cover.text}.)", status=status,
+                      citations=result.citations, figures=result.figures, coverage=cover, query=query,
+                      route="figures")
+
+    def _figures(self, query: StructuredQuery) -> Result:
+        if query.intent == "ranking":
+            return self.figures.ranking(query)
+        if query.intent == "trend":
+            return self.figures.trend(query)
+        if query.intent == "compare":
+            return self.figures.compare(query)
+        return self.figures.count(query, share=query.intent == "share")
+
+    def _open(self, question: str, query: StructuredQuery, cover: object) -> Answer:
+        from synth.ask.models import Coverage
+
+        assert isinstance(cover, Coverage)
+        topic = query.topic or question
+        citations = self.retriever.search(query, topic)
+        if not citations:
+            return self._insufficient(question, query, f"Nothing in the records of {where_label(query.districts)}, "
+                                      f"{period_label(query.period)} is close enough to {topic!r} to quote; "
+                                      f"{self._themes_hint()}", cover)
+        figures = []
+        label = topic
+        if query.themes:
+            theme = query.themes[0]
+            label = self.facts.themes[theme].label
+            figures = self.figures.count(query.model_copy(update={"intent": "count", "group_by": None})).figures
+        text = open_answer_text(query, citations, label)
+        if figures:
+            text += f" {figures[0].display} records raise {label} in this scope."
+        return Answer(question=question, text=f"{text} ({cover.text}.)", status="answered", citations=citations,
+                      figures=figures, coverage=cover, query=query, route="retrieval")
+
+    def _themes_hint(self) -> str:
+        labels = sorted(t.label for t in self.facts.themes.values())
+        return "themes in the data: " + "; ".join(labels[:20]) + "."
+
+    def _no_theme(self, query: StructuredQuery) -> str:
+        what = f"{query.topic!r}" if query.topic else "the question"
+        return f"No theme in the data matches {what}, so there is no exact figure to give; {self._themes_hint()}"
+
+    def _insufficient(self, question: str, query: StructuredQuery, text: str, cover: object = None) -> Answer:
+        from synth.ask.models import Coverage
+
+        return Answer(question=question, text=text, status="insufficient_evidence", query=query, route="declined",
+                      coverage=cover if isinstance(cover, Coverage) else None)
