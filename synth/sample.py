@@ -61,6 +61,7 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -1400,7 +1401,9 @@ def _planted(story: Story, months: list[str], mentions: dict, per_dm: dict, them
 
 def generate_city(out_dir: Path, *, records: int = 1500, seed: int = 7, months: int = 6,
                   end_month: str = "2026-11", pii_records: int = 50, injection_records: int = 3) -> CityTruth:
-    """Write a synthetic city under out_dir (notes/, comments/, truth.json) and return its exact truth.
+    """Write a synthetic city under out_dir (notes/, comments/, truth.json, taxonomy.yaml) and return its
+    exact truth. taxonomy.yaml is the coordinator's starting taxonomy (`synth themes seed`): the truth's theme
+    ids and labels with example phrases written for it, not drawn from the generator's phrase banks.
 
     Existing ``notes/KT-*.md`` files in out_dir are removed first so the directory holds exactly one city.
     """
@@ -1420,6 +1423,8 @@ def generate_city(out_dir: Path, *, records: int = 1500, seed: int = 7, months: 
             truth_records[rid] = rec
     truth = _summarise(seed, end_month, month_names, truth_records)
     (out_dir / "truth.json").write_text(truth.model_dump_json(indent=1) + "\n", encoding="utf-8", newline="")
+    taxonomy = resources.files("synth.synthesis").joinpath("data/sample_taxonomy.yaml").read_text("utf-8")
+    (out_dir / "taxonomy.yaml").write_text(taxonomy, encoding="utf-8", newline="")
     return truth
 
 

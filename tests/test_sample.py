@@ -458,3 +458,17 @@ def test_notes_have_typos_chatter_and_several_concerns(city: tuple[Path, CityTru
     assert sum("\n- " in texts[rid] for rid in notes) > 10
     assert sum("\n\n" in texts[rid] for rid in notes) > 10
     assert any(word in " ".join(texts[rid] for rid in notes) for word in ("streetlihgts", "nieghbors", "ppl"))
+
+
+def test_seed_taxonomy_names_the_truth_themes_with_examples_not_from_the_phrase_banks(
+        city: tuple[Path, CityTruth]) -> None:
+    from synth.sample import THEMES
+    from synth.synthesis.pipeline import load_seed_file
+
+    out, truth = city
+    seeds = load_seed_file(out / "taxonomy.yaml")
+    assert [t.id for t in seeds] == list(truth.themes)
+    bank = {clause.split("{")[0].strip().lower() for th in THEMES for cs in th.clauses.values() for clause in cs}
+    for t in seeds:
+        assert len(t.examples) >= 5 and t.description
+        assert not any(e.lower().startswith(b) for e in t.examples for b in bank if len(b) > 12), t.id

@@ -83,4 +83,17 @@ def test_attribution_and_places_are_removed_for_theming_only() -> None:
         "the lamps on Birch are out."
     assert strip_attribution("He said hi.") == "He said hi."  # too short once stripped: keep it whole
     assert theme_text("A neighbor mentioned the mural at the Old Town Library got tagged.") == \
-        "the mural at the place got tagged."
+        "the mural at the library got tagged."  # the kind of place stays: parks are a theme, libraries might be
+    assert theme_text("Sycamore Park looks beautiful these days!") == "the park looks beautiful these days!"
+    assert theme_text("Linden Ave is dark once the sun goes down.") == "the street is dark once the sun goes down."
+    assert theme_text("Response times on Birch are slow.") == "Response times on the place are slow."
+    assert theme_text("Hello, The dealing moved to Ash Ct.") == "The dealing moved to the street."
+    quoted = 'The dispatcher said "someone will be out soon" and no one came.'
+    assert strip_attribution(quoted) == quoted  # the speaker is the topic of a quotation
+
+
+def test_split_concerns_handles_inline_bullets_and_lower_case_starts() -> None:
+    assert split_concerns("Folks are using behind the store on Aspen Ct. - One attendee brought her puppy. "
+                          "i've lived here for years. the planters were smashed") == [
+        "Folks are using behind the store on Aspen Ct.", "One attendee brought her puppy.",
+        "i've lived here for years.", "the planters were smashed"]

@@ -22,7 +22,7 @@ from synth.synthesis.store import StoredSpan
 from synth.synthesis.themes import TaxonomyState, assign
 from vectorstore.embeddings import Embedder
 
-ANNOTATOR_VERSION = "offline-v2"  # v2: place names masked for theming
+ANNOTATOR_VERSION = "offline-v3"  # v3: kinds of place kept, greetings and inline bullets split
 
 
 class SentimentModel(Protocol):
@@ -63,14 +63,21 @@ def record_sentiment(concerns: Sequence[Concern], spans: Sequence[StoredSpan]) -
 
 
 def annotate(spans: Iterable[StoredSpan], state: TaxonomyState, annotator: str,
-             threshold: float) -> dict[str, Annotation]:
-    """Assign each span a theme (chatter themes count as OTHER) and build each record's annotation."""
+             threshold: float, rivals: np.ndarray | None = None) -> dict[str, Annotation]:
+    """Assign each span a theme (chatter themes count as OTHER) and build each record's annotation.
+
+    `rivals` (embedded chatter prototypes) stand for "no concern": a span closer to a rival than to its best
+    theme is OTHER. A seeded taxonomy has no chatter themes of its own to absorb "we started late", so
+    without rivals its themes would claim every sentence that clears the threshold."""
     spans = list(spans)
     by_record: dict[str, list[StoredSpan]] = defaultdict(list)
     for sp in spans:
         by_record[sp.record_id].append(sp)
     vectors = np.stack([sp.vector for sp in spans]) if spans else np.zeros((0, 1), dtype=np.float32)
-    labels, _ = assign(vectors, state, threshold)
+    labels, best = assign(vectors, state, threshold)
+    if rivals is not None and len(rivals) and len(vectors):
+        rival = (vectors.astype(np.float32) @ np.asarray(rivals, dtype=np.float32).T).max(axis=1)
+        labels = [OTHER_THEME if r > b else lab for lab, b, r in zip(labels, best, rival, strict=True)]
     theme_of = {(sp.record_id, sp.idx): lab for sp, lab in zip(spans, labels, strict=True)}
     out: dict[str, Annotation] = {}
     for rid, rec_spans in by_record.items():

@@ -16,7 +16,9 @@ _ABBREVIATIONS = {
     "mr", "mrs", "ms", "sgt", "lt", "capt", "det", "off", "ofc", "cpl", "jr", "sr", "vs", "etc", "approx",
     "a.m", "p.m", "am", "pm", "u.s", "e.g", "i.e",
 }
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9\[])|\n\s*\n|\n(?=\s*[-*•]\s)")
+# A sentence end (also before a lower-case start: comments are often typed without capitals), a blank line,
+# or a bullet, on its own line or inline after a sentence ("... on Ash Ct. - One attendee brought ...").
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?:[-*•]\s+)?(?=[\"'(\[]?[A-Za-z0-9\[])|\n\s*\n|\n(?=\s*[-*•]\s)")
 _MIN_CHARS = 12
 
 
@@ -77,19 +79,37 @@ _ATTRIBUTION = re.compile(
 
 
 def strip_attribution(span: str) -> str:
-    """'A neighbor said that the lamps on Birch are out.' -> 'the lamps on Birch are out.'"""
+    """'A neighbor said that the lamps on Birch are out.' -> 'the lamps on Birch are out.' A quotation after
+    the verb ('The dispatcher said "someone will be out soon"') is kept whole: the speaker is the topic."""
     m = _ATTRIBUTION.match(span)
-    if m and len(span) - m.end() >= _MIN_CHARS:
+    if m and len(span) - m.end() >= _MIN_CHARS and span[m.end()] not in "\"'“":
         return span[m.end():]
     return span
 
 
 # Place names ("Court St", "the Old Town Library") say where, not what; left in, spans about one street
-# cluster together whatever their concern. Mid-sentence capitalised runs are masked for theming only.
-_PLACE = re.compile(r"(?:\b[Tt]he\s+)?(?<!^)\b(?:[A-Z][a-z]+\s+)*[A-Z][a-z]+\b")
+# cluster together whatever their concern. Capitalised runs are masked for theming only, keeping the kind of
+# place when its last word says it ("Sycamore Park" -> "the park": parks are a theme, streets are not).
+_PLACE = re.compile(r"(?:\b[Tt]he\s+)?\b(?:[A-Z][a-z]+\s+)*[A-Z][a-z]+\b(?:\s+(?:St|Ave|Rd|Dr|Blvd|Ln|Ct|Way)\b\.?)?")
+_PLACE_KINDS = {
+    "st": "the street", "ave": "the street", "rd": "the street", "dr": "the street", "blvd": "the street",
+    "ln": "the street", "ct": "the street", "way": "the street", "street": "the street", "avenue": "the street",
+    "road": "the street", "park": "the park", "playground": "the playground", "school": "the school",
+    "elementary": "the school", "library": "the library", "center": "the center", "centre": "the center",
+    "plaza": "the plaza", "church": "the church", "station": "the station", "bridge": "the bridge",
+}
+# A greeting before the first sentence ("Hello, The dealing ...") is letter chrome, not content.
+_GREETING = re.compile(r"^(?:hello|hi|hi there|good morning|good afternoon|dear \w+|to whom it may concern),\s+",
+                       re.IGNORECASE)
+
+
+def _mask_place(m: re.Match[str]) -> str:
+    words = m.group(0).rstrip(".").split()
+    if m.start() == 0 and len(words) == 1:  # a capitalised first word is usually an ordinary word
+        return m.group(0)
+    return _PLACE_KINDS.get(words[-1].lower(), "the place")
 
 
 def theme_text(span: str) -> str:
-    """The text a span is embedded by for theming: no attribution, place names masked, first word kept."""
-    text = strip_attribution(span)
-    return text[:1] + _PLACE.sub("the place", text[1:])
+    """The text a span is embedded by for theming: no greeting or attribution, place names masked."""
+    return _PLACE.sub(_mask_place, strip_attribution(_GREETING.sub("", span)))

@@ -19,6 +19,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -90,13 +91,13 @@ class Synthesizer:
             for tid, theme in seeded.themes.items():
                 if tid not in state.themes or state.themes[tid].source == "seeded":
                     state.themes[tid], state.centroids[tid] = theme, seeded.centroids[tid]
-        if rediscover or not any(t.source == "discovered" for t in state.themes.values()):
+        # A coordinator's seeded taxonomy is closed: discovery runs beside it only on request.
+        if rediscover or not state.themes:
             spans = self.store.load_spans()
             if spans:
                 vectors = np.stack([s.vector for s in spans])
                 state = discover(vectors, [s.text for s in spans], state, self.config)
-                prototypes = self.annotator.embedder.embed(load_chatter_phrases())
-                mark_chatter(state, spans, self.config.assign_threshold, prototypes)
+                mark_chatter(state, spans, self.config.assign_threshold, self.chatter_prototypes)
                 discovered = True
         self.store.save_taxonomy(state, "discover" if discovered else None,
                                  {"themes": len(state.themes)} if discovered else None)
@@ -107,9 +108,16 @@ class Synthesizer:
     def taxonomy(self) -> TaxonomyState:
         return self.store.load_taxonomy()
 
+    @cached_property
+    def chatter_prototypes(self) -> np.ndarray:
+        return np.asarray(self.annotator.embedder.embed(load_chatter_phrases()), dtype=np.float32)
+
     def annotations(self, state: TaxonomyState | None = None) -> dict[str, Annotation]:
         state = state or self.taxonomy()
-        return annotate(self.store.load_spans(), state, self.annotator.key, self.config.assign_threshold)
+        closed = bool(state.themes) and all(t.source != "discovered" for t in state.themes.values())
+        threshold = self.config.seeded_threshold if closed else self.config.assign_threshold
+        return annotate(self.store.load_spans(), state, self.annotator.key, threshold,
+                        rivals=self.chatter_prototypes if closed else None)
 
     def fact_rows(self, annotations: dict[str, Annotation] | None = None) -> list[FactRow]:
         annotations = annotations if annotations is not None else self.annotations()

@@ -30,7 +30,11 @@ from synth.synthesis.models import OTHER_THEME, Theme
 @dataclass(frozen=True)
 class DiscoveryConfig:
     merge_distance: float = 0.35  # merge segments whose centroids are closer than this (cosine distance)
-    assign_threshold: float = 0.45  # min cosine similarity for a span to join a theme
+    assign_threshold: float = 0.45  # min cosine similarity for a span to join a discovered theme
+    # A closed, seeded taxonomy: a span joins its nearest seeded theme above this floor unless a chatter
+    # prototype is closer (measured on the sample city: record-level P 0.86, R 0.88 at 0.25 vs 0.95, 0.67
+    # with the discovery threshold).
+    seeded_threshold: float = 0.25
     match_threshold: float = 0.70  # min centroid similarity (mutual best match) to keep a previous id
     min_theme_share: float = 0.005  # a theme needs at least this share of spans (and min_theme_spans)
     min_theme_spans: int = 5
