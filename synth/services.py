@@ -70,7 +70,8 @@ class Services:
         # The shipped sentiment weights live in MiniLM's vector space; other embedders fall back to VADER.
         sentiment = OfflineSentiment(self.embedder) if self.settings.embedder == "minilm" else VaderSentiment()
         annotator = OfflineAnnotator(self.embedder, sentiment)
-        return Synthesizer(self.records, annotator, chat_model=chat_model)
+        return Synthesizer(self.records, annotator, chat_model=chat_model,
+                           narrative_budget_tokens=self.settings.narrative_budget_tokens)
 
     def reindex(self, progress: ProgressFn | None = None) -> int:
         """Rebuild the vector index from the system of record, also after a change of embedder (a fresh

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     tiktoken_encoding: str = "cl100k_base"
     chunk_tokens: int = Field(200, ge=32, le=2000)
     chunk_overlap: int = Field(20, ge=0, le=500)
+    # A narrative prompt over this many tokens is written in parts (map-reduce); keep it under the model's
+    # context window minus the reply.
+    narrative_budget_tokens: int = Field(6000, ge=500)
 
     # Ingestion.
     ingest_batch_size: int = Field(256, ge=1, le=10_000)

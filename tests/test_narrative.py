@@ -239,3 +239,38 @@ def test_prompt_files_are_checked(tmp_path: Any) -> None:
         load_prompt("nope", directory=tmp_path)
     with pytest.raises(ConfigError, match="has versions"):
         load_prompt("demo", 7, directory=tmp_path)
+
+
+def test_an_oversized_sheet_is_written_in_parts_and_joined_by_code() -> None:
+    from synth.synthesis.narrative import split_sheet
+
+    sheet = make_sheet()
+    assert len(sheet.themes) >= 2
+    parts = split_sheet(sheet)
+    assert [t.id for p in parts for t in p.themes] == [t.id for t in sheet.themes]
+    assert all(p.records == sheet.records for p in parts)
+    # the model answers each half with that half's (grounded) deterministic narrative
+    replies = [json.dumps(deterministic_narrative(p).model_dump()) for p in parts]
+    model = RecordingChatModel(responses=replies)
+    budget = count_words(load_prompt("narrative").render(**prompt_variables(sheet))) - 1
+    result = write_narrative(sheet, index_for(sheet), model, token_counter=count_words, budget_tokens=budget)
+    assert len(model.received) == 2 and result.source == "llm"
+    texts = [s.text for s in result.sentences]
+    assert len(texts) == len(set(texts))  # the opening sentence both halves wrote appears once
+    for part_reply in replies:
+        for s in json.loads(part_reply)["sentences"]:
+            assert s["text"] in texts
+    assert result.input_tokens > 0 and result.attempts == 2
+
+
+def test_map_reduce_falls_back_when_a_part_invents_a_number() -> None:
+    from synth.synthesis.narrative import split_sheet
+
+    sheet = make_sheet()
+    parts = split_sheet(sheet)
+    good = json.dumps(deterministic_narrative(parts[0]).model_dump())
+    model = RecordingChatModel(responses=[good, INVENTED, INVENTED, INVENTED])
+    budget = count_words(load_prompt("narrative").render(**prompt_variables(sheet))) - 1
+    result = write_narrative(sheet, index_for(sheet), model, token_counter=count_words, budget_tokens=budget)
+    assert result.source == "fallback" and "52" not in result.text
+    assert len(model.received) == 4  # one call for the good half, three attempts for the bad one

@@ -10,6 +10,12 @@ nothing, and the resident quotes as untrusted data in a delimited block. A reply
 `check_narrative` rejects, is answered with the problems (`prompts/narrative_retry_v<N>.md`) in the same
 conversation, up to `max_attempts` calls in all; then the deterministic narrative, written by code from the
 facts alone, is used instead. A failing model call (network, server) raises LLMError.
+
+Map-reduce: when the rendered prompt exceeds `budget_tokens`, the sheet's themes are split in halves (each
+half keeps the sheet's totals and its own praised themes) until every part fits; each part's narrative is
+written and checked on its own (map), then code joins them in theme order, drops repeated sentences, and
+checks the whole against the full sheet (reduce). The reduce is code, not another model call, so it cannot
+add a number or a claim.
 """
 
 from __future__ import annotations
@@ -343,9 +349,11 @@ def write_narrative(
     token_counter: TokenCounter = count_tokens,
     theme_keywords: ThemeKeywords | None = None,
     prompt_version: int | None = None,
+    budget_tokens: int | None = None,
 ) -> NarrativeResult:
     """The narrative of `sheet`: the model's if it passes the grounding checks within `max_attempts` calls,
-    else the deterministic one. `record_index` and `theme_keywords` are passed to `check_narrative`."""
+    else the deterministic one. `record_index` and `theme_keywords` are passed to `check_narrative`; a
+    prompt over `budget_tokens` is split (map-reduce, see the module docstring)."""
     if max_attempts < 1:
         raise ConfigError(f"max_attempts must be at least 1, not {max_attempts}")
     if chat_model is None:
@@ -354,6 +362,9 @@ def write_narrative(
     retry = load_prompt(RETRY_PROMPT_NAME)
     variables = prompt_variables(sheet)
     rendered = prompt.render(**variables)  # strict: a missing or extra variable fails here
+    if budget_tokens is not None and token_counter(rendered) > budget_tokens and len(sheet.themes) > 1:
+        return _map_reduce(sheet, record_index, chat_model, max_attempts=max_attempts, token_counter=token_counter,
+                           theme_keywords=theme_keywords, prompt_version=prompt_version, budget_tokens=budget_tokens)
     chain = build_chain(prompt, chat_model)
     model = _model_name(chat_model)
     history: list[BaseMessage] = []
@@ -432,3 +443,53 @@ def _deterministic_result(
             sheet.district, sheet.period, "; ".join(p.detail for p in problems[:3]),
         )  # fmt: skip
     return _result(narrative, "fallback", prompt=(DETERMINISTIC_PROMPT, DETERMINISTIC_VERSION), model=None)
+
+
+# --- map-reduce for sheets whose prompt exceeds the budget ---------------------------------------------
+
+
+def split_sheet(sheet: FactSheet) -> list[FactSheet]:
+    """Two sheets with the same totals, each holding half of the themes (by rank) and its praised themes."""
+    half = (len(sheet.themes) + 1) // 2
+    parts = []
+    for themes in (sheet.themes[:half], sheet.themes[half:]):
+        ids = {t.id for t in themes}
+        parts.append(sheet.model_copy(update={"themes": themes,
+                                              "highlights": [h for h in sheet.highlights if h.id in ids]}))
+    return parts
+
+
+def _map_reduce(
+    sheet: FactSheet,
+    record_index: RecordIndex,
+    chat_model: BaseChatModel,
+    *,
+    max_attempts: int,
+    token_counter: TokenCounter,
+    theme_keywords: ThemeKeywords | None,
+    prompt_version: int | None,
+    budget_tokens: int,
+) -> NarrativeResult:
+    parts = [write_narrative(part, record_index, chat_model, max_attempts=max_attempts, token_counter=token_counter,
+                             theme_keywords=theme_keywords, prompt_version=prompt_version, budget_tokens=budget_tokens)
+             for part in split_sheet(sheet)]
+    seen: set[str] = set()
+    sentences = []
+    for part in parts:
+        for sentence in part.sentences:
+            key = " ".join(sentence.text.lower().split())
+            if key not in seen:
+                seen.add(key)
+                sentences.append(sentence)
+    combined = Narrative(sentences=sentences)
+    tokens = (sum(p.input_tokens for p in parts), sum(p.output_tokens for p in parts))
+    first = parts[0]
+    issues = check_narrative(combined, sheet, record_index, theme_keywords=theme_keywords)
+    if issues:  # each part passed against its own half; the whole must pass against the whole sheet too
+        log.warning("narrative for %s %s: the joined parts fail the checks (%s); using the deterministic narrative",
+                    sheet.district, sheet.period, "; ".join(i.detail for i in issues[:3]))
+        combined = deterministic_narrative(sheet, theme_keywords=theme_keywords)
+    source: Literal["llm", "fallback"] = "llm" if not issues and all(p.source == "llm" for p in parts) \
+        else "fallback"
+    return _result(combined, source, prompt=(first.prompt, first.prompt_version), model=first.model, tokens=tokens,
+                   attempts=sum(p.attempts for p in parts), issues=issues or [i for p in parts for i in p.issues])

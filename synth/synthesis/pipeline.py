@@ -63,13 +63,15 @@ class RefreshReport:
 
 class Synthesizer:
     def __init__(self, records: RecordStore, annotator: OfflineAnnotator, *, chat_model: Any = None,
-                 config: DiscoveryConfig | None = None, batch_size: int = 512) -> None:
+                 config: DiscoveryConfig | None = None, batch_size: int = 512,
+                 narrative_budget_tokens: int | None = None) -> None:
         self.records = records
         self.store = SynthesisStore(records)
         self.annotator = annotator
         self.chat_model = chat_model
         self.config = config or DiscoveryConfig()
         self.batch_size = batch_size
+        self.narrative_budget_tokens = narrative_budget_tokens
 
     # -- annotations ----------------------------------------------------------------------------------------
     def refresh(self, *, rediscover: bool = False, seeds: Sequence[Theme] = (),
@@ -153,7 +155,8 @@ class Synthesizer:
         fp = fingerprint(sheet, prompt=prompt, model=model_name, annotator=self.annotator.key)
         if cached := self.store.find_summary(sheet.district, sheet.period, fp):
             return Summary.model_validate(cached)
-        result = write_narrative(sheet, index, self.chat_model, theme_keywords=keywords)
+        result = write_narrative(sheet, index, self.chat_model, theme_keywords=keywords,
+                                 budget_tokens=self.narrative_budget_tokens)
         summary = build_summary(sheet, result, fp=fp, annotator=self.annotator.key)
         self.store.save_summary(sheet.district, sheet.period, fp, summary.model_dump(mode="json", by_alias=True))
         log.info("summary %s %s: %s narrative, %d themes", sheet.district, sheet.period, result.source,
