@@ -1,0 +1,190 @@
+"""Short human theme labels ("Broken streetlights") written by the LLM from each theme's keywords and
+example spans, instead of the keyword label ("streetlights / dark / weeks").
+
+    labels = label_themes(chat_model, state.themes, examples)   # theme id -> label, for every theme
+
+Only discovered, unpinned themes are relabelled: a coordinator's label (pinned, edited) and a seeded label
+are already human and are returned unchanged. `prompts/theme_labels_v<N>.md | model | parse` gets as many
+themes per call as fit `budget_tokens` of rendered prompt; example spans are resident text and go in a
+delimited, escaped data block. A reply must give every theme of the call exactly one label of 2 to 5 words
+(no digits, ids or line breaks; no label used twice); a failing reply is answered with its problems
+(`prompts/json_retry_v1.md`) up to `max_retries` times, then each theme still without a valid label keeps
+its keyword label. A failing model call (network, server) raises LLMError.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from pydantic import BaseModel
+
+from synth.prompts import PromptFile, load_prompt
+from synth.synthesis.llm_annotate import RETRY_PROMPT_NAME, build_chain, call_chain, data_json, model_name, pack
+from synth.synthesis.models import Theme
+from synth.synthesis.themes import label_from_keywords
+from synth.tokens import count_tokens
+
+log = logging.getLogger(__name__)
+
+PROMPT_NAME = "theme_labels"
+DEFAULT_BUDGET_TOKENS = 3000
+MAX_THEMES_PER_CALL = 40  # bounds the reply
+KEYWORDS_PER_THEME = 8
+EXAMPLES_PER_THEME = 4
+EXAMPLE_CHARS = 160  # an example longer than this is cut at a word boundary
+LABEL_WORDS = (2, 5)
+LABEL_CHARS = 48
+
+
+class ThemeLabel(BaseModel):
+    id: str
+    label: str
+
+
+class ThemeLabels(BaseModel):
+    """The reply's schema."""
+
+    labels: list[ThemeLabel]
+
+
+@dataclass
+class LabelStats:
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    labelled: int = 0  # themes given the model's label
+    fallback: int = 0  # themes that kept the keyword label
+
+
+def relabelable(theme: Theme) -> bool:
+    """Only labels that code wrote are replaced: never a pinned, edited or seeded theme's."""
+    return theme.source == "discovered" and not theme.pinned
+
+
+def keyword_label(theme: Theme) -> str:
+    """The fallback: distinctive keywords (the theme's own label when it has none)."""
+    return label_from_keywords(theme.keywords) if theme.keywords else theme.label
+
+
+def label_problem(label: str, taken: set[str]) -> str | None:
+    """Why `label` is not a short human label, or None when it is one."""
+    words = label.split()
+    if not LABEL_WORDS[0] <= len(words) <= LABEL_WORDS[1]:
+        return f"has {len(words)} words; use {LABEL_WORDS[0]} to {LABEL_WORDS[1]}"
+    if len(label) > LABEL_CHARS:
+        return f"is {len(label)} characters long; keep it under {LABEL_CHARS}"
+    if any(ch.isdigit() for ch in label) or "t_" in label or "\n" in label:
+        return "contains digits, an id or a line break"
+    if label.casefold() in taken:
+        return "is already the label of another theme; make each label distinct"
+    return None
+
+
+def label_themes(chat_model: BaseChatModel | None, themes: Mapping[str, Theme], examples: Mapping[str, list[str]],
+                 *, encoding: str = "cl100k_base", budget_tokens: int = DEFAULT_BUDGET_TOKENS,
+                 max_retries: int = 2, prompt_version: int | None = None,
+                 stats: LabelStats | None = None) -> dict[str, str]:
+    """Theme id -> label for every theme: the model's for discovered unpinned themes when valid, else the
+    keyword label; other themes keep theme.label. `examples`: theme id -> resident spans of the theme."""
+    stats = stats if stats is not None else LabelStats()
+    out = {tid: t.label for tid, t in themes.items() if not relabelable(t)}
+    todo = [t for _, t in sorted(themes.items()) if relabelable(t)]
+    if chat_model is None or not todo:
+        out.update({t.id: keyword_label(t) for t in todo})
+        stats.fallback += len(todo)
+        return out
+    prompt = load_prompt(PROMPT_NAME, prompt_version)
+    entries = [_entry(t, examples.get(t.id, [])) for t in todo]
+    batches = pack(entries, lambda b: count_tokens(prompt.render(themes_json=data_json(b)), encoding),
+                   budget=budget_tokens, max_items=MAX_THEMES_PER_CALL)
+    labeller = _Labeller(chat_model, prompt, encoding, max_retries, stats)
+    for batch in batches:
+        taken = {label.casefold() for label in out.values()}
+        labels = labeller.run(batch, taken)
+        for entry in batch:
+            tid = entry["id"]
+            out[tid] = labels.get(tid) or keyword_label(themes[tid])
+        stats.labelled += len(labels)
+        stats.fallback += len(batch) - len(labels)
+    return {tid: out[tid] for tid in themes}
+
+
+def _entry(theme: Theme, spans: Sequence[str]) -> dict[str, Any]:
+    shown = list(dict.fromkeys(_shorten(s) for s in spans if s.strip()))[:EXAMPLES_PER_THEME]
+    return {"id": theme.id, "keywords": theme.keywords[:KEYWORDS_PER_THEME], "examples": shown}
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= EXAMPLE_CHARS:
+        return text
+    return text[:EXAMPLE_CHARS].rsplit(" ", 1)[0] + " ..."
+
+
+class _Labeller:
+    """One batch of themes: calls, checks, retries in the same conversation."""
+
+    def __init__(self, chat_model: BaseChatModel, prompt: PromptFile, encoding: str, max_retries: int,
+                 stats: LabelStats) -> None:
+        self.prompt = prompt
+        self.retry = load_prompt(RETRY_PROMPT_NAME)
+        self.chain = build_chain(prompt, chat_model, ThemeLabels)
+        self.model = model_name(chat_model)
+        self.encoding = encoding
+        self.max_retries = max_retries
+        self.stats = stats
+
+    def run(self, batch: list[dict[str, Any]], taken: set[str]) -> dict[str, str]:
+        """Valid labels by theme id: all of them from the first fully valid reply, else the valid ones of
+        the last reply."""
+        variables = {"themes_json": data_json(batch)}
+        rendered = self.prompt.render(**variables)
+        ids = [e["id"] for e in batch]
+        history: list[BaseMessage] = []
+        labels: dict[str, str] = {}
+        for attempt in range(1, self.max_retries + 2):
+            call = call_chain(self.chain, variables, history, rendered, self.encoding)
+            self.stats.calls += 1
+            self.stats.input_tokens += call.input_tokens
+            self.stats.output_tokens += call.output_tokens
+            if call.reply.value is None:
+                labels, problems = {}, [f"the reply is not JSON of the required shape: {call.reply.problem}"]
+            else:
+                labels, problems = check_labels(call.reply.value, ids, taken)
+            log.info("theme labels llm call model=%s prompt=%s themes=%d attempt=%d/%d input_tokens=%d "
+                     "output_tokens=%d problems=%d", self.model, self.prompt.key, len(batch), attempt,
+                     self.max_retries + 1, call.input_tokens, call.output_tokens, len(problems))
+            if not problems:
+                return labels
+            feedback = self.retry.render(problems="\n".join(f"- {p}" for p in problems[:20]))
+            history += [AIMessage(content=call.reply.text), HumanMessage(content=feedback)]
+        log.warning("theme labels: %d of %d themes keep their keyword label after %d calls", len(ids) - len(labels),
+                    len(ids), self.max_retries + 1)
+        return labels
+
+
+def check_labels(reply: ThemeLabels, ids: Sequence[str], taken: set[str]) -> tuple[dict[str, str], list[str]]:
+    """The valid labels by theme id, and the problems (unknown, repeated or missing ids; bad labels)."""
+    wanted = set(ids)
+    labels: dict[str, str] = {}
+    problems: list[str] = []
+    used = set(taken)
+    for item in reply.labels:
+        label = " ".join(item.label.split()).strip(" .\"'")
+        if item.id not in wanted:
+            problems.append(f"id {item.id!r} is not a theme in THEMES; label only the ids given")
+        elif item.id in labels:
+            problems.append(f"theme {item.id} is labelled more than once; give it one label")
+        elif problem := label_problem(label, used):
+            problems.append(f"theme {item.id}: label {label!r} {problem}")
+        else:
+            labels[item.id] = label
+            used.add(label.casefold())
+    problems += [f"theme {tid} has no label; label every theme" for tid in ids if tid not in labels
+                 and not any(i.id == tid for i in reply.labels)]
+    return labels, problems
