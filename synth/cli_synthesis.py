@@ -111,8 +111,8 @@ def themes_chatter(theme_id: str, concern: Annotated[bool, typer.Option("--conce
 @themes_app.command("seed")
 def themes_seed(path: Path) -> None:
     """Load a coordinator's taxonomy (YAML: themes: [{id, label, description, examples}])."""
-    seeds = load_seed_file(path)
     with services() as svc:
+        seeds = load_seed_file(path)
         report = svc.synthesizer.refresh(seeds=seeds)
     out.print(f"seeded {len(seeds)} themes; {report.concern_themes} themes in the taxonomy")
 

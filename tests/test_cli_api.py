@@ -57,6 +57,8 @@ def test_ingest_errors_are_one_clear_line(cli_env: Path, tmp_path: Path) -> None
     assert res.exit_code == 1 and "nope.csv: no such file or directory" in res.stderr
     res = CliRunner().invoke(app, ["ingest", str(tmp_path), "--map", "broken"])
     assert res.exit_code == 2 and "COLUMN=FIELD" in res.output
+    res = CliRunner().invoke(app, ["themes", "seed", str(tmp_path / "taxonomy.yaml")])
+    assert res.exit_code == 1 and "taxonomy.yaml: cannot read the taxonomy YAML" in res.stderr
 
 
 def test_api_ingest_and_district_counts(services: Any) -> None:

@@ -131,7 +131,8 @@ def to_text(s: Summary) -> str:
     out = [f"{s.district}, {s.period}: {s.counts.records} records, {s.counts.meetings} meetings, "
            f"{s.counts.residents_reached} residents reached", f"  {s.narrative}"]
     for t in s.themes[:10]:
-        out.append(f"  - {t.label}: {t.mentions} mentions ({percent(t.mentions, s.counts.records)}), {t.status}")
+        noun = "mention" if t.mentions == 1 else "mentions"
+        out.append(f"  - {t.label}: {t.mentions} {noun} ({percent(t.mentions, s.counts.records)}), {t.status}")
     return "\n".join(out) + "\n"
 
 
