@@ -29,6 +29,7 @@ def create_app(services: Services | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(records.router)
+    app.include_router(__import__("api.routes.ask", fromlist=["router"]).router)
     return app
 
 

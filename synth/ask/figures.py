@@ -80,7 +80,9 @@ class FigureWriter:
         return self.index.themes[theme_id].label
 
     def cite(self, mask: np.ndarray, theme_id: str | None, n: int = EXAMPLES,
-             sentiment: str | None = None) -> list[Citation]:
+             sentiment: str | None = None, measure: str = "records") -> list[Citation]:
+        if measure == "meetings":  # a meeting is evidenced by its notes
+            mask = mask & self.index.is_note
         return [Citation(record_id=row.record_id, snippet=snippet, district=row.district, date=row.date)
                 for row, snippet in self.index.examples(mask, theme_id, n, sentiment)]
 
@@ -155,7 +157,7 @@ class FigureWriter:
                 text = f"{only.display} {what} in {where_label(query.districts)}, {when}."
         else:
             text = f"{what[0].upper()}{what[1:]}, {when}: " + "; ".join(lines) + "."
-        return Result(text, figures, self.cite(base, theme, sentiment=query.sentiment))
+        return Result(text, figures, self.cite(base, theme, sentiment=query.sentiment, measure=query.measure))
 
     def _groups(self, query: StructuredQuery, base: np.ndarray) -> list[tuple[str, np.ndarray, str | None,
                                                                             str | None]]:
@@ -193,7 +195,7 @@ class FigureWriter:
                      else f"{d} {n}" for n, total_d, d in by_district]
             text = (f"{self._unit(query)[0].upper()}{self._unit(query)[1:]} {self.label(theme)} by district, "
                     f"{period_label(query.period)}, most first: " + "; ".join(parts) + ".")
-            return Result(text, figures, self.cite(base, theme, sentiment=query.sentiment))
+            return Result(text, figures, self.cite(base, theme, sentiment=query.sentiment, measure=query.measure))
         counts = self.index.theme_counts(base, query.sentiment)
         if query.measure == "meetings":
             counts = {t: self.index.count(base, t, "meetings", query.sentiment) for t in counts}
@@ -210,7 +212,7 @@ class FigureWriter:
             "complained about most" if query.sentiment == "negative" else "raised most")
         text = (f"Themes residents {lead} in {where_label(query.districts)}, {period_label(query.period)} "
                 f"(of {total} records): " + "; ".join(parts) + ".")
-        citations = [c for t, _ in ranked[:EXAMPLES] for c in self.cite(base, t, 1, query.sentiment)]
+        citations = [c for t, _ in ranked[:EXAMPLES] for c in self.cite(base, t, 1, query.sentiment, query.measure)]
         return Result(text, figures, citations)
 
     def trend(self, query: StructuredQuery) -> Result:
@@ -239,7 +241,7 @@ class FigureWriter:
         text = (f"{self.label(theme)} in {where_label(query.districts)}, month by month (records raising it of all "
                 f"records): " + "; ".join(parts) + f". From {period_label(months[0])} to "
                 f"{period_label(months[-1])} its share {words}.")
-        return Result(text, figures, self.cite(base, theme, sentiment=query.sentiment))
+        return Result(text, figures, self.cite(base, theme, sentiment=query.sentiment, measure=query.measure))
 
     @staticmethod
     def _change_words(m1: int, n1: int, m0: int, n0: int) -> str:
@@ -265,7 +267,7 @@ class FigureWriter:
             unit = "meetings" if query.measure == "meetings" else "records"
             text = (f"In {where_label(query.districts)}, {period_label(query.period)}: "
                     + " vs ".join(f"{self.label(t)} {n} {unit}" for n, t in by_theme) + ".")
-            citations = [c for _, t in by_theme for c in self.cite(scoped, t, 2, query.sentiment)]
+            citations = [c for _, t in by_theme for c in self.cite(scoped, t, 2, query.sentiment, query.measure)]
             return Result(text, figures, citations)
         if not query.themes:
             return Result("A comparison needs a theme; no theme was recognised in the question.", insufficient=True)
@@ -290,7 +292,7 @@ class FigureWriter:
                 else f"{rows[0][2]} and {rows[1][2]} raised {self.label(theme)} equally often")
         text = f"{lead}, {period_label(query.period)}: " + "; ".join(parts) + "."
         citations = [c for _, _, d in rows for c in self.cite(base & self.index.district_mask(d), theme, 2,
-                                                                  query.sentiment)]
+                                                                  query.sentiment, query.measure)]
         return Result(text, figures, citations)
 
 

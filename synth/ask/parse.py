@@ -69,7 +69,7 @@ _OPEN = re.compile(r"\b(?:what\s+(?:do|did|does|are|were|is)\s+\w+\s+(?:say|said
                    r"writing|telling)|how\s+do\s+\w+\s+feel|tell\s+me\s+about|describe|summari[sz]e|"
                    r"what\s+is\s+being\s+said|examples?\s+of|quotes?|what\s+kinds?\s+of)\b", re.IGNORECASE)
 _MEETINGS = re.compile(r"\bmeetings\b|\bhow\s+many\s+meeting\b", re.IGNORECASE)
-_NEGATIVE = re.compile(r"\b(?:complain\w*|negative|unhappy|angry|frustrat\w*|upset|dissatisf\w*)\b", re.I)
+_NEGATIVE = re.compile(r"\b(?:complain(?:s|ed|ing)?\b|negative|unhappy|angry|frustrat\w*|upset|dissatisf\w*)\b", re.I)
 _POSITIVE = re.compile(r"\b(?:prais\w*|positive|happy\s+with|pleased|thank\w*|appreciat\w*|satisf\w*)\b", re.I)
 _KINDS = (
     (re.compile(r"\bmeeting\s+notes?\b|\bnotes\b", re.I), ["meeting_note"]),

@@ -35,6 +35,8 @@ QUESTION_WORDS = frozenset({
     "surveys", "survey", "emails", "email", "form", "web", "forms", "writing", "wrote", "write", "asked",
     "ask", "frequently", "common", "commonly", "including", "hear", "heard", "hearing", "want", "like",
     "department", "police", "give", "show", "list", "breakdown", "broken", "down", "quarter", "today",
+    "held", "hold", "took", "place", "received", "receive", "got", "submitted", "sent", "total", "altogether",
+    "discussed", "discuss", "feedback", "times",
 })
 _MONTH_WORDS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
                           "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug",

@@ -1,0 +1,45 @@
+"""POST /ask: a plain-language question, answered by the same library function as `synth ask`."""
+
+from __future__ import annotations
+
+import threading
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from api.deps import ServicesDep
+from synth.ask.errors import QuestionError
+from synth.ask.models import Answer
+from synth.ask.service import Asker
+
+router = APIRouter(tags=["ask"])
+_lock = threading.Lock()
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=1000)
+    conversation_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def _asker(request: Request, svc: ServicesDep) -> Asker:
+    """One Asker per app, rebuilt when records or themes change (its FactIndex is built once)."""
+    from synth.ask.llm import AskLLM
+
+    key = (svc.records.count_records(), tuple(sorted(svc.synthesizer.taxonomy().themes)))
+    with _lock:
+        cached = getattr(request.app.state, "asker", None)
+        if cached is None or cached[0] != key:
+            chat_model = svc.synthesizer.chat_model
+            llm = AskLLM(chat_model) if chat_model is not None else None
+            request.app.state.asker = (key, Asker.from_services(svc, llm=llm))
+        return request.app.state.asker[1]
+
+
+@router.post("/ask", response_model=Answer)
+def ask(body: AskRequest, request: Request, svc: ServicesDep) -> Answer:
+    """Counts, shares, rankings, trends and comparisons come from code over the annotations; open questions
+    are answered with quoted records. Every answer has a status, citations, figures and coverage."""
+    try:
+        return _asker(request, svc).ask(body.question, body.conversation_id)
+    except QuestionError as e:
+        raise HTTPException(status_code=422, detail=str(e)) from e

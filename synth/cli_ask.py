@@ -1,0 +1,35 @@
+"""`synth ask "..."`: a plain-language question, answered with exact figures or quoted records."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from synth.cli_common import err, out, services
+
+
+def ask(
+    question: Annotated[str, typer.Argument(help="e.g. \"How many meetings mentioned lighting, by district?\"")],
+    conversation: Annotated[str | None, typer.Option(help="continue a conversation (its id is printed)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the whole answer as JSON")] = False,
+    refresh: Annotated[bool, typer.Option(help="annotate new records first")] = True,
+) -> None:
+    """Answer a question about the feedback: figures computed by code, quotes with record ids, coverage."""
+    from synth.ask.llm import AskLLM
+    from synth.ask.service import Asker
+
+    with services() as svc:
+        llm = AskLLM(svc.synthesizer.chat_model) if svc.synthesizer.chat_model is not None else None
+        answer = Asker.from_services(svc, refresh=refresh, llm=llm).ask(question, conversation)
+    if as_json:
+        out.print_json(json.dumps(answer.model_dump(mode="json")))
+        return
+    out.print(answer.text, highlight=False, markup=False)
+    for c in answer.citations:
+        out.print(f"  [{c.record_id}] “{c.snippet}”", highlight=False, markup=False)
+    err.print(f"status: {answer.status}; route: {answer.route}; conversation: {answer.conversation_id} "
+              f"(follow up with --conversation {answer.conversation_id})", highlight=False, markup=False)
+    if answer.status != "answered":
+        raise typer.Exit(3)
