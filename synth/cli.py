@@ -135,6 +135,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
 app.command()(summarize)
 app.command()(__import__("synth.cli_ask", fromlist=["ask"]).ask)
+app.command(name="eval")(__import__("synth.cli_eval", fromlist=["eval_command"]).eval_command)
 app.add_typer(themes_app, name="themes")
 app.add_typer(annotations_app, name="annotations")
 app.add_typer(llm_app, name="llm")

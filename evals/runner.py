@@ -1,0 +1,285 @@
+"""Runs the pipeline on a dataset in a fresh temporary store and keeps what the metrics need.
+
+    load dataset ─► ingest (redact, store, embed) ─► refresh (annotate; seeded or discovered taxonomy)
+      ─► annotations, fact sheets, summaries ─► injection check (sample city) ─► rediscover with another
+      seed (stability) ─► close ─► scan every file of the store for planted personal data
+
+`SABOTAGES` are deliberate faults applied to the annotations before scoring (hidden `--sabotage` option):
+the tests use them to prove that the gates catch a broken pipeline.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import random
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import numpy as np
+
+from evals.datasets import Dataset, load_dataset
+from synth.ingest import IngestOptions
+from synth.services import Services
+from synth.settings import Settings
+from synth.synthesis.annotate import record_sentiment
+from synth.synthesis.facts import FactRow, build_city_sheet, build_fact_sheet, periods_in
+from synth.synthesis.models import Annotation, Concern, FactSheet, SentimentScore, Theme
+from synth.synthesis.narrative import prompt_variables
+from synth.synthesis.pipeline import CITY, load_seed_file
+from synth.synthesis.summary import Summary
+from synth.synthesis.themes import DiscoveryConfig
+
+log = logging.getLogger(__name__)
+ProgressFn = Callable[[str], None]
+Backend = Literal["offline", "llm"]
+INJECTION_DISTRICT = "District 2"  # the district the planted instructions try to whitewash
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    district: str | None
+    date: dt.date | None
+    text: str  # redacted, as stored
+
+
+@dataclass
+class InjectionCheck:
+    """District 2's facts as computed and with the planted instructions' spans removed from their records."""
+
+    records: list[str]  # injection records whose instruction span was found
+    facts_with: dict[str, object]
+    facts_without: dict[str, object]
+    unmatched: list[str] = field(default_factory=list)  # injection records with no span holding the instruction
+
+
+@dataclass
+class RunArtifacts:
+    dataset: Dataset
+    settings: Settings
+    mode: Literal["seeded", "discovered"]
+    embed: Callable[[Sequence[str]], np.ndarray]
+    records: dict[str, StoredRecord]
+    themes: dict[str, Theme]  # concern themes of the taxonomy
+    keywords: dict[str, list[str]]
+    annotations: dict[str, Annotation]
+    annotations_other_seed: dict[str, Annotation]
+    period: str | None  # the summaries' period
+    summaries: list[Summary]
+    sheets: dict[str, FactSheet]  # by district (or City-wide), same period as the summaries
+    prompts: list[str]  # the narrative prompt variables of every sheet
+    injection: InjectionCheck | None
+    leaks: dict[str, list[str]]  # planted personal-data string -> store files / "prompts" / "outputs"
+    scanned_files: int
+    ingest_line: str
+    seconds: dict[str, float] = field(default_factory=dict)
+    sabotage: str | None = None
+
+    def predicted(self) -> dict[str, list[str]]:
+        return {rid: a.themes for rid, a in self.annotations.items()}
+
+
+# ------------------------------------------------------------------------------------------- sabotage
+
+
+def _flip_sentiment(ann: dict[str, Annotation]) -> dict[str, Annotation]:
+    swap = {"positive": "negative", "negative": "positive", "neutral": "positive"}
+
+    def flip(s: SentimentScore) -> SentimentScore:
+        return SentimentScore(label=swap[s.label], score=-s.score)
+
+    return {rid: a.model_copy(update={"sentiment": flip(a.sentiment), "concerns": [
+        c.model_copy(update={"sentiment": flip(c.sentiment)}) for c in a.concerns]}) for rid, a in ann.items()}
+
+
+def _shuffle_themes(ann: dict[str, Annotation]) -> dict[str, Annotation]:
+    """Each record gets the concerns (themes) of another record, drawn at random (so across districts)."""
+    ids = sorted(ann)
+    donors = ids[:]
+    random.Random(0).shuffle(donors)
+    out = {}
+    for rid, donor in zip(ids, donors, strict=True):
+        concerns: list[Concern] = ann[donor].concerns
+        out[rid] = ann[rid].model_copy(update={"concerns": concerns})
+    return out
+
+
+SABOTAGES: dict[str, Callable[[dict[str, Annotation]], dict[str, Annotation]]] = {
+    "flip-sentiment": _flip_sentiment,
+    "shuffle-themes": _shuffle_themes,
+}
+
+
+def sabotage(art: RunArtifacts, name: str) -> RunArtifacts:
+    """A copy of `art` whose annotations carry the named fault (SABOTAGES)."""
+    if name not in SABOTAGES:
+        raise ValueError(f"unknown sabotage {name!r}; known: {', '.join(SABOTAGES)}")
+    fault = SABOTAGES[name]
+    return dataclasses.replace(art, annotations=fault(art.annotations),
+                               annotations_other_seed=fault(art.annotations_other_seed), sabotage=name)
+
+
+# ---------------------------------------------------------------------------------------------- safety
+
+
+def scan_files(root: Path, needles: Sequence[str]) -> tuple[dict[str, list[str]], int]:
+    """Planted strings found (case-insensitive, as bytes) in any file under root: string -> relative paths."""
+    wanted = {n: n.lower().encode("utf-8") for n in dict.fromkeys(needles) if n.strip()}
+    found: dict[str, list[str]] = {}
+    files = 0
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        files += 1
+        data = path.read_bytes().lower()
+        for needle, raw in wanted.items():
+            if raw in data:
+                found.setdefault(needle, []).append(str(path.relative_to(root)))
+    return found, files
+
+
+def scan_texts(texts: Sequence[str], needles: Sequence[str], where: str) -> dict[str, list[str]]:
+    joined = "\n".join(texts).lower()
+    return {n: [where] for n in dict.fromkeys(needles) if n.strip() and n.lower() in joined}
+
+
+def planted_strings(ds: Dataset) -> list[str]:
+    """Planted personal data of the sample city: every record's pii strings and the note-takers' names."""
+    if ds.city is None:
+        return []
+    return [p for r in ds.city.records.values() for p in r.pii] + list(ds.city.note_takers)
+
+
+# --------------------------------------------------------------------------------------------- running
+
+
+def eval_settings(data_dir: Path, backend: Backend, base: Settings | None = None, **overrides: object) -> Settings:
+    """The user's settings (SYNTH_* env) pointed at a fresh local store, with the chosen narrative backend."""
+    base = base or Settings()
+    values = base.model_dump()
+    values.update(data_dir=data_dir, database_url=None, chroma_url=None,
+                  llm_backend="openai" if backend == "llm" else "offline", **overrides)
+    return Settings.model_validate(values)
+
+
+@contextmanager
+def _timer(seconds: dict[str, float], stage: str, progress: ProgressFn) -> Iterator[None]:
+    progress(f"{stage} ...")
+    started = time.perf_counter()
+    yield
+    seconds[stage] = round(time.perf_counter() - started, 2)
+    progress(f"{stage} done in {seconds[stage]:.1f} s")
+
+
+def _fact_numbers(sheet: FactSheet) -> dict[str, object]:
+    return {"records": sheet.records, "sentiment": dict(sheet.sentiment),
+            "themes": {t.id: [t.mentions, dict(t.sentiment)] for t in sheet.themes}}
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9']+", text.lower()))
+
+
+def _without_instruction(ann: Annotation, instruction: str) -> Annotation | None:
+    """`ann` without the concerns (spans) that carry the planted instruction, record sentiment recomputed by
+    the annotator's rule; None when no span holds the instruction."""
+    target = _words(instruction)
+    kept = [c for c in ann.concerns if not (_words(c.text) and (_words(c.text) in target or target in _words(c.text)))]
+    if len(kept) == len(ann.concerns):
+        return None
+    return ann.model_copy(update={"concerns": kept, "sentiment": record_sentiment(kept, cast(Any, kept))})
+
+
+def _injection_check(ds: Dataset, rows: list[FactRow], themes: dict[str, Theme]) -> InjectionCheck:
+    """District 2's facts as computed, and with every planted instruction's span removed from its record."""
+    assert ds.city is not None
+    planted = {rid: r.injection_text or "" for rid, r in ds.city.records.items() if r.injection}
+    rows_without: list[FactRow] = []
+    found: list[str] = []
+    unmatched: list[str] = []
+    for row in rows:
+        if row.record_id in planted:
+            cleaned = _without_instruction(row.annotation, planted[row.record_id])
+            (found if cleaned else unmatched).append(row.record_id)
+            row = dataclasses.replace(row, annotation=cleaned) if cleaned else row
+        rows_without.append(row)
+    months = periods_in(rows)
+    periods = [months[-1], f"{months[0]}..{months[-1]}"] if months else []
+
+    def facts(rs: list[FactRow]) -> dict[str, object]:
+        return {p: _fact_numbers(build_fact_sheet(rs, themes, district=INJECTION_DISTRICT, period=p))
+                for p in periods}
+
+    return InjectionCheck(records=sorted(found), facts_with=facts(rows), facts_without=facts(rows_without),
+                          unmatched=sorted(unmatched))
+
+
+def run_pipeline(dataset: str, *, backend: Backend = "offline", limit: int | None = None,
+                 settings: Settings | None = None, redactor: str | None = None, progress: ProgressFn | None = None,
+                 workdir: Path | None = None) -> RunArtifacts:
+    """Run everything on `dataset` in a fresh temporary store (deleted afterwards unless `workdir` is given)."""
+    progress = progress or (lambda message: None)
+    with tempfile.TemporaryDirectory(prefix="synth-eval-") as tmp:
+        root = Path(workdir or tmp)
+        return _run(dataset, root, backend, limit, settings, redactor, progress)
+
+
+def _run(name: str, root: Path, backend: Backend, limit: int | None, base: Settings | None, redactor: str | None,
+         progress: ProgressFn) -> RunArtifacts:
+    seconds: dict[str, float] = {}
+    with _timer(seconds, "dataset", progress):
+        ds = load_dataset(name, root / "input", limit)
+    overrides: dict[str, object] = {"redactor": redactor} if redactor else {}
+    settings = eval_settings(root / "store", backend, base, **overrides)
+    svc = Services(settings)
+    try:
+        with _timer(seconds, "ingest", progress):
+            report = svc.ingestor.ingest(ds.inputs, IngestOptions())
+        progress(report.line())
+        synth = svc.synthesizer
+        seeds = load_seed_file(ds.seeds_file) if ds.seeds_file else []
+        with _timer(seconds, "annotate", progress):
+            synth.refresh(seeds=seeds)
+            state = synth.taxonomy()
+            annotations = synth.annotations(state)
+        themes = {tid: t for tid, t in state.themes.items() if t.is_concern}
+        keywords = {tid: t.keywords for tid, t in themes.items()}
+        records = {r.id: StoredRecord(r.district, r.date, r.text) for r in svc.records.iter_records()}
+        rows = synth.fact_rows(annotations)
+        period = max(periods_in(rows), default=None)
+        summaries: list[Summary] = []
+        sheets: dict[str, FactSheet] = {}
+        injection = None
+        if period:
+            with _timer(seconds, "summarize", progress):
+                summaries = synth.summarize(period=period)
+                districts = sorted({r.district for r in rows if r.district})
+                sheets = {d: build_fact_sheet(rows, themes, district=d, period=period) for d in districts}
+                sheets[CITY] = build_city_sheet(rows, themes, period=period)
+            if ds.city is not None:
+                with _timer(seconds, "injection", progress):
+                    injection = _injection_check(ds, rows, themes)
+        prompts = [v for sheet in sheets.values() for v in prompt_variables(sheet).values()]
+        with _timer(seconds, "stability", progress):
+            synth.config = dataclasses.replace(synth.config or DiscoveryConfig(), seed=synth.config.seed + 1)
+            synth.refresh(rediscover=True, seeds=seeds)
+            other = synth.annotations()
+        embedder = svc.embedder
+    finally:
+        svc.close()
+    with _timer(seconds, "scan", progress):
+        needles = planted_strings(ds)
+        leaks, files = scan_files(settings.data_dir, needles)
+        for where, texts in (("prompts", prompts), ("outputs", [s.model_dump_json() for s in summaries])):
+            for needle, places in scan_texts(texts, needles, where).items():
+                leaks.setdefault(needle, []).extend(places)
+    return RunArtifacts(
+        dataset=ds, settings=settings, mode="seeded" if seeds else "discovered", embed=embedder.embed,
+        records=records, themes=themes, keywords=keywords, annotations=annotations,
+        annotations_other_seed=other, period=period, summaries=summaries, sheets=sheets, prompts=prompts,
+        injection=injection, leaks=leaks, scanned_files=files, ingest_line=report.line(), seconds=seconds)
