@@ -227,6 +227,25 @@ def test_an_invalid_reply_is_rejected_and_retried(bad: str, says: str) -> None:
     assert all(a.annotator == "llm:annotate_v1:fake-a" for a in result.values())
 
 
+def test_valid_answers_are_kept_and_only_the_missing_records_are_asked_again() -> None:
+    first = json.dumps({"records": json.loads(reply_for(RECORDS))["records"][:1]})  # stops after r1
+    second = json.loads(reply_for(RECORDS, theme_id="t_bogus"))["records"]  # r1 now wrong, r2 and r3 right
+    model = FakeModel(responses=[first, json.dumps({"records": second})])
+    annotator = LLMAnnotator(model, "cl100k_base")
+    result = annotator.annotate(RECORDS, THEMES)
+    assert len(model.received) == 2
+    assert "record r2 has no entry" in model.received[1][-1].text
+    assert "record r1" not in model.received[1][-1].text  # r1 was answered validly: no problem reported
+    assert result["wf-0001"].themes == ["t_light"]  # the first valid answer is kept
+    assert result["wf-0002"].themes == ["t_speed"] and annotator.stats.fallback == 0
+
+
+def test_the_record_ids_are_listed_for_the_model() -> None:
+    model = FakeModel(respond=echo_reply)
+    LLMAnnotator(model, "cl100k_base").annotate(RECORDS, THEMES)
+    assert "these ids in this order: r1, r2, r3." in model.received[0][-1].text
+
+
 def test_spans_are_matched_back_to_the_record_or_dropped() -> None:
     text = 'Cars   keep speeding past the school. The "crossing guard" is great!'
     rec = record(1, text)
@@ -492,5 +511,5 @@ def test_many_themes_are_labelled_in_batches_within_the_budget() -> None:
 
 
 def test_prompt_files_declare_their_variables() -> None:
-    assert load_prompt("annotate").input_variables == ("themes_json", "records_json")
+    assert load_prompt("annotate").input_variables == ("themes_json", "records_json", "record_ids")
     assert load_prompt("theme_labels").input_variables == ("themes_json",)

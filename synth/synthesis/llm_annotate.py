@@ -10,10 +10,11 @@ data block as JSON, with '<' and '>' escaped so no text can close the block, und
 "r2", ...): short ids cost fewer tokens both ways and cannot be confused with ids in the text. A reply must
 parse into `LLMBatch` and answer every record of the batch exactly once with known theme ids; concern texts
 are matched back to a verbatim span of the record (whitespace, case and surrounding quotes forgiven) and
-dropped when they are not in it. A failing reply is answered with its problems (`prompts/json_retry_v1.md`)
-in the same conversation, up to `max_retries` times; then the batch is split in halves, each tried the
-same way, at most `max_splits` levels deep; records still failing get the `fallback` annotation (offline)
-or, without one, raise LLMError. A failing model call (network, server) raises LLMError.
+dropped when they are not in it. Each record's first valid answer is kept; while some record has none, the
+reply is answered with its problems (`prompts/json_retry_v1.md`) in the same conversation, up to
+`max_retries` times; then the records still unanswered are split in halves, each tried the same way, at
+most `max_splits` levels deep; records still failing get the `fallback` annotation (offline) or, without
+one, raise LLMError. A failing model call (network, server) raises LLMError.
 
 Answers are cached in SQL (`AnnotationCache`) by record text hash, prompt version, model and taxonomy
 fingerprint, so a second run over the same records makes no call. Fallback annotations are not cached: the
@@ -311,7 +312,8 @@ class BatchCheck:
 
 def check_batch(reply: LLMBatch, batch: Mapping[str, Record], theme_ids: set[str]) -> BatchCheck:
     """Every record answered exactly once, only known theme ids, concern texts verbatim (else dropped; a
-    record whose every concern is dropped is a problem)."""
+    record whose every concern is dropped is a problem). `concerns` holds the records answered validly; it is
+    empty when the reply uses an id that is not in the batch."""
     check = BatchCheck()
     answered: dict[str, int] = {}
     for entry in reply.records:
@@ -320,10 +322,13 @@ def check_batch(reply: LLMBatch, batch: Mapping[str, Record], theme_ids: set[str
             check.problems.append(f"id {entry.id!r} is not a record in RECORDS; answer only the ids given")
             continue
         if answered[entry.id] > 1:
+            check.concerns.pop(entry.id, None)  # two answers for one record: neither is trusted
             continue
         concerns = _record_concerns(entry, batch[entry.id].text, theme_ids, check)
         if concerns is not None:
             check.concerns[entry.id] = concerns
+    if any(alias not in batch for alias in answered):
+        check.concerns.clear()  # ids the batch does not have: answers may be shifted, so none is trusted
     for alias in batch:
         if answered.get(alias, 0) > 1:
             check.problems.append(f"record {alias} is answered {answered[alias]} times; answer it once")
@@ -441,9 +446,11 @@ class LLMAnnotator:
 
     @staticmethod
     def variables(batch: Sequence[Record], entries: Sequence[Mapping[str, Any]]) -> dict[str, str]:
-        """The prompt's variables: the themes and the batch's records under batch-local ids r1, r2, ..."""
+        """The prompt's variables: the themes, the batch's records under batch-local ids r1, r2, ..., and
+        those ids listed (small models otherwise tend to stop after the first record)."""
         return {"themes_json": data_json(entries),
-                "records_json": data_json([{"id": f"r{i}", "text": r.text} for i, r in enumerate(batch, 1)])}
+                "records_json": data_json([{"id": f"r{i}", "text": r.text} for i, r in enumerate(batch, 1)]),
+                "record_ids": ", ".join(f"r{i}" for i in range(1, len(batch) + 1))}
 
     # -- batches ----------------------------------------------------------------------------------------
     def _annotate_uncached(self, records: list[Record], entries: list[dict[str, Any]]) -> dict[str, Annotation]:
@@ -462,42 +469,51 @@ class LLMAnnotator:
 
     def _batch(self, batch: list[Record], entries: list[dict[str, Any]],
                depth: int) -> tuple[dict[str, Annotation], list[Record]]:
-        """Annotations of the batch, or of its halves when it keeps failing; the records that still fail."""
+        """Annotations of the batch's records, and the records that still fail: those without a valid answer
+        after the retries are split in halves (a lone one tried alone) and tried again, max_splits deep."""
         done = self._attempts(batch, entries)
-        if done is not None:
-            return done, []
-        if len(batch) == 1 or depth >= self.max_splits:
-            return {}, batch
+        rest = [r for r in batch if r.id not in done]
+        if not rest or len(batch) == 1 or depth >= self.max_splits:
+            return done, rest
         self.stats.splits += 1
-        mid = len(batch) // 2
-        left, lost_left = self._batch(batch[:mid], entries, depth + 1)
-        right, lost_right = self._batch(batch[mid:], entries, depth + 1)
-        return {**left, **right}, lost_left + lost_right
+        mid = len(rest) // 2
+        lost: list[Record] = []
+        for part in ([rest[:mid], rest[mid:]] if mid else [rest]):
+            more, failed = self._batch(part, entries, depth + 1)
+            done.update(more)
+            lost += failed
+        return done, lost
 
-    def _attempts(self, batch: list[Record], entries: list[dict[str, Any]]) -> dict[str, Annotation] | None:
-        """Up to 1 + max_retries calls in one conversation; the annotations of the first valid reply."""
+    def _attempts(self, batch: list[Record], entries: list[dict[str, Any]]) -> dict[str, Annotation]:
+        """Up to 1 + max_retries calls in one conversation, each told the previous reply's problems. A record's
+        first valid answer is kept, so a reply that answers only some records is not wasted."""
         variables = self.variables(batch, entries)
         rendered = self.prompt.render(**variables)  # strict: a missing or extra variable fails here
         aliases = {f"r{i}": r for i, r in enumerate(batch, 1)}
         theme_ids = {e["id"] for e in entries}
         history: list[BaseMessage] = []
-        check = BatchCheck()
+        accepted: dict[str, list[Concern]] = {}
+        problems: list[str] = []
         for attempt in range(1, self.max_retries + 2):
             started = time.monotonic()
             call = call_chain(self.chain, variables, history, rendered, self.encoding)
             self._count(call)
             check = self._check(call.reply, aliases, theme_ids)
+            for alias, concerns in check.concerns.items():
+                accepted.setdefault(alias, concerns)
+            problems = check.problems
             log.info("annotate llm call model=%s prompt=%s records=%d attempt=%d/%d input_tokens=%d "
                      "output_tokens=%d latency_ms=%.0f problems=%d", self.model, self.prompt.key, len(batch),
                      attempt, self.max_retries + 1, call.input_tokens, call.output_tokens,
-                     (time.monotonic() - started) * 1000, len(check.problems))
-            if not check.problems:
-                return {r.id: build_annotation(r.id, check.concerns[alias], self.key) for alias, r in aliases.items()}
-            feedback = self.retry_prompt.render(problems="\n".join(f"- {p}" for p in check.problems[:20]))
+                     (time.monotonic() - started) * 1000, len(problems))
+            if len(accepted) == len(aliases):
+                break
+            feedback = self.retry_prompt.render(problems="\n".join(f"- {p}" for p in problems[:20]))
             history += [AIMessage(content=call.reply.text), HumanMessage(content=feedback)]
-        log.warning("annotate: %d records failed the checks %d times (last problems: %s)", len(batch),
-                    self.max_retries + 1, "; ".join(check.problems[:3]))
-        return None
+        else:
+            log.warning("annotate: %d of %d records without a valid answer after %d calls (last problems: %s)",
+                        len(aliases) - len(accepted), len(aliases), self.max_retries + 1, "; ".join(problems[:3]))
+        return {aliases[a].id: build_annotation(aliases[a].id, c, self.key) for a, c in accepted.items()}
 
     def _check(self, reply: ParsedReply, aliases: Mapping[str, Record], theme_ids: set[str]) -> BatchCheck:
         if reply.value is None:
