@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
+from langchain_core.outputs import LLMResult
 
 from synth.llm.chat import UsageCounter, build_chat_model
 from synth.models import Record
@@ -43,7 +45,7 @@ class _Replies(UsageCounter):
         super().__init__()
         self.texts: list[str] = []
 
-    def on_llm_end(self, response, **kwargs):  # type: ignore[no-untyped-def,override]
+    def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:
         self.texts += [g.text for gens in response.generations for g in gens]
         super().on_llm_end(response, **kwargs)
 
