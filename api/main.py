@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import health, records
+from api.routes import ask, health, records
 from synth import __version__
 from synth.services import Services
 from synth.settings import Settings
@@ -29,7 +29,7 @@ def create_app(services: Services | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(records.router)
-    app.include_router(__import__("api.routes.ask", fromlist=["router"]).router)
+    app.include_router(ask.router)
     return app
 
 

@@ -17,7 +17,9 @@ import typer
 from rich.progress import TaskID
 from rich.table import Table
 
+from synth.cli_ask import ask
 from synth.cli_common import err, out, progress_bar, services
+from synth.cli_eval import eval_command
 from synth.cli_synthesis import annotations_app, summarize, themes_app
 from synth.errors import SynthError
 from synth.ingest import IngestOptions
@@ -134,8 +136,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
 
 app.command()(summarize)
-app.command()(__import__("synth.cli_ask", fromlist=["ask"]).ask)
-app.command(name="eval")(__import__("synth.cli_eval", fromlist=["eval_command"]).eval_command)
+app.command()(ask)
+app.command(name="eval")(eval_command)
 app.add_typer(themes_app, name="themes")
 app.add_typer(annotations_app, name="annotations")
 app.add_typer(llm_app, name="llm")
