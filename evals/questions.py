@@ -7,11 +7,17 @@ Expected answers are computed here from truth.json at scoring time (evals/questi
 question and what it asks about). Truth theme ids are mapped to the store's themes by id when the taxonomy was
 seeded with them, else by record overlap (best Jaccard). `truth_asker` builds an Asker whose annotations ARE
 the truth, which separates the parser, router and query engine from the annotator's accuracy.
+
+In `synth eval --dataset sample` the question set is asked by the store hook `ask_questions` (while the run's
+store is open: annotations, taxonomy and vector index as the pipeline left them) and reported by the section
+``questions`` (count_exact_rate, declined_rate, citation_validity_rate, per-category pass rates, and the
+truth-annotation scores); gates are in evals/thresholds.yaml.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -19,6 +25,10 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, Field
 
+from evals.models import Metric, Section
+from evals.runner import OpenStore, RunArtifacts, store_hook
+from evals.sections import section
+from synth.ask.llm import AskLLM
 from synth.ask.models import Answer, Figure
 from synth.ask.query import month_name, month_number
 from synth.ask.service import Asker
@@ -350,10 +360,10 @@ def truth_fact_rows(truth: CityTruth, records: Sequence[Record]) -> list[FactRow
             label = _LABEL.get(t.concern_sentiments[theme].value, "neutral")
             score = {"positive": 0.8, "negative": -0.8}.get(label, 0.0)
             concerns.append(Concern(index=i, text=quote, theme_id=theme,
-                                    sentiment=SentimentScore(label=label, score=score)))  # type: ignore[arg-type]
+                                    sentiment=SentimentScore(label=label, score=score)))
         overall = _LABEL.get(t.sentiment.value, "neutral")
         annotation = Annotation(record_id=rec.id, concerns=concerns, annotator="truth",
-                                sentiment=SentimentScore(label=overall, score=0.0))  # type: ignore[arg-type]
+                                sentiment=SentimentScore(label=overall, score=0.0))
         rows.append(FactRow(record_id=rec.id, district=rec.district, date=rec.date, kind=rec.kind.value,
                             meeting_id=rec.meeting_id, note_taker=rec.note_taker,
                             attendee_count=rec.attendee_count, text=rec.text, annotation=annotation))
@@ -371,3 +381,94 @@ def truth_asker(truth: CityTruth, records: Sequence[Record], embed: Callable[[li
     examples): scores the parser, router and query engine on their own."""
     taxonomy = seed_state(truth_themes(truth), embed)
     return Asker.build(truth_fact_rows(truth, records), taxonomy, embed, **kwargs)
+
+
+# -- in `synth eval` ---------------------------------------------------------------------------------------
+
+SCOPE_PROBLEMS = ("no such record", "snippet not quoted", "outside the scope", "not a meeting note")
+DECLINE_EXPECTS = ("declined", "individual")
+
+
+@dataclass(frozen=True)
+class QuestionRun:
+    """The question set asked of the run's store (its annotations) and of the truth's annotations."""
+
+    store: QuestionEvalResult
+    truth: QuestionEvalResult
+    parser: str  # "llm" or "rules" for the store's Asker; the truth's Asker always uses the rules parser
+
+
+@store_hook("questions")
+def ask_questions(store: OpenStore) -> QuestionRun | None:
+    """Sample city only: an Asker over the run's store (as `synth ask` builds it, without a conversation store
+    so nothing is written to the scanned store) and one over the truth's annotations, both with the store's
+    vector index and embedder."""
+    truth = store.dataset.city
+    if store.dataset.name != "sample" or truth is None:
+        return None
+    svc = store.services
+    embed = svc.embedder.embed
+    chat = svc.synthesizer.chat_model
+    asker = Asker.build(store.rows, store.taxonomy, embed, index=svc.index,
+                        llm=AskLLM(chat) if chat is not None else None)
+    truth_only = truth_asker(truth, list(svc.records.iter_records()), embed, index=svc.index)
+    return QuestionRun(store=score_questions(asker, truth), truth=score_questions(truth_only, truth),
+                       parser="llm" if chat is not None else "rules")
+
+
+def _scope_validity(result: QuestionEvalResult) -> float:
+    bad = sum(any(p in c for p in SCOPE_PROBLEMS) for o in result.outcomes for c in o.invalid_citations)
+    return round(1 - bad / result.citations_checked, 4) if result.citations_checked else 1.0
+
+
+@section("questions")
+def questions_section(art: RunArtifacts) -> Section | None:
+    run = art.extras.get("questions")
+    if not isinstance(run, QuestionRun):
+        return None
+    r, t = run.store, run.truth
+    expects = {q.id: q.expect for q in load_questions()}
+    n_count = sum(expects.get(o.id) == "count" for o in r.outcomes)
+    n_declined = sum(expects.get(o.id) in DECLINE_EXPECTS for o in r.outcomes)
+    note = f"asked of the store before the {art.sabotage} sabotage (not affected by it)" if art.sabotage else ""
+    where = (f"{r.questions} questions of evals/questions.yaml asked through synth ask ({run.parser} parser) over "
+             "the run's store; expected answers computed from truth.json; truth themes mapped to the store's by "
+             "id (seeded) or best record Jaccard")
+    metrics = [
+        Metric(key="questions.count_exact_rate", value=r.count_exact_rate, n=n_count, note=note,
+               formula="count questions answered with every figure == the truth's count (records or meetings; per "
+                       "district or month when grouped) and the district and period parsed as asked / count "
+                       f"questions; {where}"),
+        Metric(key="questions.declined_rate", value=r.declined_rate, n=n_declined, note=note,
+               formula="questions synth cannot answer declined (status != answered for unanswerable ones; "
+                       "out_of_scope for named individuals) / such questions"),
+        Metric(key="questions.citation_validity_rate", value=r.citation_validity_rate, n=r.citations_checked,
+               note=note, formula="citations whose record exists, whose snippet is quoted verbatim from it, that "
+                                  "sit in the asked district, period and record kind, and whose record raises the "
+                                  "asked theme in the truth / citations, over all answers"),
+        Metric(key="questions.citation_scope_rate", value=_scope_validity(r), n=r.citations_checked, note=note,
+               formula="the same without the theme condition (record, quote, district, period, kind): what the "
+                       "query engine controls, whatever the annotator says"),
+        Metric(key="questions.passed_rate", value=round(sum(o.passed for o in r.outcomes) / r.questions, 4)
+               if r.questions else None, n=r.questions, note=note,
+               formula="questions whose answer passes its check / questions"),
+    ]
+    metrics += [Metric(key=f"questions.category.{cat}", value=c.rate, n=c.questions, note=note,
+                       formula=f"{cat} questions whose answer passes its check (evals.questions._Scorer._<expect>) / "
+                               f"{cat} questions") for cat, c in r.by_category.items()]
+    truth_note = "the Asker's annotations are the truth's themes (truth_asker): parsing, routing and exact figures"
+    metrics += [
+        Metric(key="questions.truth_count_exact_rate", value=t.count_exact_rate, n=n_count,
+               formula=f"count_exact_rate when {truth_note}; rules parser"),
+        Metric(key="questions.truth_declined_rate", value=t.declined_rate, n=n_declined,
+               formula=f"declined_rate when {truth_note}"),
+        Metric(key="questions.truth_citation_validity_rate", value=t.citation_validity_rate,
+               n=t.citations_checked, formula=f"citation_validity_rate when {truth_note}"),
+        Metric(key="questions.truth_passed_rate", value=round(sum(o.passed for o in t.outcomes) / t.questions, 4)
+               if t.questions else None, n=t.questions, formula=f"passed_rate when {truth_note}"),
+    ]
+    failed = [{"id": o.id, "category": o.category, "question": o.question, "status": o.status,
+               "reasons": o.reasons[:3]} for o in r.outcomes if not o.passed]
+    return Section(name="questions", title="Questions (synth ask)", metrics=metrics, details={
+        "targets": r.targets, "targets_met": r.passed, "theme_map": r.theme_map, "failed": failed,
+        "truth_failed": [{"id": o.id, "reasons": o.reasons[:3]} for o in t.outcomes if not o.passed]})

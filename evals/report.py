@@ -22,6 +22,10 @@ def _fmt(v: float | None) -> str:
     return f"{v:.3f}" if abs(v - round(v)) > 1e-9 else f"{v:.0f}"
 
 
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
 def _gate_mark(passed: bool) -> str:
     return "pass" if passed else "**FAIL**"
 
@@ -51,6 +55,10 @@ def to_markdown(r: EvalReport) -> str:
             lines += ["", "| true \\ predicted | " + " | ".join(classes) + " |", "|---" * (len(classes) + 1) + "|"]
             lines += [f"| {c} | " + " | ".join(str(v) for v in row) + " |"
                       for c, row in zip(classes, s.details["confusion"], strict=True)]
+        if s.name == "questions" and s.details.get("failed"):
+            lines += ["", "| failed question | category | status | why |", "|---|---|---|---|"]
+            lines += [f"| {f['id']}: {_cell(f['question'])} | {f['category']} | {f['status']} | "
+                      f"{_cell('; '.join(f['reasons']))} |" for f in s.details["failed"]]
     lines += ["", "## Run", "", *[f"- {n}" for n in r.notes],
               "- seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in r.seconds.items()), ""]
     return "\n".join(lines)

@@ -4,6 +4,11 @@
       ─► annotations, fact sheets, summaries ─► injection check (sample city) ─► rediscover with another
       seed (stability) ─► close ─► scan every file of the store for planted personal data
 
+Store hooks (`@store_hook("name")`, registered by the modules of `PLUGIN_MODULES`) run while the store is open,
+after the summaries and before the stability rerun changes the taxonomy; whatever a hook returns (None: not
+applicable) is kept in `RunArtifacts.extras[name]` for its metric section. `evals.questions` asks the question
+set there, through the real `synth ask` path (vector index included).
+
 `SABOTAGES` are deliberate faults applied to the annotations before scoring (hidden `--sabotage` option):
 the tests use them to prove that the gates catch a broken pipeline.
 """
@@ -12,6 +17,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import importlib
+import importlib.util
 import logging
 import random
 import re
@@ -35,12 +42,13 @@ from synth.synthesis.models import Annotation, Concern, FactSheet, SentimentScor
 from synth.synthesis.narrative import prompt_variables
 from synth.synthesis.pipeline import CITY, load_seed_file
 from synth.synthesis.summary import Summary
-from synth.synthesis.themes import DiscoveryConfig
+from synth.synthesis.themes import DiscoveryConfig, TaxonomyState
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[str], None]
 Backend = Literal["offline", "llm"]
 INJECTION_DISTRICT = "District 2"  # the district the planted instructions try to whitewash
+PLUGIN_MODULES = ("evals.questions",)  # imported (when present) for their store hooks and sections
 
 
 @dataclass(frozen=True)
@@ -81,9 +89,47 @@ class RunArtifacts:
     ingest_line: str
     seconds: dict[str, float] = field(default_factory=dict)
     sabotage: str | None = None
+    extras: dict[str, Any] = field(default_factory=dict)  # store hook name -> its result (computed before sabotage)
 
     def predicted(self) -> dict[str, list[str]]:
         return {rid: a.themes for rid, a in self.annotations.items()}
+
+
+# ---------------------------------------------------------------------------------------- store hooks
+
+
+@dataclass(frozen=True)
+class OpenStore:
+    """What a store hook sees: the dataset and the run's open store, with the taxonomy and fact rows the
+    summaries were built from."""
+
+    dataset: Dataset
+    services: Services
+    taxonomy: TaxonomyState
+    rows: list[FactRow]
+
+
+StoreHook = Callable[[OpenStore], object]
+_HOOKS: dict[str, StoreHook] = {}
+
+
+def store_hook(name: str) -> Callable[[StoreHook], StoreHook]:
+    def register(fn: StoreHook) -> StoreHook:
+        _HOOKS[name] = fn
+        return fn
+
+    return register
+
+
+def load_plugins() -> None:
+    for module in PLUGIN_MODULES:
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)
+
+
+def store_hooks() -> dict[str, StoreHook]:
+    load_plugins()
+    return dict(_HOOKS)
 
 
 # ------------------------------------------------------------------------------------------- sabotage
@@ -264,6 +310,12 @@ def _run(name: str, root: Path, backend: Backend, limit: int | None, base: Setti
             if ds.city is not None:
                 with _timer(seconds, "injection", progress):
                     injection = _injection_check(ds, rows, themes)
+        extras: dict[str, Any] = {}
+        store = OpenStore(dataset=ds, services=svc, taxonomy=state, rows=rows)
+        for name, hook in store_hooks().items():
+            with _timer(seconds, name, progress):
+                if (result := hook(store)) is not None:
+                    extras[name] = result
         prompts = [v for sheet in sheets.values() for v in prompt_variables(sheet).values()]
         with _timer(seconds, "stability", progress):
             synth.config = dataclasses.replace(synth.config or DiscoveryConfig(), seed=synth.config.seed + 1)
@@ -282,4 +334,5 @@ def _run(name: str, root: Path, backend: Backend, limit: int | None, base: Setti
         dataset=ds, settings=settings, mode="seeded" if seeds else "discovered", embed=embedder.embed,
         records=records, themes=themes, keywords=keywords, annotations=annotations,
         annotations_other_seed=other, period=period, summaries=summaries, sheets=sheets, prompts=prompts,
-        injection=injection, leaks=leaks, scanned_files=files, ingest_line=report.line(), seconds=seconds)
+        injection=injection, leaks=leaks, scanned_files=files, ingest_line=report.line(), seconds=seconds,
+        extras=extras)

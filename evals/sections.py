@@ -2,20 +2,24 @@
 
 A section is a function ``(RunArtifacts) -> Section | None`` (None: not measurable on this dataset),
 registered with ``@section("name")``. `all_sections()` returns them in registration order; it also imports
-``evals.questions`` when that module exists, so question-answering metrics plug in by registering there::
+the modules of `evals.runner.PLUGIN_MODULES` (``evals.questions``) when they exist, so question-answering
+metrics plug in by registering there. A section that needs the run's open store (the store is deleted before
+sections run) pairs with a store hook, whose result the runner keeps in ``art.extras``::
 
+    from evals.runner import OpenStore, store_hook
     from evals.sections import section
 
+    @store_hook("questions")
+    def ask_questions(store: OpenStore) -> QuestionRun | None: ...   # while the store is open
+
     @section("questions")
-    def questions(art: RunArtifacts) -> Section | None: ...
+    def questions_section(art: RunArtifacts) -> Section | None: ...  # reads art.extras["questions"]
 
 Formulas of the theme, count and sentiment metrics are in `evals.metrics`; the others are below.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,13 +28,13 @@ import numpy as np
 
 from evals import metrics as m
 from evals.models import Metric, Section
-from evals.runner import INJECTION_DISTRICT, RunArtifacts
-from synth.synthesis.grounding import Narrative, _SheetContext, check_narrative  # _SheetContext: reads numbers
+from evals.runner import INJECTION_DISTRICT, PLUGIN_MODULES, RunArtifacts, load_plugins
+from synth.synthesis.grounding import Narrative, check_narrative, read_claims
 from synth.synthesis.pipeline import CITY
 
 SectionFn = Callable[[RunArtifacts], Section | None]
 _SECTIONS: dict[str, SectionFn] = {}
-OPTIONAL_SECTION_MODULES = ("evals.questions",)
+OPTIONAL_SECTION_MODULES = PLUGIN_MODULES
 
 # Cosine between a claim and a cited record's whole text, MiniLM. Calibrated on the sample city (600 records,
 # deterministic narratives, 2025-05): random (sentence, record) pairs median 0.17, 90th percentile 0.27; cited
@@ -59,9 +63,7 @@ def section(name: str) -> Callable[[SectionFn], SectionFn]:
 
 
 def all_sections() -> dict[str, SectionFn]:
-    for module in OPTIONAL_SECTION_MODULES:
-        if importlib.util.find_spec(module) is not None:
-            importlib.import_module(module)
+    load_plugins()
     return dict(_SECTIONS)
 
 
@@ -213,7 +215,6 @@ def _our_claims(art: RunArtifacts) -> tuple[list[Claim], int, int]:
              for rid, r in art.records.items()}
     for summary in art.summaries:
         sheet = art.sheets.get(summary.district)
-        ctx = _SheetContext.build(sheet, art.keywords) if sheet else None
         missing = set()
         if sheet:
             missing = {i.sentence for i in check_narrative(Narrative(sentences=summary.sentences), sheet, index,
@@ -224,7 +225,7 @@ def _our_claims(art: RunArtifacts) -> tuple[list[Claim], int, int]:
                 continue
             needing += 1
             cited += bool(s.citations)
-            named = ctx.named_themes(s.text) if ctx else set()
+            named = read_claims(s.text, sheet, art.keywords).themes if sheet else frozenset()
             for rid in dict.fromkeys(s.citations):
                 rec = art.records.get(rid)
                 ok = rec is not None and (summary.district == CITY or rec.district == summary.district) and (
@@ -281,10 +282,7 @@ def numbers_section(art: RunArtifacts) -> Section | None:
         sheet = art.sheets.get(summary.district)
         if sheet is None:
             continue
-        ctx = _SheetContext.build(sheet, art.keywords)
-        for s in summary.sentences:
-            reading = ctx.read(s.text, s.citations)
-            stated += len(reading.numbers) + len(reading.invalid)
+        stated += sum(read_claims(s.text, sheet, art.keywords, s.citations).stated for s in summary.sentences)
         issues = check_narrative(Narrative(sentences=summary.sentences), sheet, index, theme_keywords=art.keywords)
         wrong += sum(i.kind == "unknown_number" for i in issues)
         if [(t.id, t.mentions) for t in summary.themes] != [(t.id, t.mentions) for t in sheet.themes]:

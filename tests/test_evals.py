@@ -15,7 +15,9 @@ from evals.harness import build_report, load_thresholds
 from evals.report import write_reports
 from evals.runner import RunArtifacts, run_pipeline, sabotage
 from synth.cli import app
+from synth.synthesis.grounding import read_claims
 from tests.paths import SHARED_DATA
+from tests.test_grounding import make_sheet
 
 needs_data = pytest.mark.skipif(not (SHARED_DATA / "polis").is_dir(), reason="../shared/data is not available")
 
@@ -68,6 +70,16 @@ def test_thresholds_are_versioned_and_gate_the_named_datasets() -> None:
     assert "measured" in t.notes["sample"]["themes.f1"]
 
 
+def test_read_claims_reads_numbers_and_named_themes_as_the_grounding_check_does() -> None:
+    sheet = make_sheet()  # Traffic & speeding: 40 of 95 records (42%), up 12 points; Noise: 20
+    claims = read_claims("Traffic & speeding came up in 40 of 95 records (42%), up 12 points, twice as often.", sheet)
+    assert claims.numbers == ("40", "95", "42%", "12 points") and claims.themes == {"t_traffic"}
+    assert len(claims.invalid) == 1 and claims.stated == 5  # "twice": a ratio the model computed
+    assert read_claims("Parties on Elm were loud.", sheet, {"t_noise": ["loud"]}).themes == {"t_noise"}
+    quoted = 'A resident wrote "Cars speed down Main St every morning, 52 of them before 8am!"'
+    assert "52" in read_claims(quoted, sheet).numbers and "52" not in read_claims(quoted, sheet, cited=["r_t1"]).numbers
+
+
 # ------------------------------------------------------------------------------------------ real runs
 
 
@@ -96,6 +108,19 @@ def test_sample_city_passes_the_gates(sample_run: RunArtifacts, tmp_path: Path) 
     page = paths[2].read_text()
     assert "<svg" in page and "<script" not in page and "http" not in page.split("<svg")[0]
     assert "Hungarian" in paths[1].read_text()  # formulas are in the Markdown report
+    # synth ask's question set, asked of the run's store while it was open (evals.questions)
+    questions = next(s for s in report.sections if s.name == "questions")
+    keys = {m.key for m in questions.metrics}
+    assert {"questions.count_exact_rate", "questions.declined_rate", "questions.citation_validity_rate",
+            "questions.category.count", "questions.category.open", "questions.truth_count_exact_rate"} <= keys
+    assert all(m.formula for m in questions.metrics)
+    declined = next(g for g in report.gates if g.metric == "questions.declined_rate")
+    assert declined.passed and declined.value is not None and declined.value >= 0.9
+    assert report.metric("questions.truth_count_exact_rate") == 1.0  # parsing and exact figures are right
+    assert report.metric("questions.citation_scope_rate") == 1.0
+    assert next(m for m in questions.metrics if m.key == "questions.declined_rate").n == 20
+    assert any(s["name"] == "questions" for s in json.loads(paths[0].read_text())["sections"])
+    assert "questions.count_exact_rate" in paths[1].read_text() and "Questions (synth ask)" in page
 
 
 @pytest.mark.slow

@@ -532,6 +532,33 @@ def _in_district(record_district: str | None, sheet_district: str) -> bool:
     return record_district == sheet_district
 
 
+@dataclass(frozen=True)
+class SentenceClaims:
+    """What one sentence claims against a fact sheet, read as `check_narrative` reads it."""
+
+    numbers: tuple[str, ...]  # the numbers it states, canonical ("40", "42%", "12 points")
+    invalid: tuple[str, ...]  # numbers that can never be valid: dates outside the period, ratios, vague amounts
+    themes: frozenset[str]  # ids of the sheet's themes it names (rule 4)
+
+    @property
+    def stated(self) -> int:
+        """Numbers stated, valid or not."""
+        return len(self.numbers) + len(self.invalid)
+
+
+def read_claims(
+    sentence_text: str,
+    sheet: FactSheet,
+    theme_keywords: ThemeKeywords | None = None,
+    cited: Iterable[str] = (),
+) -> SentenceClaims:
+    """The numbers a sentence states and the themes it names, by the module's rules (2 and 4); `cited` are the
+    record ids it cites (a verbatim quote of theirs is a resident's words, not a claim)."""
+    reading = _SheetContext.build(sheet, theme_keywords).read(sentence_text, cited)
+    return SentenceClaims(numbers=tuple(n.canonical for n in reading.numbers), invalid=tuple(reading.invalid),
+                          themes=frozenset(reading.themes))
+
+
 def cited_themes(
     sentence: NarrativeSentence,
     sheet: FactSheet,
