@@ -70,7 +70,15 @@ class Services:
         # The shipped sentiment weights live in MiniLM's vector space; other embedders fall back to VADER.
         sentiment = OfflineSentiment(self.embedder) if self.settings.embedder == "minilm" else VaderSentiment()
         annotator = OfflineAnnotator(self.embedder, sentiment)
-        return Synthesizer(self.records, annotator, chat_model=chat_model,
+        llm_annotator = None
+        if chat_model is not None and self.settings.annotator == "llm":
+            from synth.synthesis.llm_annotate import AnnotationCache, LLMAnnotator
+
+            llm_annotator = LLMAnnotator(chat_model, self.settings.tiktoken_encoding,
+                                         budget_tokens=self.settings.llm_batch_tokens,
+                                         max_records=self.settings.llm_batch_records,
+                                         cache=AnnotationCache(self.records.engine))
+        return Synthesizer(self.records, annotator, chat_model=chat_model, llm_annotator=llm_annotator,
                            narrative_budget_tokens=self.settings.narrative_budget_tokens)
 
     def reindex(self, progress: ProgressFn | None = None) -> int:

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     llm_model: str = "gpt-4o-mini"
+    # Per-record annotation: "offline" (embeddings, the default) or "llm" (the chat model reads each record;
+    # needs llm_backend=openai). Records are packed per call within llm_batch_tokens of prompt.
+    annotator: Literal["offline", "llm"] = "offline"
+    llm_batch_tokens: int = Field(6000, ge=500)
+    llm_batch_records: int = Field(40, ge=1, le=500)
 
     # Token budgets (tiktoken encoding, shipped offline).
     tiktoken_encoding: str = "cl100k_base"
@@ -59,6 +64,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
+        if self.annotator == "llm" and self.llm_backend != "openai":
+            raise ValueError("SYNTH_ANNOTATOR=llm needs a chat model: set SYNTH_LLM_BACKEND=openai and its endpoint")
         if self.chunk_overlap >= self.chunk_tokens:
             raise ValueError("SYNTH_CHUNK_OVERLAP must be smaller than SYNTH_CHUNK_TOKENS")
         if self.environment == "production" and self.pseudonym_salt.get_secret_value() == "synth-dev-salt":

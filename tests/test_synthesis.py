@@ -4,6 +4,7 @@ persist, exact counts, summary reuse, and records that carry instructions."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -177,3 +178,66 @@ def test_summarize_without_any_dated_record_says_what_to_do(services: Any, write
     synth.refresh()
     with pytest.raises(SynthError, match="pass --period"):
         synth.summarize()
+
+
+def test_llm_annotator_is_used_with_the_offline_annotation_as_fallback(synth: Synthesizer, services: Any) -> None:
+    from synth.synthesis.llm_annotate import AnnotationCache, LLMAnnotator
+    from tests.test_llm_annotate import FakeModel, data_block
+
+    synth.refresh()
+    lights, speeding = theme_by_keyword(synth, "dark"), theme_by_keyword(synth, "speeding")
+    texts = {r.id: r.text for r in services.records.iter_records()}
+    refuse = next(rid for rid, t in texts.items() if "park" in t.lower())  # the model never answers this one
+
+    def respond(messages: list[Any]) -> str:
+        out = []
+        for item in data_block(messages):
+            if item["text"] == texts[refuse]:
+                continue
+            low = item["text"].lower()
+            theme = lights if "light" in low else speeding if "speed" in low else "other"
+            out.append({"id": item["id"], "concerns": [{"text": item["text"], "theme_id": theme,
+                                                        "sentiment": "negative", "score": -0.6}]})
+        return json.dumps({"records": out})
+
+    model = FakeModel(respond=respond)
+    synth.llm_annotator = LLMAnnotator(model, max_splits=0, max_retries=0,
+                                       cache=AnnotationCache(services.records.engine))
+    annotations = synth.annotations()
+    refused = {rid for rid, t in texts.items() if t == texts[refuse]}  # identical texts are asked once
+    assert {annotations[rid].annotator for rid in refused} == {synth.annotator.key}  # the offline fallback
+    others = [a for rid, a in annotations.items() if rid not in refused]
+    assert {a.annotator for a in others} == {synth.llm_annotator.key}
+    # the LLM's themes drive the counts: every lighting record counts, parks only where the model fell back
+    a = {s.district: s for s in synth.summarize(period="2026-11", include_city=False)}["District A"]
+    assert {t.id: t.mentions for t in a.themes}[lights] == 25
+    assert a.provenance.annotator == synth.llm_annotator.key
+    calls = len(model.received)
+    synth.annotations()  # cached: no new call except for the record that fell back
+    assert len(model.received) <= calls + 1
+
+
+def test_discovered_themes_get_llm_labels_and_keep_keyword_labels_on_failure(services: Any, write) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_llm_annotate import FakeModel
+
+    path = write("city.jsonl", "\n".join(json.dumps(r) for r in make_records(PLAN)) + "\n")
+    services.ingestor.ingest([path])
+
+    def respond(messages: list[Any]) -> str:
+        ids = re.findall(r'"id": "([^"]+)"', messages[-1].text)
+        return json.dumps({"labels": [{"id": tid, "label": f"Concern number {'abcdefghij'[i]}"}
+                                      for i, tid in enumerate(ids)]})
+
+    synth = Synthesizer(services.records, OfflineAnnotator(HashingEmbedder(), KeywordSentiment()), config=CONFIG,
+                        chat_model=FakeModel(respond=respond))
+    synth.refresh()
+    labels = [t.label for t in synth.taxonomy().themes.values() if t.is_concern]
+    assert labels and all(label.startswith("Concern number") for label in labels)
+
+
+def test_llm_annotation_without_a_chat_model_is_a_settings_error(tmp_path: Path) -> None:
+    from synth.settings import Settings
+
+    with pytest.raises(ValueError, match="SYNTH_ANNOTATOR=llm needs a chat model"):
+        Settings(data_dir=tmp_path, annotator="llm", _env_file=None)
+    assert Settings(data_dir=tmp_path, annotator="llm", llm_backend="openai", _env_file=None).annotator == "llm"

@@ -31,9 +31,11 @@ from synth.errors import InputError, SynthError
 from synth.prompts import load_prompt
 from synth.synthesis.annotate import OfflineAnnotator, annotate, load_chatter_phrases, mark_chatter
 from synth.synthesis.facts import FactRow, build_city_sheet, build_fact_sheet, periods_in
+from synth.synthesis.llm_annotate import LLMAnnotator
+from synth.synthesis.llm_labels import label_themes
 from synth.synthesis.models import Annotation, FactSheet, Theme
 from synth.synthesis.narrative import DETERMINISTIC_VERSION, write_narrative
-from synth.synthesis.store import SynthesisStore
+from synth.synthesis.store import StoredSpan, SynthesisStore
 from synth.synthesis.summary import Summary, build_summary, fingerprint
 from synth.synthesis.themes import (
     DiscoveryConfig,
@@ -50,6 +52,7 @@ from synth.synthesis.themes import (
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[str, int, int], None]
 CITY = "City-wide"
+LABEL_EXAMPLES = 8  # resident spans shown to the LLM per theme when it writes labels
 
 
 @dataclass
@@ -63,11 +66,12 @@ class RefreshReport:
 
 class Synthesizer:
     def __init__(self, records: RecordStore, annotator: OfflineAnnotator, *, chat_model: Any = None,
-                 config: DiscoveryConfig | None = None, batch_size: int = 512,
-                 narrative_budget_tokens: int | None = None) -> None:
+                 llm_annotator: LLMAnnotator | None = None, config: DiscoveryConfig | None = None,
+                 batch_size: int = 512, narrative_budget_tokens: int | None = None) -> None:
         self.records = records
         self.store = SynthesisStore(records)
         self.annotator = annotator
+        self.llm_annotator = llm_annotator  # per-record LLM annotation; the offline annotator is its fallback
         self.chat_model = chat_model
         self.config = config or DiscoveryConfig()
         self.batch_size = batch_size
@@ -100,12 +104,29 @@ class Synthesizer:
                 vectors = np.stack([s.vector for s in spans])
                 state = discover(vectors, [s.text for s in spans], state, self.config)
                 mark_chatter(state, spans, self.config.assign_threshold, self.chatter_prototypes)
+                if self.chat_model is not None:
+                    self._label_themes(state, spans)
                 discovered = True
         self.store.save_taxonomy(state, "discover" if discovered else None,
                                  {"themes": len(state.themes)} if discovered else None)
         return RefreshReport(annotated=len(pending), themes=len(state.themes),
                              concern_themes=sum(t.is_concern for t in state.themes.values()),
                              discovered=discovered, seconds=time.perf_counter() - started)
+
+    def _label_themes(self, state: TaxonomyState, spans: Sequence[StoredSpan]) -> None:
+        """Short human labels written by the LLM for discovered themes (keyword labels stay as the fallback)."""
+        labels, _ = assign(np.stack([s.vector for s in spans]), state, self.config.assign_threshold)
+        examples: dict[str, list[str]] = {}
+        for span, tid in zip(spans, labels, strict=True):
+            if len(examples.setdefault(tid, [])) < LABEL_EXAMPLES:
+                examples[tid].append(span.text)
+        concern = {tid: t for tid, t in state.themes.items() if t.is_concern}
+        for tid, label in label_themes(self.chat_model, concern, examples).items():
+            state.themes[tid] = state.themes[tid].model_copy(update={"label": label})
+
+    @property
+    def annotator_key(self) -> str:
+        return self.llm_annotator.key if self.llm_annotator else self.annotator.key
 
     def taxonomy(self) -> TaxonomyState:
         return self.store.load_taxonomy()
@@ -118,8 +139,14 @@ class Synthesizer:
         state = state or self.taxonomy()
         closed = bool(state.themes) and all(t.source != "discovered" for t in state.themes.values())
         threshold = self.config.seeded_threshold if closed else self.config.assign_threshold
-        return annotate(self.store.load_spans(), state, self.annotator.key, threshold,
-                        rivals=self.chatter_prototypes if closed else None)
+        offline = annotate(self.store.load_spans(), state, self.annotator.key, threshold,
+                           rivals=self.chatter_prototypes if closed else None)
+        if self.llm_annotator is None:
+            return offline
+        themes = {tid: t for tid, t in state.themes.items() if t.is_concern}
+        records = [r for r in self.records.iter_records() if r.id in offline]
+        self.llm_annotator.fallback = lambda failed: {r.id: offline[r.id] for r in failed}
+        return self.llm_annotator.annotate(records, themes)
 
     def fact_rows(self, annotations: dict[str, Annotation] | None = None) -> list[FactRow]:
         annotations = annotations if annotations is not None else self.annotations()
@@ -152,12 +179,12 @@ class Synthesizer:
                  keywords: dict[str, list[str]]) -> Summary:
         model_name = getattr(self.chat_model, "model_name", None) if self.chat_model else None
         prompt = load_prompt("narrative").key if self.chat_model else f"deterministic_v{DETERMINISTIC_VERSION}"
-        fp = fingerprint(sheet, prompt=prompt, model=model_name, annotator=self.annotator.key)
+        fp = fingerprint(sheet, prompt=prompt, model=model_name, annotator=self.annotator_key)
         if cached := self.store.find_summary(sheet.district, sheet.period, fp):
             return Summary.model_validate(cached)
         result = write_narrative(sheet, index, self.chat_model, theme_keywords=keywords,
                                  budget_tokens=self.narrative_budget_tokens)
-        summary = build_summary(sheet, result, fp=fp, annotator=self.annotator.key)
+        summary = build_summary(sheet, result, fp=fp, annotator=self.annotator_key)
         self.store.save_summary(sheet.district, sheet.period, fp, summary.model_dump(mode="json", by_alias=True))
         log.info("summary %s %s: %s narrative, %d themes", sheet.district, sheet.period, result.source,
                  len(sheet.themes))
