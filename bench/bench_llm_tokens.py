@@ -183,8 +183,10 @@ def run(args: argparse.Namespace) -> list[Phase]:
         synth.store.save_taxonomy(state)
 
         narrative_usage = UsageCounter(args.encoding, log_calls=False)
-        synth.chat_model = chat_model(args, narrative_reply, narrative_usage)
-        summaries = synth.summarize()
+        summaries = []
+        if not args.skip_narratives:
+            synth.chat_model = chat_model(args, narrative_reply, narrative_usage)
+            summaries = synth.summarize()
         by_source = {s: sum(x.provenance.source == s for x in summaries) for s in ("llm", "fallback")}
         attempts = sum(x.provenance.attempts for x in summaries)
 
@@ -193,7 +195,8 @@ def run(args: argparse.Namespace) -> list[Phase]:
         by_text = {r.text: offline[r.id] for r in records if r.id in offline}
         annotate_usage = UsageCounter(args.encoding, log_calls=False)
         annotator = LLMAnnotator(chat_model(args, annotation_reply(by_text), annotate_usage), args.encoding,
-                                 budget_tokens=args.budget, fallback=lambda rs: {r.id: offline[r.id] for r in rs})
+                                 budget_tokens=args.budget, max_records=args.max_records,
+                                 fallback=lambda rs: {r.id: offline[r.id] for r in rs})
         annotator.annotate(sample, {tid: state.themes[tid] for tid in concern_themes})
         svc.close()
     n = report.accepted
@@ -203,7 +206,8 @@ def run(args: argparse.Namespace) -> list[Phase]:
               note=f"{len(summaries)} summaries ({by_source['llm']} llm, {by_source['fallback']} fallback), "
                    f"{attempts} attempts"),
         phase("record annotation", annotate_usage, n, len(sample),
-              note=f"{len(sample)} records, {annotator.stats.fallback} fallback, budget {args.budget}"),
+              note=f"{len(sample)} records, {annotator.stats.fallback} fallback, budget {args.budget}, "
+                   f"max {args.max_records} a call"),
     ]
 
 
@@ -245,11 +249,13 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--encoding", default="cl100k_base", help="tiktoken encoding for counting and budgets")
-    ap.add_argument("--budget", type=int, default=3000, help="LLMAnnotator budget_tokens (rendered prompt)")
+    ap.add_argument("--budget", type=int, default=6000, help="LLMAnnotator budget_tokens (rendered prompt)")
+    ap.add_argument("--max-records", type=int, default=40, help="LLMAnnotator max_records (records per call)")
     ap.add_argument("--base-url", help="an OpenAI-compatible endpoint to call instead of the counting fakes")
     ap.add_argument("--api-key", default="local")
     ap.add_argument("--model", default="qwen2.5-coder-1.5b-instruct")
     ap.add_argument("--max-tokens", type=int, default=2000, help="reply limit per call with --base-url")
+    ap.add_argument("--skip-narratives", action="store_true", help="no narratives (slow local models)")
     ap.add_argument("--annotate-limit", type=int, default=0, help="annotate only this many records (0: all)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

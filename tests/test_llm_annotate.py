@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import Field
 from sqlalchemy import create_engine
@@ -244,6 +244,19 @@ def test_the_record_ids_are_listed_for_the_model() -> None:
     model = FakeModel(respond=echo_reply)
     LLMAnnotator(model, "cl100k_base").annotate(RECORDS, THEMES)
     assert "these ids in this order: r1, r2, r3." in model.received[0][-1].text
+
+
+def test_a_reply_cut_off_at_the_token_limit_is_split_not_retried_nor_half_read() -> None:
+    full = reply_for(RECORDS[:2])
+    cut = full[:full.index("speeding") + 3]  # inside r2's excerpt: a lenient parser would accept "Cars keep spe"
+    replies = iter([AIMessage(cut, response_metadata={"finish_reason": "length"}),
+                    AIMessage(reply_for(RECORDS[:1])), AIMessage(reply_for(RECORDS[1:2]))])
+    model = GenericFakeChatModel(messages=replies)
+    annotator = LLMAnnotator(model, "cl100k_base", fallback=offline)
+    result = annotator.annotate(RECORDS[:2], THEMES)
+    assert annotator.stats.calls == 3 and annotator.stats.splits == 1  # no retry of the cut batch
+    assert result["wf-0002"].concerns[0].text == "Cars keep speeding past the school every morning!"
+    assert {a.annotator for a in result.values()} == {"llm:annotate_v1:GenericFakeChatModel"}
 
 
 def test_spans_are_matched_back_to_the_record_or_dropped() -> None:

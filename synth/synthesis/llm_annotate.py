@@ -13,8 +13,9 @@ are matched back to a verbatim span of the record (whitespace, case and surround
 dropped when they are not in it. Each record's first valid answer is kept; while some record has none, the
 reply is answered with its problems (`prompts/json_retry_v1.md`) in the same conversation, up to
 `max_retries` times; then the records still unanswered are split in halves, each tried the same way, at
-most `max_splits` levels deep; records still failing get the `fallback` annotation (offline) or, without
-one, raise LLMError. A failing model call (network, server) raises LLMError.
+most `max_splits` levels deep (a reply cut off at the token limit is split at once, not retried); records
+still failing get the `fallback` annotation (offline) or, without one, raise LLMError. A failing model call
+(network, server) raises LLMError.
 
 Answers are cached in SQL (`AnnotationCache`) by record text hash, prompt version, model and taxonomy
 fingerprint, so a second run over the same records makes no call. Fallback annotations are not cached: the
@@ -58,8 +59,12 @@ log = logging.getLogger(__name__)
 
 PROMPT_NAME = "annotate"
 RETRY_PROMPT_NAME = "json_retry"
-DEFAULT_BUDGET_TOKENS = 3000  # rendered prompt per call; fits a 4k-context local model with room to answer
-DEFAULT_MAX_RECORDS = 24  # per call: bounds the reply (about 60 output tokens a record)
+# Rendered prompt per call. The fixed part (instructions and themes) is about 1,100 tokens with 20 themes, so
+# a small budget wastes most of each call on it: on the 1,000-record sample city 1,500 costs 938k input tokens,
+# 3,000 costs 147k, 6,000 costs 100k. A reply is about 130 tokens a record, so the context must hold the
+# budget plus max_records * 130 (6,000 + 40 * 130 = 11k; a 4k-context local server needs about 1,500 and 8).
+DEFAULT_BUDGET_TOKENS = 6000
+DEFAULT_MAX_RECORDS = 40  # per call: bounds the reply
 THEME_KEYWORDS = 5  # keywords per theme shown to the model
 
 Fallback = Callable[[list[Record]], dict[str, Annotation]]
@@ -130,26 +135,34 @@ def format_errors(error: ValidationError) -> str:
 
 @dataclass
 class ParsedReply:
-    """The parser step's result: the reply text, the validated object or why there is none, the usage."""
+    """The parser step's result: the reply text, the validated object or why there is none, the usage, and
+    whether the model stopped at its token limit."""
 
     text: str
     value: Any
     problem: str | None
     usage: Mapping[str, Any] | None
+    truncated: bool = False
 
 
 def json_parser(schema: type[BaseModel]) -> Callable[[AIMessage], ParsedReply]:
-    """The chain's parser: JSON (code fences tolerated) validated against `schema`, or the reason why not."""
+    """The chain's parser: strict JSON (code fences tolerated) validated against `schema`, or the reason why
+    not. Strict because LangChain's default partial parser would silently close a reply cut off at the token
+    limit, turning a cut excerpt into a valid-looking concern."""
 
     def parse(message: AIMessage) -> ParsedReply:
         text = message.text
+        truncated = (message.response_metadata or {}).get("finish_reason") == "length"
+        usage = message.usage_metadata
         try:
-            value = schema.model_validate(parse_json_markdown(text))
+            value = schema.model_validate(parse_json_markdown(text, parser=json.loads))
         except ValidationError as e:
-            return ParsedReply(text, None, format_errors(e), message.usage_metadata)
+            return ParsedReply(text, None, format_errors(e), usage, truncated)
         except (ValueError, TypeError) as e:  # not JSON at all
-            return ParsedReply(text, None, f"not JSON: {str(e).splitlines()[0][:200]}", message.usage_metadata)
-        return ParsedReply(text, value, None, message.usage_metadata)
+            problem = "the reply was cut off at the token limit" if truncated else \
+                f"not JSON: {str(e).splitlines()[0][:200]}"
+            return ParsedReply(text, None, problem, usage, truncated)
+        return ParsedReply(text, value, None, usage, truncated)
 
     return parse
 
@@ -508,11 +521,18 @@ class LLMAnnotator:
                      (time.monotonic() - started) * 1000, len(problems))
             if len(accepted) == len(aliases):
                 break
+            if call.reply.truncated:  # the same batch would be cut off again: split it instead
+                log.warning("annotate: a reply for %d records hit the token limit; splitting", len(batch))
+                return self._annotations(aliases, accepted)
             feedback = self.retry_prompt.render(problems="\n".join(f"- {p}" for p in problems[:20]))
             history += [AIMessage(content=call.reply.text), HumanMessage(content=feedback)]
         else:
             log.warning("annotate: %d of %d records without a valid answer after %d calls (last problems: %s)",
                         len(aliases) - len(accepted), len(aliases), self.max_retries + 1, "; ".join(problems[:3]))
+        return self._annotations(aliases, accepted)
+
+    def _annotations(self, aliases: Mapping[str, Record], accepted: Mapping[str, list[Concern]]
+                     ) -> dict[str, Annotation]:
         return {aliases[a].id: build_annotation(aliases[a].id, c, self.key) for a, c in accepted.items()}
 
     def _check(self, reply: ParsedReply, aliases: Mapping[str, Record], theme_ids: set[str]) -> BatchCheck:
