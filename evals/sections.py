@@ -190,6 +190,9 @@ class Claim:
     claim: str
     record_text: str
     in_scope: bool  # exists, right district, right theme
+    record_id: str = ""
+    named: frozenset[str] = frozenset()  # themes the claim names (ours)
+    in_district: bool = True
 
 
 def support(claims: Sequence[Claim], embed: Callable[[Sequence[str]], np.ndarray]) -> list[float]:
@@ -230,8 +233,24 @@ def _our_claims(art: RunArtifacts) -> tuple[list[Claim], int, int]:
                 rec = art.records.get(rid)
                 ok = rec is not None and (summary.district == CITY or rec.district == summary.district) and (
                     not named or bool(named & index[rid][1]))
-                claims.append(Claim(claim=s.text, record_text=rec.text if rec else "", in_scope=ok))
+                in_district = rec is not None and (summary.district == CITY or rec.district == summary.district)
+                claims.append(Claim(claim=s.text, record_text=rec.text if rec else "", in_scope=ok, record_id=rid,
+                                    named=frozenset(named), in_district=in_district))
     return claims, cited, needing
+
+
+def _truth_precision(art: RunArtifacts, claims: Sequence[Claim]) -> float | None:
+    """Share of citations whose record is in the district and, per the dataset's labels, raises a theme the
+    sentence names (our theme -> labelled theme by the overlap matching). None without theme labels."""
+    gold = {rid: lab.themes for rid, lab in art.dataset.labels.items() if lab.themes}
+    if not gold or not claims:
+        return None
+    ours_to_gold = {p: g for g, p in m.match_themes(art.predicted(), gold, sorted(gold)).mapping().items()}
+    valid = 0
+    for c in claims:
+        labelled = set(gold.get(c.record_id, ()))
+        valid += c.in_district and (not c.named or any(ours_to_gold.get(t) in labelled for t in c.named))
+    return valid / len(claims)
 
 
 def _precision(claims: Sequence[Claim], scores: Sequence[float]) -> tuple[float | None, float | None]:
@@ -258,6 +277,10 @@ def citations_section(art: RunArtifacts) -> Section | None:
                formula="citations whose record exists, is in the district and raises a theme the sentence names"),
         Metric(key="citations.supported", value=supported, n=len(claims),
                formula=f"citations with support >= {SUPPORT_THRESHOLD}"),
+        Metric(key="citations.labelled_precision", value=_truth_precision(art, claims), n=len(claims),
+               formula="citations whose record is in the district and, by the dataset's labels (the truth on the "
+                       "sample city), raises a theme the sentence names / citations: the judge that needs no "
+                       "embedding, where labels exist"),
     ], details={"support_quantiles": _quantiles(scores)})
 
 

@@ -241,3 +241,18 @@ def test_llm_annotation_without_a_chat_model_is_a_settings_error(tmp_path: Path)
     with pytest.raises(ValueError, match="SYNTH_ANNOTATOR=llm needs a chat model"):
         Settings(data_dir=tmp_path, annotator="llm", _env_file=None)
     assert Settings(data_dir=tmp_path, annotator="llm", llm_backend="openai", _env_file=None).annotator == "llm"
+
+
+def test_quotes_prefer_spans_that_plainly_belong_to_their_theme() -> None:
+    from synth.synthesis.annotate import quote_scores
+    from synth.synthesis.models import Theme
+    from synth.synthesis.store import StoredSpan
+    from synth.synthesis.themes import TaxonomyState
+
+    state = TaxonomyState(themes={t: Theme(id=t, label=t) for t in ("a", "b")},
+                          centroids={"a": np.array([1.0, 0.0]), "b": np.array([0.0, 1.0])})
+    neutral = SentimentScore(label="neutral", score=0.0)
+    clear = StoredSpan("r1", 0, "clearly a", np.array([0.99, 0.14], dtype=np.float32), neutral)
+    borderline = StoredSpan("r2", 0, "a or b", np.array([0.72, 0.69], dtype=np.float32), neutral)
+    scores = quote_scores([clear, borderline], state)
+    assert scores[("r1", 0)] > 0.8 > 0.1 > scores[("r2", 0)]

@@ -92,6 +92,19 @@ def annotate(spans: Iterable[StoredSpan], state: TaxonomyState, annotator: str,
     return out
 
 
+def quote_scores(spans: Sequence[StoredSpan], state: TaxonomyState) -> dict[tuple[str, int], float]:
+    """(record id, span index) -> how clearly the span belongs to its nearest theme: similarity to that theme's
+    centre minus the runner-up's. Quotes are picked by it, so the sentence shown for a theme is one that is
+    plainly about the theme, not a borderline assignment."""
+    if not spans or len(state.centroids) < 2:
+        return {}
+    ids = list(state.centroids)
+    sims = np.stack([sp.vector for sp in spans]).astype(np.float32) @ np.stack([state.centroids[i] for i in ids]).T
+    top2 = np.sort(sims, axis=1)[:, -2:]
+    margin = top2[:, 1] - top2[:, 0]
+    return {(sp.record_id, sp.idx): float(m) for sp, m in zip(spans, margin, strict=True)}
+
+
 def load_chatter_phrases() -> list[str]:
     """Generic meeting/letter chatter phrases shipped with synth (synth/synthesis/data/chatter.yaml)."""
     import yaml

@@ -29,7 +29,13 @@ import yaml
 from synth.db import RecordStore
 from synth.errors import InputError, SynthError
 from synth.prompts import load_prompt
-from synth.synthesis.annotate import OfflineAnnotator, annotate, load_chatter_phrases, mark_chatter
+from synth.synthesis.annotate import (
+    OfflineAnnotator,
+    annotate,
+    load_chatter_phrases,
+    mark_chatter,
+    quote_scores,
+)
 from synth.synthesis.facts import FactRow, build_city_sheet, build_fact_sheet, periods_in
 from synth.synthesis.llm_annotate import LLMAnnotator
 from synth.synthesis.llm_labels import label_themes
@@ -170,9 +176,10 @@ class Synthesizer:
         districts = [district] if district else sorted({r.district for r in rows if r.district})
         index = {row.record_id: (row.district, set(row.annotation.themes)) for row in rows}
         keywords = {tid: t.keywords for tid, t in themes.items()}
-        sheets = [build_fact_sheet(rows, themes, district=d, period=period) for d in districts]
+        scores = None if self.llm_annotator else quote_scores(self.store.load_spans(), state)
+        sheets = [build_fact_sheet(rows, themes, district=d, period=period, scores=scores) for d in districts]
         if include_city and not district:
-            sheets.append(build_city_sheet(rows, themes, period=period))
+            sheets.append(build_city_sheet(rows, themes, period=period, scores=scores))
         return [self._summary(sheet, index, keywords) for sheet in sheets]
 
     def _summary(self, sheet: FactSheet, index: dict[str, tuple[str | None, set[str]]],
