@@ -239,18 +239,20 @@ def _our_claims(art: RunArtifacts) -> tuple[list[Claim], int, int]:
     return claims, cited, needing
 
 
-def _truth_precision(art: RunArtifacts, claims: Sequence[Claim]) -> float | None:
-    """Share of citations whose record is in the district and, per the dataset's labels, raises a theme the
-    sentence names (our theme -> labelled theme by the overlap matching). None without theme labels."""
+def _truth_precision(art: RunArtifacts, claims: Sequence[Claim]) -> tuple[float | None, int]:
+    """(share, n) of citations whose record is in the district and, per the dataset's labels, raises a theme
+    the sentence names (our theme -> labelled theme by the overlap matching). Claims naming a theme that
+    matches no labelled theme cannot be judged this way and are left out; None when none can."""
     gold = {rid: lab.themes for rid, lab in art.dataset.labels.items() if lab.themes}
     if not gold or not claims:
-        return None
+        return None, 0
     ours_to_gold = {p: g for g, p in m.match_themes(art.predicted(), gold, sorted(gold)).mapping().items()}
-    valid = 0
-    for c in claims:
-        labelled = set(gold.get(c.record_id, ()))
-        valid += c.in_district and (not c.named or any(ours_to_gold.get(t) in labelled for t in c.named))
-    return valid / len(claims)
+    judged = [c for c in claims if not c.named or any(t in ours_to_gold for t in c.named)]
+    if not judged:
+        return None, 0
+    valid = sum(c.in_district and (not c.named or any(ours_to_gold.get(t) in set(gold.get(c.record_id, ()))
+                                                      for t in c.named)) for c in judged)
+    return valid / len(judged), len(judged)
 
 
 def _precision(claims: Sequence[Claim], scores: Sequence[float]) -> tuple[float | None, float | None]:
@@ -269,6 +271,7 @@ def citations_section(art: RunArtifacts) -> Section | None:
     scores = support(claims, art.embed)
     precision, supported = _precision(claims, scores)
     in_scope = sum(c.in_scope for c in claims) / len(claims) if claims else None
+    labelled, judged = _truth_precision(art, claims)
     return Section(name="citations", title="Citations", metrics=[
         Metric(key="citations.precision", value=precision, n=len(claims), formula=CITATION_FORMULA),
         Metric(key="citations.coverage", value=cited / needing if needing else None, n=needing,
@@ -277,10 +280,10 @@ def citations_section(art: RunArtifacts) -> Section | None:
                formula="citations whose record exists, is in the district and raises a theme the sentence names"),
         Metric(key="citations.supported", value=supported, n=len(claims),
                formula=f"citations with support >= {SUPPORT_THRESHOLD}"),
-        Metric(key="citations.labelled_precision", value=_truth_precision(art, claims), n=len(claims),
+        Metric(key="citations.labelled_precision", value=labelled, n=judged,
                formula="citations whose record is in the district and, by the dataset's labels (the truth on the "
-                       "sample city), raises a theme the sentence names / citations: the judge that needs no "
-                       "embedding, where labels exist"),
+                       "sample city), raises a theme the sentence names / citations whose named themes match a "
+                       "labelled theme: the judge that needs no embedding, where labels exist"),
     ], details={"support_quantiles": _quantiles(scores)})
 
 
