@@ -380,7 +380,7 @@ def truth_asker(truth: CityTruth, records: Sequence[Record], embed: Callable[[li
     """An Asker over the truth's annotations (the taxonomy is the truth's themes, centroids from their
     examples): scores the parser, router and query engine on their own."""
     taxonomy = seed_state(truth_themes(truth), embed)
-    return Asker.build(truth_fact_rows(truth, records), taxonomy, embed, **kwargs)
+    return Asker.build(truth_fact_rows(truth, records), taxonomy, embed, **kwargs)  # type: ignore[arg-type]
 
 
 # -- in `synth eval` ---------------------------------------------------------------------------------------
@@ -409,7 +409,8 @@ def ask_questions(store: OpenStore) -> QuestionRun | None:
     svc = store.services
     embed = svc.embedder.embed
     chat = svc.synthesizer.chat_model
-    asker = Asker.build(store.rows, store.taxonomy, embed, index=svc.index,
+    asker = Asker.build(store.rows, store.taxonomy, embed, clarity=svc.synthesizer.quote_scores(store.taxonomy),
+                        index=svc.index,
                         llm=AskLLM(chat) if chat is not None else None)
     truth_only = truth_asker(truth, list(svc.records.iter_records()), embed, index=svc.index)
     return QuestionRun(store=score_questions(asker, truth), truth=score_questions(truth_only, truth),

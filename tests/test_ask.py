@@ -275,3 +275,15 @@ def test_minilm_store_end_to_end(tmp_path: Path, small_city: Any) -> None:
         assert np.mean([o.citations > 0 for o in result.outcomes if o.category == "open"]) >= 0.75
     finally:
         svc.close()
+
+
+def test_examples_prefer_the_clearest_concern_within_a_month() -> None:
+    rows = [row("a", "District 4", "2026-11-02", ["lighting"], kind="comment"),
+            row("b", "District 4", "2026-11-03", ["lighting"], kind="comment"),
+            row("old", "District 4", "2026-10-03", ["lighting"], kind="comment")]
+    plain = FactIndex(rows, THEMES)
+    everything = np.ones(len(rows), dtype=bool)
+    assert [r.record_id for r, _ in plain.examples(everything, "lighting", n=3)] == ["a", "b", "old"]
+    clear = FactIndex(rows, THEMES, clarity={("b", 0): 0.4, ("a", 0): 0.05, ("old", 0): 0.9})
+    # newest month first; within it the clearer concern first
+    assert [r.record_id for r, _ in clear.examples(everything, "lighting", n=3)] == ["b", "a", "old"]

@@ -48,8 +48,11 @@ class Scope:
 class FactIndex:
     """Column arrays over the fact rows; every method is exact integer arithmetic."""
 
-    def __init__(self, rows: Sequence[FactRow], themes: Mapping[str, Theme]) -> None:
+    def __init__(self, rows: Sequence[FactRow], themes: Mapping[str, Theme],
+                 clarity: Mapping[tuple[str, int], float] | None = None) -> None:
         self.rows = list(rows)
+        # (record id, concern index) -> how plainly the concern belongs to its theme; examples prefer clear ones
+        self.clarity = clarity or {}
         self.themes = {tid: t for tid, t in themes.items() if t.is_concern and tid != OTHER_THEME}
         self.theme_ids = sorted(self.themes)
         column = {tid: i for i, tid in enumerate(self.theme_ids)}
@@ -140,13 +143,14 @@ class FactIndex:
     def examples(self, mask: np.ndarray, theme_id: str | None, n: int = 3,
                  sentiment: str | None = None) -> list[tuple[FactRow, str]]:
         """Up to `n` records in `mask` (raising `theme_id` when given) with the text of the concern that
-        raises it: newest first, one per meeting while possible."""
+        raises it: newest first, the clearest concern first within a month, one per meeting while possible."""
         if theme_id is not None:
             mask = mask & self.theme_mask(theme_id, sentiment)
         idx = np.flatnonzero(mask)
         if idx.size == 0:
             return []
-        order = idx[np.lexsort((idx, -self.month[idx]))]  # newest month first, then row order
+        clear = np.array([self._clarity(self.rows[int(i)], theme_id) for i in idx])
+        order = idx[np.lexsort((idx, -clear, -self.month[idx]))]  # newest month, clearest, then row order
         picked: list[tuple[FactRow, str]] = []
         meetings: set[int] = set()
         for distinct in (True, False):
@@ -164,6 +168,12 @@ class FactIndex:
                 if len(picked) >= n:
                     return picked
         return picked
+
+
+    def _clarity(self, row: FactRow, theme_id: str | None) -> float:
+        scores = [self.clarity.get((row.record_id, c.index), 0.0) for c in row.annotation.concerns
+                  if theme_id is None or c.theme_id == theme_id]
+        return max(scores, default=0.0)
 
 
 def concern_text(row: FactRow, theme_id: str | None, sentiment: str | None = None) -> str:

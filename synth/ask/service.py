@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from synth.ask.conversation import ConversationStore, with_context
@@ -50,9 +50,9 @@ class Asker:
         self.figures = FigureWriter(facts)
 
     @classmethod
-    def build(cls, rows: list[FactRow], taxonomy: TaxonomyState, embed: Callable | None = None, **kwargs: object
-              ) -> Asker:
-        facts = FactIndex(rows, taxonomy.themes)
+    def build(cls, rows: list[FactRow], taxonomy: TaxonomyState, embed: Callable | None = None, *,
+              clarity: Mapping[tuple[str, int], float] | None = None, **kwargs: object) -> Asker:
+        facts = FactIndex(rows, taxonomy.themes, clarity)
         return cls(facts, ThemeMatcher(taxonomy.themes, taxonomy.centroids, embed), **kwargs)  # type: ignore[arg-type]
 
     @classmethod
@@ -62,8 +62,8 @@ class Asker:
             svc.synthesizer.refresh()
         taxonomy = svc.synthesizer.taxonomy()
         rows = svc.synthesizer.fact_rows(svc.synthesizer.annotations(taxonomy))
-        return cls.build(rows, taxonomy, svc.embedder.embed, index=svc.index,
-                         conversations=ConversationStore(svc.records), llm=llm)
+        return cls.build(rows, taxonomy, svc.embedder.embed, clarity=svc.synthesizer.quote_scores(taxonomy),
+                         index=svc.index, conversations=ConversationStore(svc.records), llm=llm)
 
     # -- the one entry point ----------------------------------------------------------------------------
     def ask(self, question: str, conversation_id: str | None = None) -> Answer:

@@ -130,6 +130,11 @@ class Synthesizer:
         for tid, label in label_themes(self.chat_model, concern, examples).items():
             state.themes[tid] = state.themes[tid].model_copy(update={"label": label})
 
+    def quote_scores(self, state: TaxonomyState) -> dict[tuple[str, int], float] | None:
+        """How plainly each offline span belongs to its theme, to pick quotes (None with the LLM annotator,
+        whose concerns are not the stored spans)."""
+        return None if self.llm_annotator else quote_scores(self.store.load_spans(), state)
+
     @property
     def annotator_key(self) -> str:
         return self.llm_annotator.key if self.llm_annotator else self.annotator.key
@@ -176,7 +181,7 @@ class Synthesizer:
         districts = [district] if district else sorted({r.district for r in rows if r.district})
         index = {row.record_id: (row.district, set(row.annotation.themes)) for row in rows}
         keywords = {tid: t.keywords for tid, t in themes.items()}
-        scores = None if self.llm_annotator else quote_scores(self.store.load_spans(), state)
+        scores = self.quote_scores(state)
         sheets = [build_fact_sheet(rows, themes, district=d, period=period, scores=scores) for d in districts]
         if include_city and not district:
             sheets.append(build_city_sheet(rows, themes, period=period, scores=scores))
