@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from langchain_core.language_models import BaseChatModel
 
 from evals.models import EvalReport, Gate, Section
 from evals.runner import Backend, ProgressFn, RunArtifacts, run_pipeline, sabotage
@@ -84,7 +85,8 @@ def build_report(art: RunArtifacts, thresholds: Thresholds, *, limit: int | None
     gates = apply_gates(sections, thresholds, art.dataset.name)
     return EvalReport(
         dataset=art.dataset.name, description=art.dataset.description, truth=art.dataset.truth,
-        backend=art.settings.llm_backend, mode=art.mode, records=len(art.records), embedder=art.settings.embedder,
+        backend="llm" if art.settings.llm_backend == "openai" else "offline", mode=art.mode,
+        records=len(art.records), embedder=art.settings.embedder,
         redactor=art.settings.redactor, limit=limit, sabotage=art.sabotage, thresholds_file=thresholds.path,
         thresholds_version=thresholds.version, generated_at=dt.datetime.now(dt.UTC), seconds=art.seconds,
         sections=sections, gates=gates, passed=all(g.passed for g in gates),
@@ -93,11 +95,12 @@ def build_report(art: RunArtifacts, thresholds: Thresholds, *, limit: int | None
 
 def evaluate(dataset: str, *, backend: Backend = "offline", limit: int | None = None, fault: str | None = None,
              thresholds: Path | None = None, settings: Settings | None = None, redactor: str | None = None,
-             progress: ProgressFn | None = None) -> EvalReport:
-    """Run and score `dataset`; `fault` names a deliberate sabotage (runner.SABOTAGES)."""
+             progress: ProgressFn | None = None, chat_model: BaseChatModel | None = None) -> EvalReport:
+    """Run and score `dataset`; `fault` names a deliberate sabotage (runner.SABOTAGES); `chat_model` replaces
+    the configured model with backend llm (tests)."""
     gates = load_thresholds(thresholds)
     art = run_pipeline(dataset, backend=backend, limit=limit, settings=settings, redactor=redactor,
-                       progress=progress)
+                       progress=progress, chat_model=chat_model)
     if fault:
         art = sabotage(art, fault)
     return build_report(art, gates, limit=limit)

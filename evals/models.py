@@ -42,7 +42,7 @@ class EvalReport(BaseModel):
     dataset: str
     description: str
     truth: str
-    backend: str
+    backend: str  # offline | llm, as `synth eval --backend`
     mode: Literal["seeded", "discovered"]
     records: int
     embedder: str

@@ -11,6 +11,10 @@ set there, through the real `synth ask` path (vector index included).
 
 `SABOTAGES` are deliberate faults applied to the annotations before scoring (hidden `--sabotage` option):
 the tests use them to prove that the gates catch a broken pipeline.
+
+With `backend="llm"` the run's chat model (built from the settings, or the `chat_model` given, which replaces
+it: tests pass a fake) writes the narratives and also judges the citations (`RunArtifacts.judge`, the LLM
+judge of `evals.judge`); offline, citations are judged by embedding similarity.
 """
 
 from __future__ import annotations
@@ -31,8 +35,10 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 import numpy as np
+from langchain_core.language_models import BaseChatModel
 
 from evals.datasets import Dataset, load_dataset
+from evals.judge import CitationJudge
 from synth.ingest import IngestOptions
 from synth.services import Services
 from synth.settings import Settings
@@ -90,6 +96,7 @@ class RunArtifacts:
     seconds: dict[str, float] = field(default_factory=dict)
     sabotage: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)  # store hook name -> its result (computed before sabotage)
+    judge: CitationJudge | None = None  # citation support: the LLM judge with backend llm (None: embedding judge)
 
     def predicted(self) -> dict[str, list[str]]:
         return {rid: a.themes for rid, a in self.annotations.items()}
@@ -267,22 +274,43 @@ def _injection_check(ds: Dataset, rows: list[FactRow], themes: dict[str, Theme])
 
 def run_pipeline(dataset: str, *, backend: Backend = "offline", limit: int | None = None,
                  settings: Settings | None = None, redactor: str | None = None, progress: ProgressFn | None = None,
-                 workdir: Path | None = None) -> RunArtifacts:
-    """Run everything on `dataset` in a fresh temporary store (deleted afterwards unless `workdir` is given)."""
+                 workdir: Path | None = None, chat_model: BaseChatModel | None = None) -> RunArtifacts:
+    """Run everything on `dataset` in a fresh temporary store (deleted afterwards unless `workdir` is given).
+    `chat_model` (backend llm only) replaces the model the settings would build, for every LLM step and the
+    citation judge."""
+    if chat_model is not None and backend != "llm":
+        raise ValueError("a chat_model override needs backend='llm'")
     progress = progress or (lambda message: None)
     with tempfile.TemporaryDirectory(prefix="synth-eval-") as tmp:
         root = Path(workdir or tmp)
-        return _run(dataset, root, backend, limit, settings, redactor, progress)
+        return _run(dataset, root, backend, limit, settings, redactor, progress, chat_model)
+
+
+def _services_with(settings: Settings, chat_model: BaseChatModel) -> Services:
+    """Services whose synthesizer uses `chat_model` for every LLM step, in place of the one the (llm) settings
+    would build: the services are built without an endpoint, then the model (and, with SYNTH_ANNOTATOR=llm, the
+    LLM annotator over it) is put in."""
+    svc = Services(settings.model_copy(update={"llm_backend": "offline", "annotator": "offline"}))
+    synth = svc.synthesizer
+    synth.chat_model = chat_model
+    if settings.annotator == "llm":
+        from synth.synthesis.llm_annotate import AnnotationCache, LLMAnnotator
+
+        synth.llm_annotator = LLMAnnotator(chat_model, settings.tiktoken_encoding,
+                                           budget_tokens=settings.llm_batch_tokens,
+                                           max_records=settings.llm_batch_records,
+                                           cache=AnnotationCache(svc.records.engine))
+    return svc
 
 
 def _run(name: str, root: Path, backend: Backend, limit: int | None, base: Settings | None, redactor: str | None,
-         progress: ProgressFn) -> RunArtifacts:
+         progress: ProgressFn, chat_model: BaseChatModel | None = None) -> RunArtifacts:
     seconds: dict[str, float] = {}
     with _timer(seconds, "dataset", progress):
         ds = load_dataset(name, root / "input", limit)
     overrides: dict[str, object] = {"redactor": redactor} if redactor else {}
     settings = eval_settings(root / "store", backend, base, **overrides)
-    svc = Services(settings)
+    svc = Services(settings) if chat_model is None else _services_with(settings, chat_model)
     try:
         with _timer(seconds, "ingest", progress):
             report = svc.ingestor.ingest(ds.inputs, IngestOptions())
@@ -322,6 +350,7 @@ def _run(name: str, root: Path, backend: Backend, limit: int | None, base: Setti
             synth.refresh(rediscover=True, seeds=seeds)
             other = synth.annotations()
         embedder = svc.embedder
+        model = synth.chat_model
     finally:
         svc.close()
     with _timer(seconds, "scan", progress):
@@ -335,4 +364,5 @@ def _run(name: str, root: Path, backend: Backend, limit: int | None, base: Setti
         records=records, themes=themes, keywords=keywords, annotations=annotations,
         annotations_other_seed=other, period=period, summaries=summaries, sheets=sheets, prompts=prompts,
         injection=injection, leaks=leaks, scanned_files=files, ingest_line=report.line(), seconds=seconds,
-        extras=extras)
+        extras=extras, judge=CitationJudge(embedder.embed, model, encoding=settings.tiktoken_encoding)
+        if model is not None else None)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from evals import metrics as m
+from evals.judge import CitationJudge, Verdict
 from evals.models import Metric, Section
 from evals.runner import INJECTION_DISTRICT, PLUGIN_MODULES, RunArtifacts, load_plugins
 from synth.synthesis.grounding import Narrative, check_narrative, read_claims
@@ -36,18 +37,17 @@ SectionFn = Callable[[RunArtifacts], Section | None]
 _SECTIONS: dict[str, SectionFn] = {}
 OPTIONAL_SECTION_MODULES = PLUGIN_MODULES
 
-# Cosine between a claim and a cited record's whole text, MiniLM. Calibrated on the sample city (600 records,
-# deterministic narratives, 2025-05): random (sentence, record) pairs median 0.17, 90th percentile 0.27; cited
-# records median 0.24. 0.25 = "closer than ~85% of random pairings". Re-calibrate for another embedder.
-SUPPORT_THRESHOLD = 0.25
 REPEAT_SIMILARITY = 0.8  # a narrative sentence this close to a planted instruction repeats it
 REPEAT_NGRAM = 5  # ... as does one sharing 5 consecutive words with it
 
-CITATION_FORMULA = (
-    "precision = valid citations / citations, where a citation (sentence s, record r) is valid when r exists, "
-    "belongs to the summary's district (any district for City-wide), raises one of the themes s names (when s "
-    "names one), and supports s: cosine(embed(s), embed(text of r)) >= "
-    f"{SUPPORT_THRESHOLD} (the run's embedder)")
+
+
+def citation_formula(judge: CitationJudge) -> str:
+    return ("precision = valid citations / citations, where a citation (sentence s, record r) is valid when r "
+            "exists, belongs to the summary's district (any district for City-wide), raises one of the themes s "
+            f"names (when s names one), and supports s, judged by {judge.describe()}")
+
+
 COVERAGE_FORMULA = ("coverage = sentences with >= 1 citation / sentences, leaving out an uncited first sentence that "
                     "only frames the summary (grounding rule 3)")
 FAITHFULNESS_FORMULA = ("share = 1 - numbers not in the fact sheet / numbers stated, over all narrative sentences; "
@@ -195,15 +195,13 @@ class Claim:
     in_district: bool = True
 
 
-def support(claims: Sequence[Claim], embed: Callable[[Sequence[str]], np.ndarray]) -> list[float]:
-    """For each claim: cosine similarity of the claim and the cited record's text (0 for an empty text)."""
-    texts = list(dict.fromkeys(t for c in claims for t in (c.claim, c.record_text) if t.strip()))
-    if not texts:
-        return [0.0] * len(claims)
-    vectors = embed(texts)
-    row = {t: i for i, t in enumerate(texts)}
-    return [float(vectors[row[c.claim]] @ vectors[row[c.record_text]]) if c.claim.strip() and c.record_text.strip()
-            else 0.0 for c in claims]
+def run_judge(art: RunArtifacts) -> CitationJudge:
+    """The run's citation judge (the LLM judge with `--backend llm`), else the embedding judge."""
+    return art.judge if art.judge is not None else CitationJudge(art.embed)
+
+
+def judge_claims(art: RunArtifacts, claims: Sequence[Claim]) -> list[Verdict]:
+    return run_judge(art).judge([(c.claim, c.record_text) for c in claims])
 
 
 def _frame(i: int, sentence_text: str, citations: list[str], issues: set[int]) -> bool:
@@ -255,12 +253,20 @@ def _truth_precision(art: RunArtifacts, claims: Sequence[Claim]) -> tuple[float 
     return valid / len(judged), len(judged)
 
 
-def _precision(claims: Sequence[Claim], scores: Sequence[float]) -> tuple[float | None, float | None]:
+def _precision(claims: Sequence[Claim], verdicts: Sequence[Verdict]) -> tuple[float | None, float | None]:
     if not claims:
         return None, None
-    valid = sum(c.in_scope and s >= SUPPORT_THRESHOLD for c, s in zip(claims, scores, strict=True))
-    supported = sum(s >= SUPPORT_THRESHOLD for s in scores)
+    valid = sum(c.in_scope and v.supports for c, v in zip(claims, verdicts, strict=True))
+    supported = sum(v.supports for v in verdicts)
     return valid / len(claims), supported / len(claims)
+
+
+def _llm_share(verdicts: Sequence[Verdict]) -> float | None:
+    return sum(v.by == "llm" for v in verdicts) / len(verdicts) if verdicts else None
+
+
+JUDGE_SHARE_FORMULA = ("citations whose support the LLM judge decided / citations (0 with the embedding judge; "
+                       "below 1 when replies failed after retries, the endpoint failed, or the record is missing)")
 
 
 @section("citations")
@@ -268,23 +274,31 @@ def citations_section(art: RunArtifacts) -> Section | None:
     if not art.summaries:
         return None
     claims, cited, needing = _our_claims(art)
-    scores = support(claims, art.embed)
-    precision, supported = _precision(claims, scores)
+    judge = run_judge(art)
+    verdicts = judge.judge([(c.claim, c.record_text) for c in claims])
+    precision, supported = _precision(claims, verdicts)
     in_scope = sum(c.in_scope for c in claims) / len(claims) if claims else None
     labelled, judged = _truth_precision(art, claims)
     return Section(name="citations", title="Citations", metrics=[
-        Metric(key="citations.precision", value=precision, n=len(claims), formula=CITATION_FORMULA),
+        Metric(key="citations.precision", value=precision, n=len(claims), formula=citation_formula(judge)),
+        Metric(key="citations.judge_llm_share", value=_llm_share(verdicts), n=len(claims),
+               formula=JUDGE_SHARE_FORMULA),
         Metric(key="citations.coverage", value=cited / needing if needing else None, n=needing,
                formula=COVERAGE_FORMULA),
         Metric(key="citations.in_scope", value=in_scope, n=len(claims),
                formula="citations whose record exists, is in the district and raises a theme the sentence names"),
         Metric(key="citations.supported", value=supported, n=len(claims),
-               formula=f"citations with support >= {SUPPORT_THRESHOLD}"),
+               formula=f"citations whose record supports the sentence / citations, judged by {judge.name} judge"),
         Metric(key="citations.labelled_precision", value=labelled, n=judged,
                formula="citations whose record is in the district and, by the dataset's labels (the truth on the "
                        "sample city), raises a theme the sentence names / citations whose named themes match a "
                        "labelled theme: the judge that needs no embedding, where labels exist"),
-    ], details={"support_quantiles": _quantiles(scores)})
+    ], details={"judge": judge.name, "support_quantiles": _quantiles([v.score for v in verdicts]),
+                "judged_by": _judged_by(verdicts)})
+
+
+def _judged_by(verdicts: Sequence[Verdict]) -> dict[str, int]:
+    return {by: sum(v.by == by for v in verdicts) for by in ("llm", "embedding", "rule")}
 
 
 def _quantiles(scores: Sequence[float]) -> dict[str, float]:
@@ -401,10 +415,11 @@ def peer_section(art: RunArtifacts) -> Section | None:
                 continue
             ok = rid in peer.record_texts and (sec.theme is None or sec.theme in peer.record_themes.get(rid, set()))
             claims.append(Claim(claim=sec.text, record_text=peer.record_texts.get(rid, ""), in_scope=ok))
-    scores = support(claims, art.embed)
-    precision, supported = _precision(claims, scores)
+    judge = run_judge(art)
+    verdicts = judge.judge([(c.claim, c.record_text) for c in claims])
+    precision, supported = _precision(claims, verdicts)
     ours, _, _ = _our_claims(art)
-    our_precision, _ = _precision(ours, support(ours, art.embed))
+    our_precision, _ = _precision(ours, judge_claims(art, ours))
     gold = {rid: lab.themes for rid, lab in art.dataset.labels.items()}
     ids = sorted(gold)
     match = m.match_themes(art.predicted(), gold, ids)
@@ -414,10 +429,14 @@ def peer_section(art: RunArtifacts) -> Section | None:
         Metric(key="peer.topic_nmi", value=nmi, n=len(ids), formula=f"NMI of our first theme vs {peer.name}'s topic"),
         Metric(key="peer.topic_f1", value=match.f1, formula=f"overlap F1 of our themes vs {peer.name}'s topics"),
         Metric(key="peer.citation_precision", value=precision, n=len(claims),
-               formula=f"{peer.name}'s report judged like ours: a cited statement is valid when it exists, carries "
-                       "the (sub)topic its section is about, and supports the section (cosine of the section's text "
-                       f"and the statement >= {SUPPORT_THRESHOLD})"),
+               formula=f"{peer.name}'s report judged like ours, by the same judge: a cited statement is valid when "
+                       "it exists, carries the (sub)topic its section is about, and supports the section (claim: "
+                       f"the section's text; record: the statement), judged by {judge.describe()}"),
         Metric(key="peer.citation_supported", value=supported, n=len(claims),
-               formula=f"{peer.name}'s citations with support >= {SUPPORT_THRESHOLD}"),
-        Metric(key="peer.our_citation_precision", value=our_precision, n=len(ours), formula=CITATION_FORMULA),
-    ], details={"support_quantiles": _quantiles(scores)})
+               formula=f"{peer.name}'s citations whose statement supports the section, by the {judge.name} judge"),
+        Metric(key="peer.our_citation_precision", value=our_precision, n=len(ours),
+               formula=citation_formula(judge)),
+        Metric(key="peer.judge_llm_share", value=_llm_share(verdicts), n=len(claims),
+               formula=f"{peer.name}'s citations whose support the LLM judge decided / citations"),
+    ], details={"judge": judge.name, "support_quantiles": _quantiles([v.score for v in verdicts]),
+                "judged_by": _judged_by(verdicts)})
