@@ -17,6 +17,7 @@ import pytest
 from synth.sample import generate_city
 from synth.services import Services
 from synth.settings import Settings
+from tests.signals import interruptible
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +48,7 @@ def test_killed_ingest_then_rerun_ends_with_exact_counts(tmp_path: Path, city, s
     env = {**os.environ, "SYNTH_DATA_DIR": str(data), "SYNTH_INGEST_BATCH_SIZE": "40"}
     db = data / "synth.db"
     proc = subprocess.Popen(_ingest_cmd(city_dir), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=interruptible)
     deadline = time.monotonic() + 120
     while _count(db, "select count(*) from records where indexed = 1") < 80:
         assert proc.poll() is None, f"ingest ended before it could be interrupted: {proc.communicate()}"

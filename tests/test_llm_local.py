@@ -39,6 +39,7 @@ from synth.errors import ConfigError
 from synth.llm import model_files, serve
 from synth.llm.chat import UsageCounter, build_chat_model
 from synth.settings import Settings
+from tests.signals import interruptible
 
 # --------------------------------------------------------------------------------------------------------
 # ensure_local_model on tiny fake parts
@@ -492,7 +493,7 @@ def test_llm_serve_command_prints_settings_and_stops_on_ctrl_c(
     proc = subprocess.Popen(
         [sys.executable, "-c", script, "llm", "serve", "--port", "0", "--model-dir", str(_model_dir()),
          "--threads", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, preexec_fn=interruptible)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()  # printed once the server answers
