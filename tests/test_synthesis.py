@@ -256,3 +256,40 @@ def test_quotes_prefer_spans_that_plainly_belong_to_their_theme() -> None:
     borderline = StoredSpan("r2", 0, "a or b", np.array([0.72, 0.69], dtype=np.float32), neutral)
     scores = quote_scores([clear, borderline], state)
     assert scores[("r1", 0)] > 0.8 > 0.1 > scores[("r2", 0)]
+
+
+def test_a_forms_top_concerns_decide_which_themes_a_note_raises(synth: Synthesizer, services: Any, write) -> None:  # type: ignore[no-untyped-def]
+    synth.refresh()
+    lights, speeding = theme_by_keyword(synth, "dark"), theme_by_keyword(synth, "speeding")
+    note = write("KT-9.md", "District: District A\nDate: 2026-11-20\nMeeting: KT-9\nAttendees: 5\n"
+                            "Top concerns: dark street lights\n\nWe started late. Cars speeding fast down Elm every "
+                            "morning.\n")
+    assert services.ingestor.ingest([note]).accepted == 1
+    synth.refresh()
+    [rid] = [r.id for r in services.records.iter_records() if r.meeting_id == "KT-9"]
+    annotation = synth.annotations()[rid]
+    # the form names lighting only: the speeding sentence is not counted as speeding, lighting is raised
+    assert annotation.themes == [lights] and speeding not in annotation.themes
+    declared = [c for c in annotation.concerns if c.index >= 1000]
+    assert [(c.text, c.theme_id, c.sentiment.label) for c in declared] == [("dark street lights", lights, "neutral")]
+    a = {s.district: s for s in synth.summarize(period="2026-11", include_city=False)}["District A"]
+    quoted = {q.record_id: q.text for t in a.themes for q in t.quotes}
+    assert quoted.get(rid) != "dark street lights"  # the note-taker's label is never quoted as resident words
+
+
+def test_a_span_matching_an_undeclared_theme_moves_to_the_closest_declared_one_or_to_other() -> None:
+    from synth.synthesis.annotate import annotate
+    from synth.synthesis.models import Theme
+    from synth.synthesis.store import StoredSpan
+    from synth.synthesis.themes import TaxonomyState
+
+    state = TaxonomyState(themes={t: Theme(id=t, label=t) for t in ("a", "b", "c")},
+                          centroids={"a": np.array([1.0, 0.0, 0.0]), "b": np.array([0.0, 1.0, 0.0]),
+                                     "c": np.array([0.0, 0.0, 1.0])})
+    neutral = SentimentScore(label="neutral", score=0.0)
+    near_a = StoredSpan("r1", 0, "mostly b, partly a", np.array([0.6, 0.8, 0.0], dtype=np.float32), neutral)
+    only_c = StoredSpan("r1", 1, "all c", np.array([0.0, 0.0, 1.0], dtype=np.float32), neutral)
+    free = annotate([near_a, only_c], state, "t", 0.3)
+    assert free["r1"].themes == ["b", "c"]
+    form = annotate([near_a, only_c], state, "t", 0.3, declared={"r1": [("a", "lighting")]})
+    assert [(c.text, c.theme_id) for c in form["r1"].concerns] == [("mostly b, partly a", "a"), ("all c", "other")]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from synth.synthesis.facts import FactRow, month_of, months_in
-from synth.synthesis.models import OTHER_THEME, Theme
+from synth.synthesis.models import DECLARED_INDEX, OTHER_THEME, Theme
 
 NOTE_KIND = "meeting_note"
 
@@ -178,7 +178,8 @@ class FactIndex:
 
 def concern_text(row: FactRow, theme_id: str | None, sentiment: str | None = None) -> str:
     """The record's concern raising the theme (the first one matching the sentiment when given)."""
-    concerns = [c for c in row.annotation.concerns if theme_id is None or c.theme_id == theme_id]
+    concerns = [c for c in row.annotation.concerns
+                if (theme_id is None or c.theme_id == theme_id) and c.index < DECLARED_INDEX]
     if sentiment:
         concerns = [c for c in concerns if c.sentiment.label == sentiment] or concerns
     for c in concerns:

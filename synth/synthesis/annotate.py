@@ -9,7 +9,7 @@ identical spans (meeting chatter repeats verbatim) are embedded once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Protocol
 
@@ -17,7 +17,7 @@ import numpy as np
 
 from synth.models import Record
 from synth.synthesis.concerns import split_concerns, theme_text
-from synth.synthesis.models import OTHER_THEME, Annotation, Concern, SentimentScore
+from synth.synthesis.models import DECLARED_INDEX, OTHER_THEME, Annotation, Concern, SentimentScore
 from synth.synthesis.store import StoredSpan
 from synth.synthesis.themes import TaxonomyState, assign
 from vectorstore.embeddings import Embedder
@@ -63,33 +63,64 @@ def record_sentiment(concerns: Sequence[Concern], spans: Sequence[StoredSpan]) -
 
 
 def annotate(spans: Iterable[StoredSpan], state: TaxonomyState, annotator: str,
-             threshold: float, rivals: np.ndarray | None = None) -> dict[str, Annotation]:
+             threshold: float, rivals: np.ndarray | None = None,
+             declared: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> dict[str, Annotation]:
     """Assign each span a theme (chatter themes count as OTHER) and build each record's annotation.
 
     `rivals` (embedded chatter prototypes) stand for "no concern": a span closer to a rival than to its best
     theme is OTHER. A seeded taxonomy has no chatter themes of its own to absorb "we started late", so
-    without rivals its themes would claim every sentence that clears the threshold."""
+    without rivals its themes would claim every sentence that clears the threshold.
+
+    `declared`: record id -> [(theme id, the note-taker's words)] from a standard form's "Top concerns" line.
+    The note-taker was in the room, so a form's list decides which themes the note raises: a span that
+    matched another theme moves to the closest declared one (or to OTHER when none clears the threshold), and
+    a declared theme no span carries is added as a concern in the note-taker's words (neutral sentiment)."""
     spans = list(spans)
     by_record: dict[str, list[StoredSpan]] = defaultdict(list)
     for sp in spans:
         by_record[sp.record_id].append(sp)
     vectors = np.stack([sp.vector for sp in spans]) if spans else np.zeros((0, 1), dtype=np.float32)
     labels, best = assign(vectors, state, threshold)
+    rival = np.full(len(spans), -np.inf, dtype=np.float32)
     if rivals is not None and len(rivals) and len(vectors):
         rival = (vectors.astype(np.float32) @ np.asarray(rivals, dtype=np.float32).T).max(axis=1)
         labels = [OTHER_THEME if r > b else lab for lab, b, r in zip(labels, best, rival, strict=True)]
-    theme_of = {(sp.record_id, sp.idx): lab for sp, lab in zip(spans, labels, strict=True)}
+    row = {(sp.record_id, sp.idx): i for i, sp in enumerate(spans)}
     out: dict[str, Annotation] = {}
     for rid, rec_spans in by_record.items():
         concerns = []
         for sp in rec_spans:
-            tid = theme_of[(rid, sp.idx)]
+            tid = labels[row[(rid, sp.idx)]]
             if tid != OTHER_THEME and not state.themes[tid].is_concern:
                 tid = OTHER_THEME
             concerns.append(Concern(index=sp.idx, text=sp.text, theme_id=tid, sentiment=sp.sentiment))
+        if declared and declared.get(rid):
+            concerns = _follow_form(concerns, rec_spans, declared[rid], state, threshold,
+                                    [float(rival[row[(rid, sp.idx)]]) for sp in rec_spans])
         out[rid] = Annotation(record_id=rid, concerns=concerns, sentiment=record_sentiment(concerns, rec_spans),
                               annotator=annotator)
     return out
+
+
+def _follow_form(concerns: list[Concern], spans: Sequence[StoredSpan], declared: Sequence[tuple[str, str]],
+                 state: TaxonomyState, threshold: float, rival: Sequence[float]) -> list[Concern]:
+    allowed = list(dict.fromkeys(tid for tid, _ in declared if tid in state.centroids))
+    if not allowed:
+        return concerns
+    centres = np.stack([state.centroids[t] for t in allowed])
+    fixed = []
+    for c, sp, r in zip(concerns, spans, rival, strict=True):
+        if c.theme_id not in (OTHER_THEME, *allowed):
+            sims = centres @ sp.vector.astype(np.float32)
+            j = int(sims.argmax())
+            c = c.model_copy(update={"theme_id": allowed[j] if sims[j] >= max(threshold, r) else OTHER_THEME})
+        fixed.append(c)
+    carried = {c.theme_id for c in fixed}
+    words = dict(reversed(declared))  # the first words given for each theme
+    neutral = SentimentScore(label="neutral", score=0.0)
+    extra = [Concern(index=DECLARED_INDEX + i, text=words[tid], theme_id=tid, sentiment=neutral)
+             for i, tid in enumerate(t for t in allowed if t not in carried)]
+    return fixed + extra
 
 
 def quote_scores(spans: Sequence[StoredSpan], state: TaxonomyState) -> dict[tuple[str, int], float]:

@@ -105,6 +105,7 @@ from typing import Literal
 from scipy import stats
 
 from synth.synthesis.models import (
+    DECLARED_INDEX,
     OTHER_THEME,
     Annotation,
     Concern,
@@ -381,7 +382,8 @@ def _quotes(candidates: Sequence[tuple[FactRow, Concern]], majority: SentimentLa
         return (score is None, -(score or 0.0), concern.sentiment.label != majority, outside > 0, outside, n,
                 row.record_id, concern.index)
 
-    items = sorted(((r, c, c.text.strip()) for r, c in candidates if c.text.strip()), key=rank)
+    items = sorted(((r, c, c.text.strip()) for r, c in candidates if c.text.strip() and c.index < DECLARED_INDEX),
+                   key=rank)
     picked: list[Quote] = []
     records: set[str] = set()
     meetings: set[object] = set()

@@ -14,6 +14,9 @@ from pydantic import BaseModel, Field
 
 SentimentLabel = Literal["positive", "neutral", "negative"]
 OTHER_THEME = "other"  # concerns that match no theme; never reported as a theme of its own
+# Concern indices from here on are themes only a standard form's "Top concerns" line names: their text is the
+# note-taker's label, not resident words, so they are never quoted.
+DECLARED_INDEX = 1000
 
 
 class SentimentScore(BaseModel):

@@ -130,6 +130,19 @@ class Synthesizer:
         for tid, label in label_themes(self.chat_model, concern, examples).items():
             state.themes[tid] = state.themes[tid].model_copy(update={"label": label})
 
+    def declared_themes(self, state: TaxonomyState, threshold: float) -> dict[str, list[tuple[str, str]]]:
+        """Record id -> [(theme id, label)] for notes whose standard form lists its "Top concerns": each label
+        goes to the nearest concern theme when it clears `threshold` (labels that match none are dropped)."""
+        forms = {r.id: r.top_concerns for r in self.records.iter_records() if r.top_concerns}
+        concern = [tid for tid, t in state.themes.items() if t.is_concern and tid in state.centroids]
+        if not forms or not concern:
+            return {}
+        words = list(dict.fromkeys(w for ws in forms.values() for w in ws))
+        sims = np.asarray(self.annotator.embedder.embed(words), dtype=np.float32) @ np.stack(
+            [state.centroids[t] for t in concern]).T
+        theme_of = {w: concern[int(s.argmax())] for w, s in zip(words, sims, strict=True) if s.max() >= threshold}
+        return {rid: [(theme_of[w], w) for w in ws if w in theme_of] for rid, ws in forms.items()}
+
     def quote_scores(self, state: TaxonomyState) -> dict[tuple[str, int], float] | None:
         """How plainly each offline span belongs to its theme, to pick quotes (None with the LLM annotator,
         whose concerns are not the stored spans)."""
@@ -151,7 +164,8 @@ class Synthesizer:
         closed = bool(state.themes) and all(t.source != "discovered" for t in state.themes.values())
         threshold = self.config.seeded_threshold if closed else self.config.assign_threshold
         offline = annotate(self.store.load_spans(), state, self.annotator.key, threshold,
-                           rivals=self.chatter_prototypes if closed else None)
+                           rivals=self.chatter_prototypes if closed else None,
+                           declared=self.declared_themes(state, threshold))
         if self.llm_annotator is None:
             return offline
         themes = {tid: t for tid, t in state.themes.items() if t.is_concern}
