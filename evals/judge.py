@@ -22,16 +22,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from functools import partial
+from typing import Literal
 
 import numpy as np
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel
 
 from synth.errors import LLMError
-from synth.prompts import PromptFile, load_prompt
-from synth.synthesis.llm_annotate import RETRY_PROMPT_NAME, build_chain, call_chain, data_json, model_name, pack
+from synth.prompts import load_prompt
+from synth.synthesis.llm_annotate import RetryingChain, data_json, model_name, pack
 from synth.tokens import count_tokens
 
 log = logging.getLogger(__name__)
@@ -143,61 +143,23 @@ class CitationJudge:
         of_id = {e["id"]: p for e, p in zip(entries, pairs, strict=True)}
         batches = pack(entries, lambda b: count_tokens(prompt.render(pairs_json=data_json(b)), self.encoding),
                        budget=self.budget_tokens, max_items=self.max_pairs)
-        batch_judge = _Batch(self.chat_model, prompt, self.encoding, self.max_retries, self.stats)
+        asker = RetryingChain(self.chat_model, prompt, JudgeReply, encoding=self.encoding,
+                              max_retries=self.max_retries, stats=self.stats, what="citation judge", noun="pairs",
+                              failing="go to the embedding judge", logger=log)
         out: dict[Pair, bool] = {}
         for batch in batches:
             if self.stats.endpoint_failed:
                 break
-            try:
-                verdicts = batch_judge.run(batch)
+            ids = [e["id"] for e in batch]
+            try:  # each pair's first valid verdict over up to 1 + max_retries replies
+                verdicts = asker.ask({"pairs_json": data_json(batch)}, ids, partial(check_verdicts, ids=ids),
+                                     keep_first=True).value
             except LLMError as e:
                 log.warning("citation judge: %s; the embedding judge takes the remaining pairs", e)
                 self.stats.endpoint_failed = True
                 break
             out.update({of_id[pid]: v for pid, v in verdicts.items()})
         return out
-
-
-class _Batch:
-    """One batch of pairs: calls, checks, retries in the same conversation."""
-
-    def __init__(self, chat_model: BaseChatModel, prompt: PromptFile, encoding: str, max_retries: int,
-                 stats: JudgeStats) -> None:
-        self.prompt = prompt
-        self.retry = load_prompt(RETRY_PROMPT_NAME)
-        self.chain = build_chain(prompt, chat_model, JudgeReply)
-        self.model = model_name(chat_model)
-        self.encoding = encoding
-        self.max_retries = max_retries
-        self.stats = stats
-
-    def run(self, batch: list[dict[str, Any]]) -> dict[str, bool]:
-        """Verdicts by pair id: each pair's first valid verdict over up to 1 + max_retries replies."""
-        variables = {"pairs_json": data_json(batch)}
-        rendered = self.prompt.render(**variables)
-        ids = [e["id"] for e in batch]
-        history: list[BaseMessage] = []
-        verdicts: dict[str, bool] = {}
-        for attempt in range(1, self.max_retries + 2):
-            call = call_chain(self.chain, variables, history, rendered, self.encoding)
-            self.stats.calls += 1
-            self.stats.input_tokens += call.input_tokens
-            self.stats.output_tokens += call.output_tokens
-            if call.reply.value is None:
-                problems = [f"the reply is not JSON of the required shape: {call.reply.problem}"]
-            else:
-                found, problems = check_verdicts(call.reply.value, ids)
-                verdicts = {**found, **verdicts}
-            log.info("citation judge llm call model=%s prompt=%s pairs=%d attempt=%d/%d input_tokens=%d "
-                     "output_tokens=%d problems=%d", self.model, self.prompt.key, len(batch), attempt,
-                     self.max_retries + 1, call.input_tokens, call.output_tokens, len(problems))
-            if len(verdicts) == len(ids):
-                return verdicts
-            feedback = self.retry.render(problems="\n".join(f"- {p}" for p in problems[:20]))
-            history += [AIMessage(content=call.reply.text), HumanMessage(content=feedback)]
-        log.warning("citation judge: %d of %d pairs go to the embedding judge after %d calls",
-                    len(ids) - len(verdicts), len(ids), self.max_retries + 1)
-        return verdicts
 
 
 def check_verdicts(reply: JudgeReply, ids: Sequence[str]) -> tuple[dict[str, bool], list[str]]:

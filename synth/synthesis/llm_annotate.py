@@ -33,7 +33,8 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 from langchain_core.language_models import BaseChatModel
@@ -69,6 +70,7 @@ THEME_KEYWORDS = 5  # keywords per theme shown to the model
 
 Fallback = Callable[[list[Record]], dict[str, Annotation]]
 T = TypeVar("T")
+X = TypeVar("X")  # one item's answer
 
 
 # --- what the model must answer ------------------------------------------------------------------------
@@ -92,7 +94,7 @@ class LLMBatch(BaseModel):
     records: list[LLMRecord]
 
 
-# --- helpers shared with llm_labels -------------------------------------------------------------------
+# --- helpers shared with llm_labels and evals/judge ----------------------------------------------------
 
 
 def data_json(items: Sequence[Mapping[str, Any]]) -> str:
@@ -193,6 +195,90 @@ def call_chain(chain: Runnable[dict[str, Any], ParsedReply], variables: dict[str
     input_tokens = int(usage.get("input_tokens") or count_tokens(sent, encoding))
     output_tokens = int(usage.get("output_tokens") or count_tokens(reply.text, encoding))
     return CallResult(reply, input_tokens, output_tokens)
+
+
+class CallTotals(Protocol):
+    """The running totals a RetryingChain adds each call to (AnnotationStats, LabelStats, JudgeStats)."""
+
+    calls: int
+    input_tokens: int
+    output_tokens: int
+
+
+@dataclass
+class Asked(Generic[X]):
+    """What RetryingChain.ask ends with: the accepted answers by item id, the last reply's problems, the calls
+    made, and whether it stopped early because a reply hit the token limit (`stop_when_cut_off`)."""
+
+    value: dict[str, X]
+    problems: list[str]
+    calls: int
+    cut_off: bool = False
+
+
+class RetryingChain:
+    """`prompt | model | parse` asked about a batch of items, and asked again in the same conversation with
+    each failing reply's problems (`prompts/json_retry_v1.md`), up to 1 + max_retries calls. Each call is
+    added to `stats` and logged as "<what> llm call ... <noun>=N attempt=i/n ... problems=N"; running out of
+    calls is a warning ("<what>: k of N <noun> <failing> after n calls (last problems: ...)")."""
+
+    def __init__(self, chat_model: BaseChatModel, prompt: PromptFile, schema: type[BaseModel], *, encoding: str,
+                 max_retries: int, stats: CallTotals, what: str, noun: str, failing: str = "without a valid answer",
+                 logger: logging.Logger = log) -> None:
+        self.prompt = prompt
+        self.retry_prompt = load_prompt(RETRY_PROMPT_NAME)
+        self.chain = build_chain(prompt, chat_model, schema)
+        self.model = model_name(chat_model)
+        self.encoding = encoding
+        self.max_retries = max_retries
+        self.stats = stats
+        self.what, self.noun, self.failing, self.log = what, noun, failing, logger
+
+    def ask(self, variables: dict[str, str], ids: Sequence[str],
+            check: Callable[[Any], tuple[dict[str, X], list[str]]], *, keep_first: bool,
+            stop_when_cut_off: bool = False) -> Asked[X]:
+        """Answers by item id for the batch of `ids`. `check(parsed reply)` gives one reply's valid answers and
+        its problems (a reply that does not parse into the schema has no answers and that one problem).
+
+        keep_first: each item's first valid answer is kept across replies, and asking ends once every item has
+        one (even if that reply had other problems). Otherwise the answers are those of the first reply without
+        problems, else those of the last reply.
+        stop_when_cut_off: a reply cut off at the token limit ends the asking at once (`Asked.cut_off`): the
+        same prompt would be cut off again."""
+        rendered = self.prompt.render(**variables)  # strict: a missing or extra variable fails here
+        history: list[BaseMessage] = []
+        accepted: dict[str, X] = {}
+        problems: list[str] = []
+        attempts = self.max_retries + 1
+        for attempt in range(1, attempts + 1):
+            started = time.monotonic()
+            call = call_chain(self.chain, variables, history, rendered, self.encoding)
+            self.stats.calls += 1
+            self.stats.input_tokens += call.input_tokens
+            self.stats.output_tokens += call.output_tokens
+            found: dict[str, X] = {}
+            if call.reply.value is None:
+                problems = [f"the reply is not JSON of the required shape: {call.reply.problem}"]
+            else:
+                found, problems = check(call.reply.value)
+            if keep_first:
+                for item, answer in found.items():
+                    accepted.setdefault(item, answer)
+            else:
+                accepted = found
+            self.log.info("%s llm call model=%s prompt=%s %s=%d attempt=%d/%d input_tokens=%d output_tokens=%d "
+                          "latency_ms=%.0f problems=%d", self.what, self.model, self.prompt.key, self.noun, len(ids),
+                          attempt, attempts, call.input_tokens, call.output_tokens,
+                          (time.monotonic() - started) * 1000, len(problems))
+            if (len(accepted) == len(ids)) if keep_first else not problems:
+                return Asked(accepted, problems, attempt)
+            if stop_when_cut_off and call.reply.truncated:
+                return Asked(accepted, problems, attempt, cut_off=True)
+            feedback = self.retry_prompt.render(problems="\n".join(f"- {p}" for p in problems[:20]))
+            history += [AIMessage(content=call.reply.text), HumanMessage(content=feedback)]
+        self.log.warning("%s: %d of %d %s %s after %d calls (last problems: %s)", self.what,
+                         len(ids) - len(accepted), len(ids), self.noun, self.failing, attempts, "; ".join(problems[:3]))
+        return Asked(accepted, problems, attempts)
 
 
 # --- the cache -----------------------------------------------------------------------------------------
@@ -420,11 +506,11 @@ class LLMAnnotator:
         self.cache = cache
         self.fallback = fallback
         self.prompt = load_prompt(PROMPT_NAME, prompt_version)
-        self.retry_prompt = load_prompt(RETRY_PROMPT_NAME)
         self.model = model_name(chat_model)
         self.key = f"llm:{self.prompt.key}:{self.model}"  # Annotation.annotator
-        self.chain = build_chain(self.prompt, chat_model, LLMBatch)
         self.stats = AnnotationStats()
+        self.asker = RetryingChain(chat_model, self.prompt, LLMBatch, encoding=encoding, max_retries=max_retries,
+                                   stats=self.stats, what="annotate", noun="records")
 
     # -- public -----------------------------------------------------------------------------------------
     def annotate(self, records: Sequence[Record], themes: Mapping[str, Theme]) -> dict[str, Annotation]:
@@ -499,53 +585,26 @@ class LLMAnnotator:
 
     def _attempts(self, batch: list[Record], entries: list[dict[str, Any]]) -> dict[str, Annotation]:
         """Up to 1 + max_retries calls in one conversation, each told the previous reply's problems. A record's
-        first valid answer is kept, so a reply that answers only some records is not wasted."""
-        variables = self.variables(batch, entries)
-        rendered = self.prompt.render(**variables)  # strict: a missing or extra variable fails here
+        first valid answer is kept, so a reply that answers only some records is not wasted. A reply cut off at
+        the token limit is not retried: the same batch would be cut off again, so _batch splits it instead."""
         aliases = {f"r{i}": r for i, r in enumerate(batch, 1)}
         theme_ids = {e["id"] for e in entries}
-        history: list[BaseMessage] = []
-        accepted: dict[str, list[Concern]] = {}
-        problems: list[str] = []
-        for attempt in range(1, self.max_retries + 2):
-            started = time.monotonic()
-            call = call_chain(self.chain, variables, history, rendered, self.encoding)
-            self._count(call)
-            check = self._check(call.reply, aliases, theme_ids)
-            for alias, concerns in check.concerns.items():
-                accepted.setdefault(alias, concerns)
-            problems = check.problems
-            log.info("annotate llm call model=%s prompt=%s records=%d attempt=%d/%d input_tokens=%d "
-                     "output_tokens=%d latency_ms=%.0f problems=%d", self.model, self.prompt.key, len(batch),
-                     attempt, self.max_retries + 1, call.input_tokens, call.output_tokens,
-                     (time.monotonic() - started) * 1000, len(problems))
-            if len(accepted) == len(aliases):
-                break
-            if call.reply.truncated:  # the same batch would be cut off again: split it instead
-                log.warning("annotate: a reply for %d records hit the token limit; splitting", len(batch))
-                return self._annotations(aliases, accepted)
-            feedback = self.retry_prompt.render(problems="\n".join(f"- {p}" for p in problems[:20]))
-            history += [AIMessage(content=call.reply.text), HumanMessage(content=feedback)]
-        else:
-            log.warning("annotate: %d of %d records without a valid answer after %d calls (last problems: %s)",
-                        len(aliases) - len(accepted), len(aliases), self.max_retries + 1, "; ".join(problems[:3]))
-        return self._annotations(aliases, accepted)
+        asked = self.asker.ask(self.variables(batch, entries), list(aliases),
+                               partial(self._check, aliases=aliases, theme_ids=theme_ids), keep_first=True,
+                               stop_when_cut_off=True)
+        if asked.cut_off:
+            log.warning("annotate: a reply for %d records hit the token limit; splitting", len(batch))
+        return self._annotations(aliases, asked.value)
 
     def _annotations(self, aliases: Mapping[str, Record], accepted: Mapping[str, list[Concern]]
                      ) -> dict[str, Annotation]:
         return {aliases[a].id: build_annotation(aliases[a].id, c, self.key) for a, c in accepted.items()}
 
-    def _check(self, reply: ParsedReply, aliases: Mapping[str, Record], theme_ids: set[str]) -> BatchCheck:
-        if reply.value is None:
-            return BatchCheck(problems=[f"the reply is not JSON of the required shape: {reply.problem}"])
-        check = check_batch(reply.value, aliases, theme_ids)
+    def _check(self, reply: LLMBatch, aliases: Mapping[str, Record],
+               theme_ids: set[str]) -> tuple[dict[str, list[Concern]], list[str]]:
+        check = check_batch(reply, aliases, theme_ids)
         self.stats.dropped_spans += check.dropped_spans
-        return check
-
-    def _count(self, call: CallResult) -> None:
-        self.stats.calls += 1
-        self.stats.input_tokens += call.input_tokens
-        self.stats.output_tokens += call.output_tokens
+        return check.concerns, check.problems
 
     def _fallback(self, failed: list[Record]) -> dict[str, Annotation]:
         if self.fallback is None:

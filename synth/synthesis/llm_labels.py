@@ -17,14 +17,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel
 
-from synth.prompts import PromptFile, load_prompt
-from synth.synthesis.llm_annotate import RETRY_PROMPT_NAME, build_chain, call_chain, data_json, model_name, pack
+from synth.prompts import load_prompt
+from synth.synthesis.llm_annotate import RetryingChain, data_json, pack
 from synth.synthesis.models import Theme
 from synth.synthesis.themes import label_from_keywords
 from synth.tokens import count_tokens
@@ -102,10 +102,14 @@ def label_themes(chat_model: BaseChatModel | None, themes: Mapping[str, Theme], 
     entries = [_entry(t, examples.get(t.id, [])) for t in todo]
     batches = pack(entries, lambda b: count_tokens(prompt.render(themes_json=data_json(b)), encoding),
                    budget=budget_tokens, max_items=MAX_THEMES_PER_CALL)
-    labeller = _Labeller(chat_model, prompt, encoding, max_retries, stats)
+    asker = RetryingChain(chat_model, prompt, ThemeLabels, encoding=encoding, max_retries=max_retries, stats=stats,
+                          what="theme labels", noun="themes", failing="keep their keyword label", logger=log)
     for batch in batches:
         taken = {label.casefold() for label in out.values()}
-        labels = labeller.run(batch, taken)
+        ids = [e["id"] for e in batch]
+        # all labels of the first fully valid reply, else the valid ones of the last reply
+        labels = asker.ask({"themes_json": data_json(batch)}, ids, partial(check_labels, ids=ids, taken=taken),
+                           keep_first=False).value
         for entry in batch:
             tid = entry["id"]
             out[tid] = labels.get(tid) or keyword_label(themes[tid])
@@ -124,48 +128,6 @@ def _shorten(text: str) -> str:
     if len(text) <= EXAMPLE_CHARS:
         return text
     return text[:EXAMPLE_CHARS].rsplit(" ", 1)[0] + " ..."
-
-
-class _Labeller:
-    """One batch of themes: calls, checks, retries in the same conversation."""
-
-    def __init__(self, chat_model: BaseChatModel, prompt: PromptFile, encoding: str, max_retries: int,
-                 stats: LabelStats) -> None:
-        self.prompt = prompt
-        self.retry = load_prompt(RETRY_PROMPT_NAME)
-        self.chain = build_chain(prompt, chat_model, ThemeLabels)
-        self.model = model_name(chat_model)
-        self.encoding = encoding
-        self.max_retries = max_retries
-        self.stats = stats
-
-    def run(self, batch: list[dict[str, Any]], taken: set[str]) -> dict[str, str]:
-        """Valid labels by theme id: all of them from the first fully valid reply, else the valid ones of
-        the last reply."""
-        variables = {"themes_json": data_json(batch)}
-        rendered = self.prompt.render(**variables)
-        ids = [e["id"] for e in batch]
-        history: list[BaseMessage] = []
-        labels: dict[str, str] = {}
-        for attempt in range(1, self.max_retries + 2):
-            call = call_chain(self.chain, variables, history, rendered, self.encoding)
-            self.stats.calls += 1
-            self.stats.input_tokens += call.input_tokens
-            self.stats.output_tokens += call.output_tokens
-            if call.reply.value is None:
-                labels, problems = {}, [f"the reply is not JSON of the required shape: {call.reply.problem}"]
-            else:
-                labels, problems = check_labels(call.reply.value, ids, taken)
-            log.info("theme labels llm call model=%s prompt=%s themes=%d attempt=%d/%d input_tokens=%d "
-                     "output_tokens=%d problems=%d", self.model, self.prompt.key, len(batch), attempt,
-                     self.max_retries + 1, call.input_tokens, call.output_tokens, len(problems))
-            if not problems:
-                return labels
-            feedback = self.retry.render(problems="\n".join(f"- {p}" for p in problems[:20]))
-            history += [AIMessage(content=call.reply.text), HumanMessage(content=feedback)]
-        log.warning("theme labels: %d of %d themes keep their keyword label after %d calls", len(ids) - len(labels),
-                    len(ids), self.max_retries + 1)
-        return labels
 
 
 def check_labels(reply: ThemeLabels, ids: Sequence[str], taken: set[str]) -> tuple[dict[str, str], list[str]]:
