@@ -293,3 +293,36 @@ def test_a_span_matching_an_undeclared_theme_moves_to_the_closest_declared_one_o
     assert free["r1"].themes == ["b", "c"]
     form = annotate([near_a, only_c], state, "t", 0.3, declared={"r1": [("a", "lighting")]})
     assert [(c.text, c.theme_id) for c in form["r1"].concerns] == [("mostly b, partly a", "a"), ("all c", "other")]
+
+
+def test_themes_the_forms_decided_teach_the_other_records() -> None:
+    from synth.synthesis.annotate import learn_from_forms
+    from synth.synthesis.models import Annotation, Concern
+    from synth.synthesis.store import StoredSpan
+
+    rng = np.random.default_rng(0)
+    neutral = SentimentScore(label="neutral", score=0.0)
+
+    def unit(v: list[float]) -> np.ndarray:
+        x = np.asarray(v, dtype=np.float32) + rng.normal(0, 0.02, 2).astype(np.float32)
+        return x / np.linalg.norm(x)
+
+    spans, annotations = [], {}
+    # form notes: "drag racing" spans (near [0.4, 0.6]) declared traffic "a"; noise spans (near [0, 1]) "b"
+    for i in range(6):
+        for rid, theme, v in ((f"fa{i}", "a", [0.4, 0.6]), (f"fb{i}", "b", [0.0, 1.0])):
+            spans.append(StoredSpan(rid, 0, "x", unit(v), neutral))
+            annotations[rid] = Annotation(record_id=rid, annotator="t", sentiment=neutral,
+                                          concerns=[Concern(index=0, text="x", theme_id=theme, sentiment=neutral)])
+    # a comment the centroids got wrong: a drag-racing span assigned to "b", and a chatter span left alone
+    spans += [StoredSpan("c1", 0, "drag races", unit([0.41, 0.59]), neutral),
+              StoredSpan("c1", 1, "we started late", unit([0.4, 0.6]), neutral)]
+    annotations["c1"] = Annotation(record_id="c1", annotator="t", sentiment=neutral, concerns=[
+        Concern(index=0, text="drag races", theme_id="b", sentiment=neutral),
+        Concern(index=1, text="we started late", theme_id="other", sentiment=neutral)])
+    forms = [rid for rid in annotations if rid.startswith("f")]
+    learned = learn_from_forms(annotations, spans, forms, {})
+    assert [c.theme_id for c in learned["c1"].concerns] == ["a", "other"]
+    assert all(learned[rid] == annotations[rid] for rid in forms)  # the forms themselves are never changed
+    # with too few labelled points nothing is learned
+    assert learn_from_forms(annotations, spans, forms[:4], {}) == annotations

@@ -32,6 +32,7 @@ from synth.prompts import load_prompt
 from synth.synthesis.annotate import (
     OfflineAnnotator,
     annotate,
+    learn_from_forms,
     load_chatter_phrases,
     mark_chatter,
     quote_scores,
@@ -82,6 +83,7 @@ class Synthesizer:
         self.config = config or DiscoveryConfig()
         self.batch_size = batch_size
         self.narrative_budget_tokens = narrative_budget_tokens
+        self._examples: dict[tuple[str, ...], np.ndarray] = {}
 
     # -- annotations ----------------------------------------------------------------------------------------
     def refresh(self, *, rediscover: bool = False, seeds: Sequence[Theme] = (),
@@ -130,6 +132,17 @@ class Synthesizer:
         for tid, label in label_themes(self.chat_model, concern, examples).items():
             state.themes[tid] = state.themes[tid].model_copy(update={"label": label})
 
+    def _example_vectors(self, state: TaxonomyState) -> dict[str, np.ndarray]:
+        """The coordinator's example phrases of each concern theme, embedded (once per phrase set)."""
+        out = {}
+        for tid, theme in state.themes.items():
+            if theme.is_concern and theme.examples:
+                key = tuple(theme.examples)
+                if key not in self._examples:
+                    self._examples[key] = np.asarray(self.annotator.embedder.embed(list(key)), dtype=np.float32)
+                out[tid] = self._examples[key]
+        return out
+
     def declared_themes(self, state: TaxonomyState, threshold: float) -> dict[str, list[tuple[str, str]]]:
         """Record id -> [(theme id, label)] for notes whose standard form lists its "Top concerns": each label
         goes to the nearest concern theme when it clears `threshold` (labels that match none are dropped)."""
@@ -163,9 +176,11 @@ class Synthesizer:
         state = state or self.taxonomy()
         closed = bool(state.themes) and all(t.source != "discovered" for t in state.themes.values())
         threshold = self.config.seeded_threshold if closed else self.config.assign_threshold
-        offline = annotate(self.store.load_spans(), state, self.annotator.key, threshold,
-                           rivals=self.chatter_prototypes if closed else None,
-                           declared=self.declared_themes(state, threshold))
+        spans = self.store.load_spans()
+        declared = self.declared_themes(state, threshold)
+        offline = annotate(spans, state, self.annotator.key, threshold,
+                           rivals=self.chatter_prototypes if closed else None, declared=declared)
+        offline = learn_from_forms(offline, spans, declared, self._example_vectors(state))
         if self.llm_annotator is None:
             return offline
         themes = {tid: t for tid, t in state.themes.items() if t.is_concern}
