@@ -274,3 +274,15 @@ def test_map_reduce_falls_back_when_a_part_invents_a_number() -> None:
     result = write_narrative(sheet, index_for(sheet), model, token_counter=count_words, budget_tokens=budget)
     assert result.source == "fallback" and "52" not in result.text
     assert len(model.received) == 4  # one call for the good half, three attempts for the bad one
+
+
+def test_the_published_summary_schema_matches_the_model() -> None:
+    from pathlib import Path
+
+    from synth.synthesis.summary import SCHEMA, Summary
+
+    published = json.loads((Path(__file__).parents[1] / "docs" / "summary.schema.json").read_text(encoding="utf-8"))
+    current = Summary.model_json_schema(by_alias=True, mode="serialization")
+    assert published.pop("$id") == SCHEMA and published.pop("$schema").startswith("https://json-schema.org/")
+    # regenerate: python -m synth.synthesis.summary > docs/summary.schema.json (and bump SCHEMA if breaking)
+    assert published == json.loads(json.dumps(current, sort_keys=True))

@@ -138,3 +138,13 @@ def to_text(s: Summary) -> str:
 
 def as_json(s: Summary) -> dict[str, Any]:
     return s.model_dump(mode="json", by_alias=True)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the summary document, as published in docs/summary.schema.json."""
+    schema = Summary.model_json_schema(by_alias=True, mode="serialization")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA, **schema}
+
+
+if __name__ == "__main__":  # python -m synth.synthesis.summary > docs/summary.schema.json
+    print(json.dumps(json_schema(), indent=1, sort_keys=True))
