@@ -30,8 +30,9 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel
 
 from synth.errors import LLMError
+from synth.llm.chains import model_name
 from synth.prompts import load_prompt
-from synth.synthesis.llm_annotate import RetryingChain, data_json, model_name, pack
+from synth.synthesis.llm_annotate import RetryingChain, data_json, pack
 from synth.tokens import count_tokens
 
 log = logging.getLogger(__name__)

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ValidationError
 from synth.ask.models import Answer, StructuredQuery
 from synth.ask.parse import ParseContext
 from synth.errors import LLMError
+from synth.llm.chains import escaped_json
 from synth.prompts import load_prompt
 from synth.synthesis.facts import months_in
 from synth.tokens import count_tokens
@@ -47,11 +48,6 @@ class PhrasedAnswer(BaseModel):
 class _Reply:
     text: str
     usage: dict[str, Any] | None
-
-
-def _data_json(value: Any) -> str:
-    """JSON in which '<' and '>' are escaped, so no value can close the block it is placed in."""
-    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
 
 
 def _extract_json(text: str) -> Any:
@@ -116,7 +112,7 @@ class AskLLM:
             query = StructuredQuery.model_validate(data)
             return query, validate_query(query, ctx)
 
-        query, tokens = self._run("parse", {"question": question, "context_json": _data_json(context)}, check)
+        query, tokens = self._run("parse", {"question": question, "context_json": escaped_json(context)}, check)
         return query, tokens
 
     # -- phrase -----------------------------------------------------------------------------------------
@@ -132,8 +128,8 @@ class AskLLM:
             phrased = PhrasedAnswer.model_validate(data)
             return phrased, phrasing_problem(phrased, allowed_numbers, allowed_ids)
 
-        phrased, tokens = self._run("answer", {"question": answer.question, "facts_json": _data_json(facts),
-                                               "records_json": _data_json(records)}, check)
+        phrased, tokens = self._run("answer", {"question": answer.question, "facts_json": escaped_json(facts),
+                                               "records_json": escaped_json(records)}, check)
         if phrased is None:
             return answer, tokens
         cited = [c for c in answer.citations if c.record_id in set(phrased.citations)] or answer.citations

@@ -49,6 +49,7 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from synth.db import Base
 from synth.errors import ConfigError, LLMError
+from synth.llm.chains import escaped_json, model_name
 from synth.models import Record
 from synth.prompts import PromptFile, load_prompt
 from synth.synthesis.annotate import record_sentiment
@@ -99,20 +100,7 @@ class LLMBatch(BaseModel):
 
 def data_json(items: Sequence[Mapping[str, Any]]) -> str:
     """A JSON list, one compact item per line, with '<' and '>' escaped so no value can close its block."""
-    return "[\n" + ",\n".join(_item_json(i) for i in items) + "\n]"
-
-
-def _item_json(item: Mapping[str, Any]) -> str:
-    return json.dumps(item, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
-
-
-def model_name(chat_model: BaseChatModel) -> str:
-    """The model's name as the endpoint knows it (its class name for models without one)."""
-    for attr in ("model_name", "model"):
-        value = getattr(chat_model, attr, None)
-        if isinstance(value, str) and value:
-            return value
-    return type(chat_model).__name__
+    return "[\n" + ",\n".join(escaped_json(i) for i in items) + "\n]"
 
 
 def pack(items: Sequence[T], cost: Callable[[list[T]], int], *, budget: int, max_items: int) -> list[list[T]]:

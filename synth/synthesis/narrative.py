@@ -20,7 +20,6 @@ add a number or a claim.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -35,6 +34,7 @@ from langchain_core.prompts import MessagesPlaceholder
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from synth.errors import ConfigError, LLMError
+from synth.llm.chains import escaped_json, model_name
 from synth.prompts import PromptFile, load_prompt
 from synth.synthesis.facts import CITY_WIDE, NO_DISTRICT, display_forms
 from synth.synthesis.grounding import (
@@ -203,11 +203,6 @@ def deterministic_narrative(sheet: FactSheet, *, theme_keywords: ThemeKeywords |
 # --- what the model is given ---------------------------------------------------------------------------
 
 
-def _data_json(value: Any) -> str:
-    """JSON in which '<' and '>' are escaped, so no value can close the block it is placed in."""
-    return json.dumps(value, ensure_ascii=False, indent=1).replace("<", "\\u003c").replace(">", "\\u003e")
-
-
 def _under(forms: Mapping[str, str], prefix: str) -> dict[str, str]:
     """The forms whose names start with `prefix`, by the rest of the name."""
     return {k[len(prefix) :]: v for k, v in forms.items() if k.startswith(prefix)}
@@ -262,7 +257,7 @@ def prompt_variables(sheet: FactSheet) -> dict[str, str]:
     quotes: dict[str, list[dict[str, str]]] = {}
     for theme in [*themes, *praised]:
         quotes.setdefault(theme.id, [{"record_id": q.record_id, "text": q.text} for q in theme.quotes])
-    return {"facts_json": _data_json(facts), "quotes_json": _data_json(quotes)}
+    return {"facts_json": escaped_json(facts, indent=1), "quotes_json": escaped_json(quotes, indent=1)}
 
 
 # --- the chain and the loop ----------------------------------------------------------------------------
@@ -290,14 +285,6 @@ def build_chain(prompt: PromptFile, chat_model: BaseChatModel) -> Runnable[dict[
     """prompt (+ earlier attempts and their problems) | model | parse."""
     chat_prompt = prompt.as_chat_prompt() + MessagesPlaceholder("history", optional=True)
     return chat_prompt | chat_model | RunnableLambda(_parse_reply)
-
-
-def _model_name(chat_model: BaseChatModel) -> str:
-    for attr in ("model_name", "model"):
-        value = getattr(chat_model, attr, None)
-        if isinstance(value, str) and value:
-            return value
-    return type(chat_model).__name__
 
 
 def _problems(reply: _Reply, issues: list[GroundingIssue]) -> str:
@@ -366,7 +353,7 @@ def write_narrative(
         return _map_reduce(sheet, record_index, chat_model, max_attempts=max_attempts, token_counter=token_counter,
                            theme_keywords=theme_keywords, prompt_version=prompt_version, budget_tokens=budget_tokens)
     chain = build_chain(prompt, chat_model)
-    model = _model_name(chat_model)
+    model = model_name(chat_model)
     history: list[BaseMessage] = []
     tokens_in = tokens_out = 0
     issues: list[GroundingIssue] = []
