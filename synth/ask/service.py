@@ -60,9 +60,10 @@ class Asker:
         """An Asker over the store: annotations, taxonomy, vector index and conversations of `svc`."""
         if refresh:
             svc.synthesizer.refresh()
-        taxonomy = svc.synthesizer.taxonomy()
-        rows = svc.synthesizer.fact_rows(svc.synthesizer.annotations(taxonomy))
-        return cls.build(rows, taxonomy, svc.embedder.embed, clarity=svc.synthesizer.quote_scores(taxonomy),
+        synth = svc.synthesizer
+        taxonomy, spans = synth.taxonomy(), synth.spans()
+        rows = synth.fact_rows(synth.annotations(taxonomy, spans))
+        return cls.build(rows, taxonomy, svc.embedder.embed, clarity=synth.quote_scores(taxonomy, spans),
                          index=svc.index, conversations=ConversationStore(svc.records), llm=llm)
 
     # -- the one entry point ----------------------------------------------------------------------------

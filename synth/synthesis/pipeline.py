@@ -83,7 +83,7 @@ class Synthesizer:
         self.config = config or DiscoveryConfig()
         self.batch_size = batch_size
         self.narrative_budget_tokens = narrative_budget_tokens
-        self._examples: dict[tuple[str, ...], np.ndarray] = {}
+        self._phrases: dict[str, np.ndarray] = {}
 
     # -- annotations ----------------------------------------------------------------------------------------
     def refresh(self, *, rediscover: bool = False, seeds: Sequence[Theme] = (),
@@ -132,16 +132,18 @@ class Synthesizer:
         for tid, label in label_themes(self.chat_model, concern, examples).items():
             state.themes[tid] = state.themes[tid].model_copy(update={"label": label})
 
+    def _phrase_vectors(self, phrases: Sequence[str]) -> np.ndarray:
+        """Short phrases (example phrases, form labels) embedded once per process: they recur on every run."""
+        new = [p for p in dict.fromkeys(phrases) if p not in self._phrases]
+        if new:
+            self._phrases.update(zip(new, np.asarray(self.annotator.embedder.embed(new), dtype=np.float32),
+                                     strict=True))
+        return np.stack([self._phrases[p] for p in phrases])
+
     def _example_vectors(self, state: TaxonomyState) -> dict[str, np.ndarray]:
-        """The coordinator's example phrases of each concern theme, embedded (once per phrase set)."""
-        out = {}
-        for tid, theme in state.themes.items():
-            if theme.is_concern and theme.examples:
-                key = tuple(theme.examples)
-                if key not in self._examples:
-                    self._examples[key] = np.asarray(self.annotator.embedder.embed(list(key)), dtype=np.float32)
-                out[tid] = self._examples[key]
-        return out
+        """The coordinator's example phrases of each concern theme, embedded."""
+        return {tid: self._phrase_vectors(theme.examples) for tid, theme in state.themes.items()
+                if theme.is_concern and theme.examples}
 
     def declared_themes(self, state: TaxonomyState, threshold: float) -> dict[str, list[tuple[str, str]]]:
         """Record id -> [(theme id, label)] for notes whose standard form lists its "Top concerns": each label
@@ -151,15 +153,20 @@ class Synthesizer:
         if not forms or not concern:
             return {}
         words = list(dict.fromkeys(w for ws in forms.values() for w in ws))
-        sims = np.asarray(self.annotator.embedder.embed(words), dtype=np.float32) @ np.stack(
-            [state.centroids[t] for t in concern]).T
+        sims = self._phrase_vectors(words) @ np.stack([state.centroids[t] for t in concern]).T
         theme_of = {w: concern[int(s.argmax())] for w, s in zip(words, sims, strict=True) if s.max() >= threshold}
         return {rid: [(theme_of[w], w) for w in ws if w in theme_of] for rid, ws in forms.items()}
 
-    def quote_scores(self, state: TaxonomyState) -> dict[tuple[str, int], float] | None:
+    def spans(self) -> list[StoredSpan]:
+        return self.store.load_spans()
+
+    def quote_scores(self, state: TaxonomyState, spans: Sequence[StoredSpan] | None = None
+                     ) -> dict[tuple[str, int], float] | None:
         """How plainly each offline span belongs to its theme, to pick quotes (None with the LLM annotator,
-        whose concerns are not the stored spans)."""
-        return None if self.llm_annotator else quote_scores(self.store.load_spans(), state)
+        whose concerns are not the stored spans). Pass `spans` when already loaded."""
+        if self.llm_annotator:
+            return None
+        return quote_scores(self.spans() if spans is None else spans, state)
 
     @property
     def annotator_key(self) -> str:
@@ -172,11 +179,14 @@ class Synthesizer:
     def chatter_prototypes(self) -> np.ndarray:
         return np.asarray(self.annotator.embedder.embed(load_chatter_phrases()), dtype=np.float32)
 
-    def annotations(self, state: TaxonomyState | None = None) -> dict[str, Annotation]:
+    def annotations(self, state: TaxonomyState | None = None,
+                    spans: Sequence[StoredSpan] | None = None) -> dict[str, Annotation]:
+        """Every record's annotation under `state` (the stored taxonomy by default); pass `spans` when
+        already loaded."""
         state = state or self.taxonomy()
         closed = bool(state.themes) and all(t.source != "discovered" for t in state.themes.values())
         threshold = self.config.seeded_threshold if closed else self.config.assign_threshold
-        spans = self.store.load_spans()
+        spans = self.spans() if spans is None else spans
         declared = self.declared_themes(state, threshold)
         offline = annotate(spans, state, self.annotator.key, threshold,
                            rivals=self.chatter_prototypes if closed else None, declared=declared)
@@ -200,7 +210,8 @@ class Synthesizer:
                   include_city: bool = True) -> list[Summary]:
         state = self.taxonomy()
         themes = {tid: t for tid, t in state.themes.items() if t.is_concern}
-        annotations = self.annotations(state)
+        spans = self.spans()
+        annotations = self.annotations(state, spans)
         rows = self.fact_rows(annotations)
         if not rows:
             return []
@@ -210,7 +221,7 @@ class Synthesizer:
         districts = [district] if district else sorted({r.district for r in rows if r.district})
         index = {row.record_id: (row.district, set(row.annotation.themes)) for row in rows}
         keywords = {tid: t.keywords for tid, t in themes.items()}
-        scores = self.quote_scores(state)
+        scores = self.quote_scores(state, spans)
         sheets = [build_fact_sheet(rows, themes, district=d, period=period, scores=scores) for d in districts]
         if include_city and not district:
             sheets.append(build_city_sheet(rows, themes, period=period, scores=scores))
