@@ -57,10 +57,8 @@ def test_killed_ingest_then_rerun_ends_with_exact_counts(tmp_path: Path, city, s
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=120)
     stored = _count(db, "select count(*) from records")
-    indexed = _count(db, "select count(*) from records where indexed = 1")
-    # Interrupted mid-run: some records not yet stored, or (when redaction ran ahead of a slow index, as on a
-    # loaded machine) all stored but not all indexed. Either way the rerun must finish exactly.
-    assert 0 < stored <= truth.records_total and indexed < truth.records_total
+    # Interrupted mid-run: the index queue holds two batches, so storing cannot run far ahead of indexing.
+    assert 0 < stored < truth.records_total
     if sig == signal.SIGINT:
         assert proc.returncode == 130 and "rerun the same command to finish" in stderr
 
