@@ -287,3 +287,15 @@ def test_examples_prefer_the_clearest_concern_within_a_month() -> None:
     clear = FactIndex(rows, THEMES, clarity={("b", 0): 0.4, ("a", 0): 0.05, ("old", 0): 0.9})
     # newest month first; within it the clearer concern first
     assert [r.record_id for r, _ in clear.examples(everything, "lighting", n=3)] == ["b", "a", "old"]
+
+
+def test_an_open_answer_never_quotes_a_forms_declared_theme_as_resident_words() -> None:
+    from synth.ask.retrieve import _theme_concern
+    from synth.synthesis.models import DECLARED_INDEX
+
+    note = row("f1", "District 4", "2026-11-02", ["lighting"], text="We talked for an hour.")
+    declared = Concern(index=DECLARED_INDEX, text="streetlights", theme_id="parks",
+                       sentiment=SentimentScore(label="neutral", score=0.0))
+    note.annotation.concerns.append(declared)
+    assert _theme_concern(note, "lighting") == "Residents raised lighting on Elm St."
+    assert _theme_concern(note, "parks") is None  # the caller falls back to a sentence of the record
