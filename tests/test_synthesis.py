@@ -296,33 +296,68 @@ def test_a_span_matching_an_undeclared_theme_moves_to_the_closest_declared_one_o
 
 
 def test_themes_the_forms_decided_teach_the_other_records() -> None:
-    from synth.synthesis.annotate import learn_from_forms
+    from synth.synthesis.learn import LearnConfig, Phrases, learn_from_forms
     from synth.synthesis.models import Annotation, Concern
     from synth.synthesis.store import StoredSpan
 
     rng = np.random.default_rng(0)
     neutral = SentimentScore(label="neutral", score=0.0)
+    negative = SentimentScore(label="negative", score=-0.8)
 
     def unit(v: list[float]) -> np.ndarray:
-        x = np.asarray(v, dtype=np.float32) + rng.normal(0, 0.02, 2).astype(np.float32)
+        x = np.asarray(v, dtype=np.float32) + rng.normal(0, 0.02, 3).astype(np.float32)
         return x / np.linalg.norm(x)
 
-    spans, annotations = [], {}
-    # form notes: "drag racing" spans (near [0.4, 0.6]) declared traffic "a"; noise spans (near [0, 1]) "b"
-    for i in range(6):
-        for rid, theme, v in ((f"fa{i}", "a", [0.4, 0.6]), (f"fb{i}", "b", [0.0, 1.0])):
-            spans.append(StoredSpan(rid, 0, "x", unit(v), neutral))
-            annotations[rid] = Annotation(record_id=rid, annotator="t", sentiment=neutral,
-                                          concerns=[Concern(index=0, text="x", theme_id=theme, sentiment=neutral)])
-    # a comment the centroids got wrong: a drag-racing span assigned to "b", and a chatter span left alone
-    spans += [StoredSpan("c1", 0, "drag races", unit([0.41, 0.59]), neutral),
-              StoredSpan("c1", 1, "we started late", unit([0.4, 0.6]), neutral)]
-    annotations["c1"] = Annotation(record_id="c1", annotator="t", sentiment=neutral, concerns=[
-        Concern(index=0, text="drag races", theme_id="b", sentiment=neutral),
-        Concern(index=1, text="we started late", theme_id="other", sentiment=neutral)])
-    forms = [rid for rid in annotations if rid.startswith("f")]
-    learned = learn_from_forms(annotations, spans, forms, {})
+    def note(rid: str, parts: list[tuple[str, str, list[float]]]) -> None:
+        for i, (text, _, v) in enumerate(parts):
+            spans.append(StoredSpan(rid, i, text, unit(v), negative if "other" not in text else neutral))
+        annotations[rid] = Annotation(record_id=rid, annotator="t", sentiment=neutral, concerns=[
+            Concern(index=i, text=text, theme_id=theme, sentiment=negative) for i, (text, theme, _) in
+            enumerate(parts)])
+
+    spans: list[StoredSpan] = []
+    annotations: dict[str, Annotation] = {}
+    declared: dict[str, list[tuple[str, str]]] = {}
+    # form notes: the racing sentence sits near noise ([0, 1, 0]) in embedding space, and the centroids had
+    # called it noise in half the notes; the forms declare traffic "a" for every one of them
+    for i in range(8):
+        note(f"fa{i}", [("drag races on the avenue", "b" if i % 2 else "a", [0.3, 0.7, 0.0]),
+                        ("we met in the other room", "other", [0.0, 0.0, 1.0])])
+        declared[f"fa{i}"] = [("a", "speeding")]
+        note(f"fb{i}", [("loud parties every night", "b", [0.0, 1.0, 0.0])])
+        declared[f"fb{i}"] = [("b", "noise")]
+    # a comment the centroids got wrong: racing called noise; its chatter sentence stays OTHER
+    note("c1", [("drag races on the avenue again", "b", [0.3, 0.7, 0.0]),
+                ("we met in the other room again", "other", [0.0, 0.0, 1.0])])
+    chatter = Phrases(["we met in the other room"], np.stack([unit([0.0, 0.0, 1.0])]))
+    learned = learn_from_forms(annotations, spans, declared, {}, chatter)
     assert [c.theme_id for c in learned["c1"].concerns] == ["a", "other"]
-    assert all(learned[rid] == annotations[rid] for rid in forms)  # the forms themselves are never changed
-    # with too few labelled points nothing is learned
-    assert learn_from_forms(annotations, spans, forms[:4], {}) == annotations
+    # the forms' own racing sentences were relabelled to the declared theme, and each form carries its themes
+    assert all(learned[f"fa{i}"].themes == ["a"] for i in range(8))
+    assert learned["c1"].sentiment.label == "negative"
+    # with too few labelled form spans nothing is learned
+    assert learn_from_forms(annotations, spans, declared, {}, chatter, LearnConfig(min_form_spans=100)) \
+        == annotations
+
+
+def test_a_form_note_carries_every_declared_theme_at_the_cheapest_switch() -> None:
+    from synth.synthesis.learn import relabel_form
+
+    classes = ["a", "b", "c", "other"]
+    scores = np.array([[2.0, 1.5, 0.0, 0.0],    # clearly a
+                       [1.8, 0.2, 0.0, 0.5],    # a again; b scores low here
+                       [0.1, 0.9, 0.0, 1.0],    # chatter-ish, but b is close: the cheapest switch to b
+                       [0.0, 0.0, 3.0, 0.3]])   # c is not declared: the best allowed is other
+    assert relabel_form(scores, classes, ["a", "b"]) == ["a", "a", "b", "other"]
+    # the only carrier of a declared theme is never taken for another
+    assert relabel_form(np.array([[2.0, 1.9, 0.0, 0.0]]), classes, ["a", "b"]) == ["a"]
+
+
+def test_form_words_contained_in_one_theme_label_match_it() -> None:
+    from synth.synthesis.learn import match_form_words
+
+    labels = {"parks": "Parks and public spaces", "camps": "Homeless encampments", "rt": "Police response times",
+              "trust": "Trust in police and officer conduct"}
+    assert match_form_words(["public spaces", "parks", "encampments", "police", "response times", "drugs"],
+                            labels) == {"public spaces": "parks", "parks": "parks", "encampments": "camps",
+                                        "response times": "rt"}

@@ -16,13 +16,14 @@ from typing import Protocol
 import numpy as np
 
 from synth.models import Record
-from synth.synthesis.concerns import split_concerns, theme_text
+from synth.synthesis.concerns import says_nothing, split_concerns, theme_text
 from synth.synthesis.models import DECLARED_INDEX, OTHER_THEME, Annotation, Concern, SentimentScore
 from synth.synthesis.store import StoredSpan
 from synth.synthesis.themes import TaxonomyState, assign
 from vectorstore.embeddings import Embedder
 
-ANNOTATOR_VERSION = "offline-v3"  # v3: kinds of place kept, greetings and inline bullets split
+ANNOTATOR_VERSION = "offline-v4"  # v3: kinds of place kept, greetings and inline bullets split; v4: a lone
+# greeting ("Dear department,") is masked to nothing
 
 
 class SentimentModel(Protocol):
@@ -91,7 +92,7 @@ def annotate(spans: Iterable[StoredSpan], state: TaxonomyState, annotator: str,
         concerns = []
         for sp in rec_spans:
             tid = labels[row[(rid, sp.idx)]]
-            if tid != OTHER_THEME and not state.themes[tid].is_concern:
+            if tid != OTHER_THEME and (not state.themes[tid].is_concern or says_nothing(sp.text)):
                 tid = OTHER_THEME
             concerns.append(Concern(index=sp.idx, text=sp.text, theme_id=tid, sentiment=sp.sentiment))
         if declared and declared.get(rid):
@@ -121,54 +122,6 @@ def _follow_form(concerns: list[Concern], spans: Sequence[StoredSpan], declared:
     extra = [Concern(index=DECLARED_INDEX + i, text=words[tid], theme_id=tid, sentiment=neutral)
              for i, tid in enumerate(t for t in allowed if t not in carried)]
     return fixed + extra
-
-
-def learn_from_forms(annotations: dict[str, Annotation], spans: Sequence[StoredSpan], form_records: Iterable[str],
-                     examples: Mapping[str, np.ndarray], *, min_points: int = 5, c: float = 10.0
-                     ) -> dict[str, Annotation]:
-    """Re-decide the theme of every concern span outside the standard-form notes with a classifier trained on
-    the spans of those notes, whose themes the note-taker's "Top concerns" line decided, plus the coordinator's
-    example phrases (`examples`: theme id -> their vectors).
-
-    The forms are the department's own labels: they resolve exactly the confusions nearest-centroid makes
-    ("drag races late at night" is traffic, not noise) - on the sample city record-level precision 0.88 ->
-    0.94 and recall 0.87 -> 0.92. Whether a span is a concern at all stays decided as before (chatter rivals);
-    only themes with `min_points` training points take part, and a span whose theme has too few keeps it."""
-    from sklearn.linear_model import LogisticRegression
-
-    forms = set(form_records)
-    row = {(sp.record_id, sp.idx): sp for sp in spans}
-    points: list[np.ndarray] = []
-    labels: list[str] = []
-    for rid in forms & annotations.keys():
-        for con in annotations[rid].concerns:
-            if con.theme_id != OTHER_THEME and (rid, con.index) in row:
-                points.append(row[(rid, con.index)].vector)
-                labels.append(con.theme_id)
-    for tid, vectors in examples.items():
-        points.extend(np.asarray(vectors, dtype=np.float32))
-        labels.extend([tid] * len(vectors))
-    counts: dict[str, int] = defaultdict(int)
-    for lab in labels:
-        counts[lab] += 1
-    trained = {t for t, n in counts.items() if n >= min_points}
-    if len(trained) < 2:
-        return annotations
-    keep = [i for i, lab in enumerate(labels) if lab in trained]
-    clf = LogisticRegression(C=c, max_iter=3000).fit(np.stack([points[i] for i in keep]).astype(np.float32),
-                                                     [labels[i] for i in keep])
-    todo = [(rid, i, con) for rid, ann in annotations.items() if rid not in forms
-            for i, con in enumerate(ann.concerns) if con.theme_id in trained and (rid, con.index) in row]
-    if not todo:
-        return annotations
-    predicted = clf.predict(np.stack([row[(rid, con.index)].vector for rid, _, con in todo]).astype(np.float32))
-    out = dict(annotations)
-    for (rid, i, con), tid in zip(todo, predicted, strict=True):
-        if tid != con.theme_id:
-            concerns = list(out[rid].concerns)
-            concerns[i] = con.model_copy(update={"theme_id": str(tid)})
-            out[rid] = out[rid].model_copy(update={"concerns": concerns})
-    return out
 
 
 def quote_scores(spans: Sequence[StoredSpan], state: TaxonomyState) -> dict[tuple[str, int], float]:

@@ -99,8 +99,9 @@ _PLACE_KINDS = {
     "plaza": "the plaza", "church": "the church", "station": "the station", "bridge": "the bridge",
 }
 # A greeting before the first sentence ("Hello, The dealing ...") is letter chrome, not content.
-_GREETING = re.compile(r"^(?:hello|hi|hi there|good morning|good afternoon|dear \w+|to whom it may concern),\s+",
-                       re.IGNORECASE)
+_GREETING = re.compile(
+    r"^(?:hello|hi|hi there|good morning|good afternoon|dear \w+|to whom it may concern),(?:\s+|\s*$)",
+    re.IGNORECASE)
 
 
 def _mask_place(m: re.Match[str]) -> str:
@@ -108,6 +109,11 @@ def _mask_place(m: re.Match[str]) -> str:
     if m.start() == 0 and len(words) == 1:  # a capitalised first word is usually an ordinary word
         return m.group(0)
     return _PLACE_KINDS.get(words[-1].lower(), "the place")
+
+
+def says_nothing(span: str) -> bool:
+    """True for a span with no words left once greeting and attribution are gone ("Dear department,")."""
+    return not re.search(r"[^\W\d_]", theme_text(span))
 
 
 def theme_text(span: str) -> str:

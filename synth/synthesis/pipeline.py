@@ -32,12 +32,12 @@ from synth.prompts import load_prompt
 from synth.synthesis.annotate import (
     OfflineAnnotator,
     annotate,
-    learn_from_forms,
     load_chatter_phrases,
     mark_chatter,
     quote_scores,
 )
 from synth.synthesis.facts import FactRow, build_city_sheet, build_fact_sheet, periods_in
+from synth.synthesis.learn import Phrases, learn_from_forms, match_form_words
 from synth.synthesis.llm_annotate import LLMAnnotator
 from synth.synthesis.llm_labels import label_themes
 from synth.synthesis.models import Annotation, FactSheet, Theme
@@ -140,14 +140,15 @@ class Synthesizer:
                                      strict=True))
         return np.stack([self._phrases[p] for p in phrases])
 
-    def _example_vectors(self, state: TaxonomyState) -> dict[str, np.ndarray]:
+    def _examples(self, state: TaxonomyState) -> dict[str, Phrases]:
         """The coordinator's example phrases of each concern theme, embedded."""
-        return {tid: self._phrase_vectors(theme.examples) for tid, theme in state.themes.items()
-                if theme.is_concern and theme.examples}
+        return {tid: Phrases(theme.examples, self._phrase_vectors(theme.examples))
+                for tid, theme in state.themes.items() if theme.is_concern and theme.examples}
 
     def declared_themes(self, state: TaxonomyState, threshold: float) -> dict[str, list[tuple[str, str]]]:
         """Record id -> [(theme id, label)] for notes whose standard form lists its "Top concerns": each label
-        goes to the nearest concern theme when it clears `threshold` (labels that match none are dropped)."""
+        goes to the one theme whose label contains all its words, else to the nearest concern theme when it
+        clears `threshold` (labels that match none are dropped)."""
         forms = {r.id: r.top_concerns for r in self.records.iter_records() if r.top_concerns}
         concern = [tid for tid, t in state.themes.items() if t.is_concern and tid in state.centroids]
         if not forms or not concern:
@@ -155,6 +156,7 @@ class Synthesizer:
         words = list(dict.fromkeys(w for ws in forms.values() for w in ws))
         sims = self._phrase_vectors(words) @ np.stack([state.centroids[t] for t in concern]).T
         theme_of = {w: concern[int(s.argmax())] for w, s in zip(words, sims, strict=True) if s.max() >= threshold}
+        theme_of.update(match_form_words(words, {tid: state.themes[tid].label for tid in concern}))
         return {rid: [(theme_of[w], w) for w in ws if w in theme_of] for rid, ws in forms.items()}
 
     def spans(self) -> list[StoredSpan]:
@@ -190,7 +192,8 @@ class Synthesizer:
         declared = self.declared_themes(state, threshold)
         offline = annotate(spans, state, self.annotator.key, threshold,
                            rivals=self.chatter_prototypes if closed else None, declared=declared)
-        offline = learn_from_forms(offline, spans, declared, self._example_vectors(state))
+        offline = learn_from_forms(offline, spans, declared, self._examples(state),
+                                   Phrases(load_chatter_phrases(), self.chatter_prototypes))
         if self.llm_annotator is None:
             return offline
         themes = {tid: t for tid, t in state.themes.items() if t.is_concern}

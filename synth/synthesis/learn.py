@@ -1,0 +1,192 @@
+"""Learning from the forms: the department's own labels teach the annotator.
+
+A standard-form note lists its "Top concerns"; the note-taker was in the room, so that list says which themes
+the note raises. `learn_from_forms` turns those notes into training data and re-decides every other record:
+
+1. Features per span: its sentence embedding next to character n-grams (TF-IDF of the masked text). The
+   n-grams carry what a small embedding model blurs: typos ("ligthing"), and sentences that share words but
+   not topics ("by the time a car shows up" is response times, not traffic).
+2. Classes: every concern theme and OTHER (no concern). Training points: the coordinator's example phrases,
+   the shipped chatter phrases (OTHER), and every span of every form note.
+3. The form spans' labels are refined in rounds: a linear classifier is fitted, then each form note's spans
+   are relabelled with the best of *its declared themes or OTHER*, such that every declared theme is carried
+   by at least one span (the cheapest switch wins). A sentence the centroids called chatter but the form says
+   is the note's only lighting sentence becomes a lighting example.
+4. The final classifier decides the theme, or OTHER, of every span outside the forms.
+
+Measured on the 1,500-record sample city (seed 7 / seed 11): record-level precision 0.93 -> 0.98 / 0.93 ->
+0.96, recall 0.91 -> 0.95 / 0.90 -> 0.94, against nearest-centroid with the form only constraining its own
+note. With no form notes nothing is learned (a classifier fitted on a few example phrases alone lost recall).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from synth.synthesis.annotate import record_sentiment
+from synth.synthesis.concerns import says_nothing, theme_text
+from synth.synthesis.models import DECLARED_INDEX, OTHER_THEME, Annotation
+from synth.synthesis.store import StoredSpan
+
+PREDICT_BATCH = 50_000  # spans per transform + predict, so a 100k-record city never builds one huge matrix
+_STOP = {"a", "an", "and", "the", "of", "in", "on", "to", "for", "or", "with"}
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """Labelled phrases that are not resident spans: the coordinator's examples or the chatter prototypes."""
+    texts: Sequence[str]
+    vectors: np.ndarray
+
+
+@dataclass(frozen=True)
+class LearnConfig:
+    c: float = 0.3  # LinearSVC regularisation: 0.1 and 1.0 were worse on both sample seeds
+    rounds: int = 2  # relabel-and-refit rounds over the form spans (more did not change the labels)
+    ngram_weight: float = 1.0  # scale of the character n-gram block next to the unit-length embedding
+    min_form_spans: int = 20  # fewer labelled form spans than this: nothing is learned
+
+
+def _tokens(text: str) -> set[str]:
+    return {t for t in re.findall(r"[a-z0-9]+", text.lower()) if t not in _STOP}
+
+
+def match_form_words(words: Sequence[str], labels: Mapping[str, str]) -> dict[str, str]:
+    """Form words whose every word appears in exactly one theme's label ("public spaces" -> "Parks and public
+    spaces"): word -> theme id. Nearest-centroid matching sent "public spaces" to homeless encampments; the
+    label is what the coordinator wrote, so words it contains are taken at their word."""
+    label_tokens = {tid: _tokens(label) for tid, label in labels.items()}
+    out = {}
+    for w in words:
+        toks = _tokens(w)
+        hits = [tid for tid, lab in label_tokens.items() if toks and toks <= lab]
+        if len(hits) == 1:
+            out[w] = hits[0]
+    return out
+
+
+def relabel_form(scores: np.ndarray, classes: Sequence[str], declared: Sequence[str]) -> list[str]:
+    """One form note: each span takes the best-scoring of the declared themes or OTHER, then every declared
+    theme no span carries takes the span where switching costs least (never a span that is the only carrier
+    of another declared theme). `scores`: spans x classes decision values."""
+    col = {c: i for i, c in enumerate(classes)}
+    allowed = [t for t in dict.fromkeys(declared) if t in col] + [OTHER_THEME]
+    sub = scores[:, [col[t] for t in allowed]]
+    labels = [allowed[j] for j in sub.argmax(axis=1)]
+    for theme in allowed[:-1]:
+        if theme in labels:
+            continue
+        best, pick = -np.inf, None
+        for i, current in enumerate(labels):
+            if current != OTHER_THEME and labels.count(current) == 1:
+                continue
+            gain = scores[i, col[theme]] - scores[i, col[current]]
+            if gain > best:
+                best, pick = gain, i
+        if pick is not None:
+            labels[pick] = theme
+    return labels
+
+
+class _Features:
+    """Embedding next to character n-gram TF-IDF of the masked text (fitted on the training texts)."""
+
+    def __init__(self, texts: Sequence[str], weight: float) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True).fit(texts)
+        self.weight = weight
+
+    def __call__(self, vectors: np.ndarray, texts: Sequence[str]) -> sp.csr_matrix:
+        grams = self.tfidf.transform(texts) * self.weight
+        return sp.hstack([sp.csr_matrix(np.asarray(vectors, dtype=np.float32)), grams]).tocsr()
+
+
+def learn_from_forms(annotations: dict[str, Annotation], spans: Sequence[StoredSpan],
+                     declared: Mapping[str, Sequence[tuple[str, str]]], examples: Mapping[str, Phrases],
+                     chatter: Phrases | None, config: LearnConfig | None = None) -> dict[str, Annotation]:
+    """Re-decide every span's theme (or OTHER) with a classifier taught by the form notes (see module doc).
+
+    `annotations`: the nearest-centroid annotations (their form notes already follow their declared themes);
+    `declared`: form record id -> [(theme id, the note-taker's words)]; `examples`: theme id -> the
+    coordinator's example phrases; `chatter`: phrases that raise no concern. Returns new annotations; a
+    record's sentiment is recomputed from its new concerns."""
+    from sklearn.svm import LinearSVC
+
+    config = config or LearnConfig()
+    by_record: dict[str, list[StoredSpan]] = defaultdict(list)
+    for s in spans:
+        if s.record_id in annotations:
+            by_record[s.record_id].append(s)
+    forms = [rid for rid in declared if declared[rid] and rid in by_record]
+    form_spans = [s for rid in forms for s in by_record[rid]]
+    if len(form_spans) < config.min_form_spans:
+        return annotations
+    theme_of = {(rid, c.index): c.theme_id for rid in forms for c in annotations[rid].concerns}
+    labels = [theme_of.get((s.record_id, s.idx), OTHER_THEME) for s in form_spans]
+
+    fixed_texts: list[str] = []
+    fixed_vectors: list[np.ndarray] = []
+    fixed_labels: list[str] = []
+    for tid, phrases in [*examples.items(), *([(OTHER_THEME, chatter)] if chatter else [])]:
+        fixed_texts += [theme_text(t) for t in phrases.texts]
+        fixed_vectors += list(np.asarray(phrases.vectors, dtype=np.float32))
+        fixed_labels += [tid] * len(phrases.texts)
+    form_texts = [theme_text(s.text) for s in form_spans]
+    features = _Features(fixed_texts + form_texts, config.ngram_weight)
+    blocks = [features(np.stack(fixed_vectors), fixed_texts)] if fixed_texts else []
+    blocks.append(features(np.stack([s.vector for s in form_spans]), form_texts))
+    x_train = sp.vstack(blocks).tocsr()
+    n_fixed = len(fixed_labels)
+    rows = {(s.record_id, s.idx): n_fixed + i for i, s in enumerate(form_spans)}
+
+    def fit(targets: list[str]) -> LinearSVC | None:
+        if len(set(targets)) < 2:
+            return None
+        return LinearSVC(C=config.c, random_state=0).fit(x_train, targets)
+
+    clf = fit(fixed_labels + labels)
+    for _ in range(config.rounds):
+        if clf is None:
+            return annotations
+        scores = np.asarray(clf.decision_function(x_train))
+        classes = [str(c) for c in clf.classes_]
+        if scores.ndim == 1:  # two classes: one column, positive means classes[1]
+            scores = np.stack([-scores, scores], axis=1)
+        relabelled: dict[tuple[str, int], str] = {}
+        for rid in forms:
+            themes = [tid for tid, _ in declared[rid]]
+            idx = [rows[(rid, s.idx)] for s in by_record[rid]]
+            for s, lab in zip(by_record[rid], relabel_form(scores[idx], classes, themes), strict=True):
+                relabelled[(rid, s.idx)] = lab
+        labels = [relabelled[(s.record_id, s.idx)] for s in form_spans]
+        clf = fit(fixed_labels + labels)
+    if clf is None:
+        return annotations
+
+    decided = dict(zip([(s.record_id, s.idx) for s in form_spans], labels, strict=True))
+    others = [s for rid, ss in by_record.items() if rid not in declared or not declared[rid] for s in ss
+              if not says_nothing(s.text)]  # a lone greeting stays OTHER
+    for i in range(0, len(others), PREDICT_BATCH):
+        batch = others[i:i + PREDICT_BATCH]
+        x = features(np.stack([s.vector for s in batch]), [theme_text(s.text) for s in batch])
+        decided.update(zip([(s.record_id, s.idx) for s in batch], (str(p) for p in clf.predict(x)), strict=True))
+
+    out = dict(annotations)
+    for rid, rec_spans in by_record.items():
+        ann = annotations[rid]
+        concerns = [c.model_copy(update={"theme_id": decided.get((rid, c.index), c.theme_id)})
+                    for c in ann.concerns if c.index < DECLARED_INDEX]
+        carried = {c.theme_id for c in concerns}
+        # a declared theme no span carries keeps the note-taker's words (never quoted)
+        concerns += [c for c in ann.concerns if c.index >= DECLARED_INDEX and c.theme_id not in carried]
+        if concerns != ann.concerns:
+            out[rid] = ann.model_copy(update={"concerns": concerns,
+                                              "sentiment": record_sentiment(concerns, rec_spans)})
+    return out
