@@ -176,13 +176,17 @@ class FactIndex:
         return max(scores, default=0.0)
 
 
-def concern_text(row: FactRow, theme_id: str | None, sentiment: str | None = None) -> str:
-    """The record's concern raising the theme (the first one matching the sentiment when given)."""
+def theme_concern(row: FactRow, theme_id: str | None, sentiment: str | None = None) -> str | None:
+    """The record's concern raising the theme (the first one matching the sentiment when given), in the
+    resident's words: a form's declared theme (the note-taker's words) is never quoted. None when there is
+    none."""
     concerns = [c for c in row.annotation.concerns
                 if (theme_id is None or c.theme_id == theme_id) and c.index < DECLARED_INDEX]
     if sentiment:
         concerns = [c for c in concerns if c.sentiment.label == sentiment] or concerns
-    for c in concerns:
-        if c.text.strip():
-            return c.text.strip()
-    return row.text.strip()[:240]
+    return next((c.text.strip() for c in concerns if c.text.strip()), None)
+
+
+def concern_text(row: FactRow, theme_id: str | None, sentiment: str | None = None) -> str:
+    """`theme_concern`, else the start of the record."""
+    return theme_concern(row, theme_id, sentiment) or row.text.strip()[:240]

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 
 from synth.ask.figures import EXAMPLES, period_label, where_label
 from synth.ask.models import Citation, StructuredQuery
-from synth.ask.query import FactIndex
+from synth.ask.query import FactIndex, theme_concern
 from synth.ask.themes import content_words, stem
 from synth.synthesis.facts import FactRow, period_bounds
-from synth.synthesis.models import DECLARED_INDEX
 from vectorstore.store import ChromaIndex, SearchFilter
 
 MAX_SNIPPET = 240
@@ -105,12 +104,8 @@ class Retriever:
 
 
 def _theme_concern(row: FactRow, theme: str | None) -> str | None:
-    if theme is None:
-        return None
-    for c in row.annotation.concerns:  # a form's declared theme (the note-taker's words) is never quoted
-        if c.theme_id == theme and c.index < DECLARED_INDEX and c.text.strip():
-            return c.text.strip()[:MAX_SNIPPET]
-    return None
+    text = theme_concern(row, theme) if theme is not None else None
+    return text[:MAX_SNIPPET] if text else None
 
 
 def open_answer_text(query: StructuredQuery, citations: list[Citation], topic_label: str) -> str:
