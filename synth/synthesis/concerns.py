@@ -112,8 +112,9 @@ def _mask_place(m: re.Match[str]) -> str:
 
 
 def says_nothing(span: str) -> bool:
-    """True for a span with no words left once greeting and attribution are gone ("Dear department,")."""
-    return not re.search(r"[^\W\d_]", theme_text(span))
+    """True for a span with no words left once greeting and attribution are gone ("Dear department,"). Place
+    masking is skipped: it only rewrites words into other words."""
+    return not re.search(r"[^\W\d_]", strip_attribution(_GREETING.sub("", span)))
 
 
 def theme_text(span: str) -> str:

@@ -144,8 +144,6 @@ def learn_from_forms(annotations: dict[str, Annotation], spans: Sequence[StoredS
     blocks = [features(np.stack(fixed_vectors), fixed_texts)] if fixed_texts else []
     blocks.append(features(np.stack([s.vector for s in form_spans]), form_texts))
     x_train = sp.vstack(blocks).tocsr()
-    n_fixed = len(fixed_labels)
-    rows = {(s.record_id, s.idx): n_fixed + i for i, s in enumerate(form_spans)}
 
     def fit(targets: list[str]) -> LinearSVC | None:
         if len(set(targets)) < 2:
@@ -155,24 +153,23 @@ def learn_from_forms(annotations: dict[str, Annotation], spans: Sequence[StoredS
     clf = fit(fixed_labels + labels)
     for _ in range(config.rounds):
         if clf is None:
-            return annotations
+            break
         scores = np.asarray(clf.decision_function(x_train))
         classes = [str(c) for c in clf.classes_]
         if scores.ndim == 1:  # two classes: one column, positive means classes[1]
             scores = np.stack([-scores, scores], axis=1)
-        relabelled: dict[tuple[str, int], str] = {}
+        labels, start = [], len(fixed_labels)  # form_spans is the forms' spans, note after note
         for rid in forms:
-            themes = [tid for tid, _ in declared[rid]]
-            idx = [rows[(rid, s.idx)] for s in by_record[rid]]
-            for s, lab in zip(by_record[rid], relabel_form(scores[idx], classes, themes), strict=True):
-                relabelled[(rid, s.idx)] = lab
-        labels = [relabelled[(s.record_id, s.idx)] for s in form_spans]
+            end = start + len(by_record[rid])
+            labels += relabel_form(scores[start:end], classes, [tid for tid, _ in declared[rid]])
+            start = end
         clf = fit(fixed_labels + labels)
     if clf is None:
         return annotations
 
     decided = dict(zip([(s.record_id, s.idx) for s in form_spans], labels, strict=True))
-    others = [s for rid, ss in by_record.items() if rid not in declared or not declared[rid] for s in ss
+    form_ids = set(forms)
+    others = [s for rid, ss in by_record.items() if rid not in form_ids for s in ss
               if not says_nothing(s.text)]  # a lone greeting stays OTHER
     for i in range(0, len(others), PREDICT_BATCH):
         batch = others[i:i + PREDICT_BATCH]

@@ -178,8 +178,14 @@ class Synthesizer:
         return self.store.load_taxonomy()
 
     @cached_property
+    def chatter(self) -> Phrases:
+        """The shipped chatter phrases and their vectors (read and embedded once per process)."""
+        texts = load_chatter_phrases()
+        return Phrases(texts, np.asarray(self.annotator.embedder.embed(texts), dtype=np.float32))
+
+    @property
     def chatter_prototypes(self) -> np.ndarray:
-        return np.asarray(self.annotator.embedder.embed(load_chatter_phrases()), dtype=np.float32)
+        return self.chatter.vectors
 
     def annotations(self, state: TaxonomyState | None = None,
                     spans: Sequence[StoredSpan] | None = None) -> dict[str, Annotation]:
@@ -193,7 +199,7 @@ class Synthesizer:
         offline = annotate(spans, state, self.annotator.key, threshold,
                            rivals=self.chatter_prototypes if closed else None, declared=declared)
         offline = learn_from_forms(offline, spans, declared, self._examples(state),
-                                   Phrases(load_chatter_phrases(), self.chatter_prototypes))
+                                   self.chatter)
         if self.llm_annotator is None:
             return offline
         themes = {tid: t for tid, t in state.themes.items() if t.is_concern}
