@@ -361,3 +361,59 @@ def test_form_words_contained_in_one_theme_label_match_it() -> None:
     assert match_form_words(["public spaces", "parks", "encampments", "police", "response times", "drugs"],
                             labels) == {"public spaces": "parks", "parks": "parks", "encampments": "camps",
                                         "response times": "rt"}
+
+
+def test_the_form_learners_decisions_are_stored_and_reused_until_an_input_changes(
+        synth: Synthesizer, services: Any, write, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import synth.synthesis.pipeline as pipeline
+
+    for i in range(12):  # 24 form spans: enough for the learner to run
+        note = write(f"KT-F{i}.md", f"District: District A\nDate: 2026-11-{i + 1:02d}\nMeeting: KT-F{i}\n"
+                                    f"Attendees: 4\nTop concerns: dark street lights\n\nWe started late. "
+                                    f"The street lights are dark on {STREETS[i % 6]} again.\n")
+        assert services.ingestor.ingest([note]).accepted == 1
+    synth.refresh()
+    fits = []
+    real = pipeline.learn_decisions
+    monkeypatch.setattr(pipeline, "learn_decisions", lambda *a, **k: fits.append(1) or real(*a, **k))
+
+    first = synth.annotations()
+    assert fits == [1]
+    # a new process (a new Synthesizer on the same store) reads the stored decisions: no fit, same annotations
+    again = Synthesizer(services.records, synth.annotator, config=CONFIG).annotations()
+    assert fits == [1] and again == first
+    # a new record changes the learner's inputs: it learns again
+    more = make_records({("District B", "2026-11"): {"lighting": 1}}, start=900)
+    services.ingestor.ingest([write("more.jsonl", "\n".join(json.dumps(r) for r in more) + "\n")])
+    synth.refresh()
+    assert "c900" in synth.annotations() and fits == [1, 1]
+
+
+def test_the_learners_input_fingerprint_follows_every_input() -> None:
+    from synth.synthesis.learn import LearnConfig, Phrases, learn_key
+    from synth.synthesis.models import Annotation, Concern
+    from synth.synthesis.store import StoredSpan
+
+    neutral = SentimentScore(label="neutral", score=0.0)
+    spans = [StoredSpan("f1", 0, "dark lights", np.ones(2, dtype=np.float32), neutral),
+             StoredSpan("c1", 0, "fast cars", np.ones(2, dtype=np.float32), neutral)]
+    annotations = {s.record_id: Annotation(record_id=s.record_id, annotator="t", sentiment=neutral, concerns=[
+        Concern(index=0, text=s.text, theme_id="a", sentiment=neutral)]) for s in spans}
+    declared = {"f1": [("a", "lights")]}
+    examples = {"a": Phrases(["dark"], np.ones((1, 2)))}
+    chatter = Phrases(["hello"], np.ones((1, 2)))
+    base = learn_key(annotations, spans, declared, examples, chatter, "offline-v4")
+    assert base == learn_key(annotations, spans, declared, examples, chatter, "offline-v4")
+    changed_text = [spans[0], StoredSpan("c1", 0, "fast trucks", spans[1].vector, neutral)]
+    relabelled = {**annotations, "f1": annotations["f1"].model_copy(update={"concerns": [
+        annotations["f1"].concerns[0].model_copy(update={"theme_id": "other"})]})}
+    variants = [
+        learn_key(annotations, changed_text, declared, examples, chatter, "offline-v4"),
+        learn_key(relabelled, spans, declared, examples, chatter, "offline-v4"),
+        learn_key(annotations, spans, {"f1": [("b", "lights")]}, examples, chatter, "offline-v4"),
+        learn_key(annotations, spans, declared, {"a": Phrases(["darker"], np.ones((1, 2)))}, chatter, "offline-v4"),
+        learn_key(annotations, spans, declared, examples, Phrases(["hi"], np.ones((1, 2))), "offline-v4"),
+        learn_key(annotations, spans, declared, examples, chatter, "offline-v5"),
+        learn_key(annotations, spans, declared, examples, chatter, "offline-v4", LearnConfig(c=1.0)),
+    ]
+    assert base not in variants and len(set(variants)) == len(variants)

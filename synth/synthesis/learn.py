@@ -22,6 +22,7 @@ on the example phrases alone lost recall).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -109,28 +110,78 @@ class _Features:
         return sp.hstack([sp.csr_matrix(np.asarray(vectors, dtype=np.float32)), grams]).tocsr()
 
 
-def learn_from_forms(annotations: dict[str, Annotation], spans: Sequence[StoredSpan],
-                     declared: Mapping[str, Sequence[tuple[str, str]]], examples: Mapping[str, Phrases],
-                     chatter: Phrases | None, config: LearnConfig | None = None) -> dict[str, Annotation]:
-    """Re-decide every span's theme (or OTHER) with a classifier taught by the form notes (see module doc).
+LEARN_VERSION = 2  # bump when the learner's decisions change for the same inputs (invalidates stored ones)
+Decisions = dict[tuple[str, int], str]  # (record id, span index) -> theme id or OTHER
 
-    `annotations`: the nearest-centroid annotations (their form notes already follow their declared themes);
-    `declared`: form record id -> [(theme id, the note-taker's words)]; `examples`: theme id -> the
-    coordinator's example phrases; `chatter`: phrases that raise no concern. Returns new annotations; a
-    record's sentiment is recomputed from its new concerns."""
-    from sklearn.svm import LinearSVC
 
-    config = config or LearnConfig()
+@dataclass(frozen=True)
+class _Inputs:
+    """What the learner reads, grouped once: the spans by record and the form notes among them."""
+    by_record: dict[str, list[StoredSpan]]
+    forms: list[str]  # form record ids with declared themes and spans, in `declared` order
+    form_spans: list[StoredSpan]
+    form_labels: list[str]  # the starting label of each form span (from the nearest-centroid annotation)
+
+
+def _inputs(annotations: Mapping[str, Annotation], spans: Sequence[StoredSpan],
+            declared: Mapping[str, Sequence[tuple[str, str]]]) -> _Inputs:
     by_record: dict[str, list[StoredSpan]] = defaultdict(list)
     for s in spans:
         if s.record_id in annotations:
             by_record[s.record_id].append(s)
     forms = [rid for rid in declared if declared[rid] and rid in by_record]
     form_spans = [s for rid in forms for s in by_record[rid]]
-    if len(form_spans) < config.min_form_spans:
-        return annotations
     theme_of = {(rid, c.index): c.theme_id for rid in forms for c in annotations[rid].concerns}
-    labels = [theme_of.get((s.record_id, s.idx), OTHER_THEME) for s in form_spans]
+    return _Inputs(by_record, forms, form_spans,
+                   [theme_of.get((s.record_id, s.idx), OTHER_THEME) for s in form_spans])
+
+
+def learn_key(annotations: Mapping[str, Annotation], spans: Sequence[StoredSpan],
+              declared: Mapping[str, Sequence[tuple[str, str]]], examples: Mapping[str, Phrases],
+              chatter: Phrases | None, annotator: str, config: LearnConfig | None = None) -> str:
+    """A fingerprint of everything `learn_decisions` reads, so stored decisions are reused only for the very
+    same inputs: the learner's version and settings, scikit-learn's version, the annotator (it fixes the
+    vectors), the examples, the chatter, the form notes' declared themes and starting labels, and every span's
+    text. Any new record changes it."""
+    import sklearn
+
+    inputs = _inputs(annotations, spans, declared)
+    h = hashlib.sha256()
+
+    def add(*parts: object) -> None:
+        for part in parts:
+            h.update(str(part).encode())
+            h.update(b"\x1f")
+
+    add(LEARN_VERSION, config or LearnConfig(), sklearn.__version__, annotator)
+    for tid, phrases in sorted(examples.items()):
+        add("example", tid, *phrases.texts)
+    add("chatter", *(chatter.texts if chatter else ()))
+    for rid in inputs.forms:
+        add("form", rid, *declared[rid])
+    add("labels", *inputs.form_labels)
+    for rid in sorted(inputs.by_record):
+        for s in inputs.by_record[rid]:
+            add(rid, s.idx, s.text)
+    return h.hexdigest()
+
+
+def learn_decisions(annotations: Mapping[str, Annotation], spans: Sequence[StoredSpan],
+                    declared: Mapping[str, Sequence[tuple[str, str]]], examples: Mapping[str, Phrases],
+                    chatter: Phrases | None, config: LearnConfig | None = None) -> Decisions | None:
+    """The theme (or OTHER) of every span, decided by a classifier taught by the form notes (see module doc);
+    None when there is too little to learn from (fewer than `min_form_spans` form spans, or one class).
+
+    `annotations`: the nearest-centroid annotations (their form notes already follow their declared themes);
+    `declared`: form record id -> [(theme id, the note-taker's words)]; `examples`: theme id -> the
+    coordinator's example phrases; `chatter`: phrases that raise no concern."""
+    from sklearn.svm import LinearSVC
+
+    config = config or LearnConfig()
+    inputs = _inputs(annotations, spans, declared)
+    forms, form_spans, labels = inputs.forms, inputs.form_spans, inputs.form_labels
+    if len(form_spans) < config.min_form_spans:
+        return None
 
     fixed_texts: list[str] = []
     fixed_vectors: list[np.ndarray] = []
@@ -160,31 +211,50 @@ def learn_from_forms(annotations: dict[str, Annotation], spans: Sequence[StoredS
             scores = np.stack([-scores, scores], axis=1)
         labels, start = [], len(fixed_labels)  # form_spans is the forms' spans, note after note
         for rid in forms:
-            end = start + len(by_record[rid])
+            end = start + len(inputs.by_record[rid])
             labels += relabel_form(scores[start:end], classes, [tid for tid, _ in declared[rid]])
             start = end
         clf = fit(fixed_labels + labels)
     if clf is None:
-        return annotations
+        return None
 
     decided = dict(zip([(s.record_id, s.idx) for s in form_spans], labels, strict=True))
     form_ids = set(forms)
-    others = [s for rid, ss in by_record.items() if rid not in form_ids for s in ss
+    others = [s for rid, ss in inputs.by_record.items() if rid not in form_ids for s in ss
               if not says_nothing(s.text)]  # a lone greeting stays OTHER
     for i in range(0, len(others), PREDICT_BATCH):
         batch = others[i:i + PREDICT_BATCH]
         x = features(np.stack([s.vector for s in batch]), [theme_text(s.text) for s in batch])
         decided.update(zip([(s.record_id, s.idx) for s in batch], (str(p) for p in clf.predict(x)), strict=True))
+    return decided
 
+
+def apply_decisions(annotations: dict[str, Annotation], spans: Sequence[StoredSpan],
+                    decided: Decisions | None) -> dict[str, Annotation]:
+    """The annotations with every decided span's theme replaced; a record's sentiment is recomputed from its
+    new concerns. A declared theme no span carries keeps the note-taker's words (never quoted)."""
+    if not decided:
+        return annotations
+    by_record: dict[str, list[StoredSpan]] = defaultdict(list)
+    for s in spans:
+        if s.record_id in annotations:
+            by_record[s.record_id].append(s)
     out = dict(annotations)
     for rid, rec_spans in by_record.items():
         ann = annotations[rid]
         concerns = [c.model_copy(update={"theme_id": decided.get((rid, c.index), c.theme_id)})
                     for c in ann.concerns if c.index < DECLARED_INDEX]
         carried = {c.theme_id for c in concerns}
-        # a declared theme no span carries keeps the note-taker's words (never quoted)
         concerns += [c for c in ann.concerns if c.index >= DECLARED_INDEX and c.theme_id not in carried]
         if concerns != ann.concerns:
             out[rid] = ann.model_copy(update={"concerns": concerns,
                                               "sentiment": record_sentiment(concerns, rec_spans)})
     return out
+
+
+def learn_from_forms(annotations: dict[str, Annotation], spans: Sequence[StoredSpan],
+                     declared: Mapping[str, Sequence[tuple[str, str]]], examples: Mapping[str, Phrases],
+                     chatter: Phrases | None, config: LearnConfig | None = None) -> dict[str, Annotation]:
+    """`learn_decisions` then `apply_decisions`: new annotations (unchanged when nothing is learned)."""
+    return apply_decisions(annotations, spans, learn_decisions(annotations, spans, declared, examples, chatter,
+                                                               config))

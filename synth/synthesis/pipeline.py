@@ -37,7 +37,7 @@ from synth.synthesis.annotate import (
     quote_scores,
 )
 from synth.synthesis.facts import FactRow, build_city_sheet, build_fact_sheet, periods_in
-from synth.synthesis.learn import Phrases, learn_from_forms, match_form_words
+from synth.synthesis.learn import Phrases, apply_decisions, learn_decisions, learn_key, match_form_words
 from synth.synthesis.llm_annotate import LLMAnnotator
 from synth.synthesis.llm_labels import label_themes
 from synth.synthesis.models import Annotation, FactSheet, Theme
@@ -198,14 +198,27 @@ class Synthesizer:
         declared = self.declared_themes(state, threshold)
         offline = annotate(spans, state, self.annotator.key, threshold,
                            rivals=self.chatter_prototypes if closed else None, declared=declared)
-        offline = learn_from_forms(offline, spans, declared, self._examples(state),
-                                   self.chatter)
+        offline = apply_decisions(offline, spans, self._learned(offline, spans, declared, state))
         if self.llm_annotator is None:
             return offline
         themes = {tid: t for tid, t in state.themes.items() if t.is_concern}
         records = [r for r in self.records.iter_records() if r.id in offline]
         self.llm_annotator.fallback = lambda failed: {r.id: offline[r.id] for r in failed}
         return self.llm_annotator.annotate(records, themes)
+
+    def _learned(self, offline: dict[str, Annotation], spans: Sequence[StoredSpan],
+                 declared: dict[str, list[tuple[str, str]]], state: TaxonomyState) -> dict[tuple[str, int], str] | None:
+        """The form learner's decisions: stored ones when its inputs are unchanged (the fit takes seconds at 10k
+        records and minutes at 100k, and every summary, question and eval needs the annotations), else learned
+        now and stored."""
+        examples = self._examples(state)
+        key = learn_key(offline, spans, declared, examples, self.chatter, self.annotator.key)
+        decided = self.store.load_learned(key)
+        if decided is None:
+            decided = learn_decisions(offline, spans, declared, examples, self.chatter)
+            if decided is not None:
+                self.store.save_learned(key, decided)
+        return decided
 
     def fact_rows(self, annotations: dict[str, Annotation] | None = None) -> list[FactRow]:
         annotations = annotations if annotations is not None else self.annotations()

@@ -8,6 +8,8 @@ lost index or a new taxonomy cheap (no re-embedding).
 from __future__ import annotations
 
 import datetime as dt
+import json
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -75,6 +77,15 @@ class SummaryRow(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=lambda: dt.datetime.now(dt.UTC))
     current: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+
+
+class LearnedRow(Base):
+    """The form learner's latest decisions and the fingerprint of its inputs (one row: older ones are dropped)."""
+    __tablename__ = "learned_decisions"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    decisions: Mapped[bytes] = mapped_column(LargeBinary)  # zlib(JSON {"themes": [...], "spans": [[rid, idx, i]]})
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=lambda: dt.datetime.now(dt.UTC))
 
 
 def _to_blob(v: np.ndarray) -> bytes:
@@ -148,6 +159,27 @@ class SynthesisStore:
     def theme_edits(self) -> list[tuple[dt.datetime, str, dict[str, Any]]]:
         with self.records.session() as s:
             return [(r.at, r.action, r.payload) for r in s.scalars(select(ThemeEditRow).order_by(ThemeEditRow.id))]
+
+    # -- learned decisions ----------------------------------------------------------------------------------
+    def load_learned(self, key: str) -> dict[tuple[str, int], str] | None:
+        """The form learner's decisions stored under this input fingerprint, or None."""
+        with self.records.session() as s:
+            blob = s.scalar(select(LearnedRow.decisions).where(LearnedRow.key == key))
+        if blob is None:
+            return None
+        data = json.loads(zlib.decompress(blob))
+        themes = data["themes"]
+        return {(rid, idx): themes[i] for rid, idx, i in data["spans"]}
+
+    def save_learned(self, key: str, decisions: dict[tuple[str, int], str]) -> None:
+        """Keep these decisions as the only stored ones (one transaction)."""
+        themes = sorted(set(decisions.values()))
+        index = {t: i for i, t in enumerate(themes)}
+        data = {"themes": themes, "spans": [[rid, idx, index[t]] for (rid, idx), t in sorted(decisions.items())]}
+        blob = zlib.compress(json.dumps(data, separators=(",", ":")).encode(), 6)
+        with self.records.session() as s:
+            s.execute(delete(LearnedRow))
+            s.add(LearnedRow(key=key, decisions=blob))
 
     # -- summaries ------------------------------------------------------------------------------------------
     def find_summary(self, district: str, period: str, fingerprint: str) -> dict[str, Any] | None:
