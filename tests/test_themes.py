@@ -97,3 +97,13 @@ def test_split_concerns_handles_inline_bullets_and_lower_case_starts() -> None:
                           "i've lived here for years. the planters were smashed") == [
         "Folks are using behind the store on Aspen Ct.", "One attendee brought her puppy.",
         "i've lived here for years.", "the planters were smashed"]
+
+
+def test_a_street_abbreviation_ends_a_sentence_unless_the_next_word_carries_it_on() -> None:
+    # typed without capitals: "st." then a new sentence ("there are ...") splits; "st. every night" does not
+    assert split_concerns("someone keeps tagging the walls along canal st. there are loud parties on elm st. "
+                          "every night") == ["someone keeps tagging the walls along canal st.",
+                                             "there are loud parties on elm st. every night"]
+    # "the St. Anne's hall" is a saint, not a street; "Elm St. are out" goes on
+    assert split_concerns("Turnout at the St. Anne's parish hall: 8 people. Lights on Elm St. are out.") == [
+        "Turnout at the St. Anne's parish hall: 8 people.", "Lights on Elm St. are out."]

@@ -22,8 +22,9 @@ from synth.synthesis.store import StoredSpan
 from synth.synthesis.themes import TaxonomyState, assign
 from vectorstore.embeddings import Embedder
 
-ANNOTATOR_VERSION = "offline-v4"  # v3: kinds of place kept, greetings and inline bullets split; v4: a lone
-# greeting ("Dear department,") is masked to nothing
+ANNOTATOR_VERSION = "offline-v5"  # v3: kinds of place kept, greetings and inline bullets split; v4: a lone
+# greeting ("Dear department,") is masked to nothing; v5: "st." before a new sentence in lower-case text
+# ends it, "the St. Anne's" (a saint) does not
 
 
 class SentimentModel(Protocol):

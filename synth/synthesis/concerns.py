@@ -40,7 +40,7 @@ def split_sentences(text: str) -> list[str]:
         piece = text[pos:m.start()] + text[m.start():m.end()].rstrip()
         pos = m.end()
         buf = f"{buf} {piece}" if buf else piece
-        if _ends_with_abbreviation(buf) and not _street_sentence_end(buf, text[pos:pos + 1]):
+        if _ends_with_abbreviation(buf) and not _street_sentence_end(buf, text[pos:pos + 40]):
             continue
         parts.append(buf)
         buf = ""
@@ -51,14 +51,28 @@ def split_sentences(text: str) -> list[str]:
     return [p for p in cleaned if p]
 
 
-def _street_sentence_end(fragment: str, next_char: str) -> bool:
-    """'... parked on Court St. We started late' ends a sentence; 'Sgt. Bell said' does not."""
-    m = re.search(r"(\w+)\.\s*$", fragment)
-    if not m:
+_STREET_WORDS = {"st", "ave", "rd", "dr", "blvd", "ln", "ct", "hwy"}
+# Lower-case words that carry a sentence on past a street abbreviation ("5th Ave. near the park", "Elm St. is
+# dark"); any other lower-case word starts a new sentence in text typed without capitals ("canal st. there are").
+_CONTINUATIONS = {
+    "near", "by", "and", "or", "but", "at", "in", "on", "off", "to", "from", "between", "across", "past", "behind",
+    "around", "along", "toward", "towards", "where", "which", "that", "who", "since", "until", "after", "before",
+    "for", "with", "is", "are", "was", "were", "has", "have", "had", "gets", "got", "needs", "stays", "still",
+    "too", "again", "every", "all", "late", "so", "because", "when", "while", "as", "&",
+}
+
+
+def _street_sentence_end(fragment: str, rest: str) -> bool:
+    """'... parked on Court St. We started late' and 'along canal st. there are ...' end a sentence; 'Sgt. Bell
+    said', '5th Ave. near the park' and 'the St. Anne's hall' (Saint, after an article) do not."""
+    m = re.search(r"(\S+)\s+(\w+)\.\s*$", fragment)
+    if not m or m.group(2).lower() not in _STREET_WORDS or m.group(1).lower() in {"the", "a"}:
         return False
-    word = m.group(1).lower()
-    street_words = {"st", "ave", "rd", "dr", "blvd", "ln", "ct", "hwy"}
-    return word in street_words and next_char.isupper()
+    following = re.match(r"[\"'(\[]?([\w&]+)", rest)
+    if not following:
+        return True
+    word = following.group(1)
+    return word[:1].isupper() or word.lower() not in _CONTINUATIONS
 
 
 def split_concerns(text: str) -> list[str]:
