@@ -215,6 +215,14 @@ def test_llm_annotator_is_used_with_the_offline_annotation_as_fallback(synth: Sy
     calls = len(model.received)
     synth.annotations()  # cached: no new call except for the record that fell back
     assert len(model.received) <= calls + 1
+    # the offline pass is only the fallback: while the model answers every record it is not computed
+    synth.llm_annotator = LLMAnnotator(FakeModel(respond=lambda m: json.dumps({"records": [
+        {"id": i["id"], "concerns": []} for i in data_block(m)]})), max_splits=0, max_retries=0)
+    offline_passes = []
+    real = synth.offline_annotations
+    synth.offline_annotations = lambda *a: offline_passes.append(1) or real(*a)  # type: ignore[method-assign]
+    assert all(a.annotator == synth.llm_annotator.key for a in synth.annotations().values())
+    assert offline_passes == []
 
 
 def test_discovered_themes_get_llm_labels_and_keep_keyword_labels_on_failure(services: Any, write) -> None:  # type: ignore[no-untyped-def]

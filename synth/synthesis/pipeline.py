@@ -28,6 +28,7 @@ import yaml
 
 from synth.db import RecordStore
 from synth.errors import InputError, SynthError
+from synth.models import Record
 from synth.prompts import load_prompt
 from synth.synthesis.annotate import (
     OfflineAnnotator,
@@ -190,21 +191,34 @@ class Synthesizer:
     def annotations(self, state: TaxonomyState | None = None,
                     spans: Sequence[StoredSpan] | None = None) -> dict[str, Annotation]:
         """Every record's annotation under `state` (the stored taxonomy by default); pass `spans` when
-        already loaded."""
+        already loaded. Records are those with spans (the offline annotator has split them)."""
         state = state or self.taxonomy()
+        spans = self.spans() if spans is None else spans
+        if self.llm_annotator is None:
+            return self.offline_annotations(state, spans)
+        themes = {tid: t for tid, t in state.themes.items() if t.is_concern}
+        with_spans = {s.record_id for s in spans}
+        records = [r for r in self.records.iter_records() if r.id in with_spans]
+        offline: dict[str, Annotation] = {}
+
+        def fallback(failed: list[Record]) -> dict[str, Annotation]:
+            # computed only when the LLM fails a record: the offline pass (form learning included) costs time
+            if not offline:
+                offline.update(self.offline_annotations(state, spans))
+            return {r.id: offline[r.id] for r in failed}
+
+        self.llm_annotator.fallback = fallback
+        return self.llm_annotator.annotate(records, themes)
+
+    def offline_annotations(self, state: TaxonomyState, spans: Sequence[StoredSpan]) -> dict[str, Annotation]:
+        """The offline annotator's annotations: nearest theme per span (chatter rivals when the taxonomy is
+        closed), the forms' declared themes followed, then the form learner's decisions."""
         closed = bool(state.themes) and all(t.source != "discovered" for t in state.themes.values())
         threshold = self.config.seeded_threshold if closed else self.config.assign_threshold
-        spans = self.spans() if spans is None else spans
         declared = self.declared_themes(state, threshold)
         offline = annotate(spans, state, self.annotator.key, threshold,
                            rivals=self.chatter_prototypes if closed else None, declared=declared)
-        offline = apply_decisions(offline, spans, self._learned(offline, spans, declared, state))
-        if self.llm_annotator is None:
-            return offline
-        themes = {tid: t for tid, t in state.themes.items() if t.is_concern}
-        records = [r for r in self.records.iter_records() if r.id in offline]
-        self.llm_annotator.fallback = lambda failed: {r.id: offline[r.id] for r in failed}
-        return self.llm_annotator.annotate(records, themes)
+        return apply_decisions(offline, spans, self._learned(offline, spans, declared, state))
 
     def _learned(self, offline: dict[str, Annotation], spans: Sequence[StoredSpan],
                  declared: dict[str, list[tuple[str, str]]], state: TaxonomyState) -> dict[tuple[str, int], str] | None:
