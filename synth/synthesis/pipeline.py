@@ -28,6 +28,7 @@ import yaml
 
 from synth.db import RecordStore
 from synth.errors import InputError, SynthError
+from synth.llm.chains import model_name
 from synth.models import Record
 from synth.prompts import load_prompt
 from synth.synthesis.annotate import (
@@ -265,9 +266,9 @@ class Synthesizer:
 
     def _summary(self, sheet: FactSheet, index: dict[str, tuple[str | None, set[str]]],
                  keywords: dict[str, list[str]]) -> Summary:
-        model_name = getattr(self.chat_model, "model_name", None) if self.chat_model else None
+        model = model_name(self.chat_model) if self.chat_model else None
         prompt = load_prompt("narrative").key if self.chat_model else f"deterministic_v{DETERMINISTIC_VERSION}"
-        fp = fingerprint(sheet, prompt=prompt, model=model_name, annotator=self.annotator_key)
+        fp = fingerprint(sheet, prompt=prompt, model=model, annotator=self.annotator_key)
         if cached := self.store.find_summary(sheet.district, sheet.period, fp):
             return Summary.model_validate(cached)
         result = write_narrative(sheet, index, self.chat_model, theme_keywords=keywords,
