@@ -183,22 +183,25 @@ def sabotage(art: RunArtifacts, name: str) -> RunArtifacts:
 
 
 def scan_files(root: Path, needles: Sequence[str]) -> tuple[dict[str, list[str]], int]:
-    """Planted strings found (case-insensitive, as bytes) in any file under root: string -> relative paths."""
-    wanted = {n: n.lower().encode("utf-8") for n in dict.fromkeys(needles) if n.strip()}
+    """Planted strings found (case-insensitive, as bytes) in any file under root: string -> relative paths.
+    Files are lowered as bytes (ASCII letters only), so each needle is too, in each of its letter cases
+    ("Álvarez", "álvarez", "ÁLVAREZ"): a non-ASCII name is found however it was written."""
+    wanted = {n: {v.encode("utf-8").lower() for v in (n, n.lower(), n.upper(), n.title())}
+              for n in dict.fromkeys(needles) if n.strip()}
     found: dict[str, list[str]] = {}
     files = 0
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         files += 1
         data = path.read_bytes().lower()
-        for needle, raw in wanted.items():
-            if raw in data:
+        for needle, variants in wanted.items():
+            if any(raw in data for raw in variants):
                 found.setdefault(needle, []).append(str(path.relative_to(root)))
     return found, files
 
 
 def scan_texts(texts: Sequence[str], needles: Sequence[str], where: str) -> dict[str, list[str]]:
-    joined = "\n".join(texts).lower()
-    return {n: [where] for n in dict.fromkeys(needles) if n.strip() and n.lower() in joined}
+    joined = "\n".join(texts).casefold()
+    return {n: [where] for n in dict.fromkeys(needles) if n.strip() and n.casefold() in joined}
 
 
 def planted_strings(ds: Dataset) -> list[str]:

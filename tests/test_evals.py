@@ -332,3 +332,13 @@ def test_synth_eval_on_a_labelled_user_csv_exits_zero_with_theme_and_sentiment_m
     assert values["numbers.faithfulness"] == 1.0 and values["citations.judge_llm_share"] == 0.0
     assert "embedding judge" in next(x["formula"] for sec in report["sections"] for x in sec["metrics"]
                                      if x["key"] == "citations.precision")
+
+
+def test_the_privacy_scan_finds_a_planted_name_in_any_letter_case_also_beyond_ascii(tmp_path: Path) -> None:
+    from evals.runner import scan_files, scan_texts
+
+    (tmp_path / "store.db").write_bytes(b"\x00\x01 note by \xc3\x81LVAREZ about lights \x00")  # "ÁLVAREZ"
+    (tmp_path / "other.txt").write_text("nothing here", encoding="utf-8")
+    found, files = scan_files(tmp_path, ["Álvarez", "Jordan Reyes"])
+    assert files == 2 and found == {"Álvarez": ["store.db"]}
+    assert scan_texts(["a note by álvarez"], ["Álvarez", "Reyes"], "summaries") == {"Álvarez": ["summaries"]}
