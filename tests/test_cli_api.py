@@ -82,3 +82,22 @@ def test_api_validates_requests(services: Any) -> None:
     client = TestClient(create_app(services))
     assert client.post("/records", json={"records": []}).status_code == 422
     assert client.post("/records", json={"records": [{"text": "x"}], "source": "../etc"}).status_code == 422
+
+
+@pytest.mark.parametrize("store_backend", ["embedded"], indirect=True)  # the store is beside the point
+def test_api_answers_follow_a_theme_rename_without_new_records(services: Any, write: Any) -> None:
+    from synth.synthesis.pipeline import TaxonomyEditor, load_seed_file
+
+    path = write("r.jsonl", "\n".join(json.dumps({"id": f"x{i}", "text": f"The street lights are dark on {s}.",
+                                                  "district": "District 4", "date": "2026-10-01"})
+                                      for i, s in enumerate(["Elm", "Oak", "Ash", "Birch"])) + "\n")
+    services.ingestor.ingest([path])
+    seed = write("taxonomy.yaml", "themes:\n  - id: lighting\n    label: Street lighting\n    examples:\n"
+                                  "      - the street lights are dark\n      - dark street lights on our block\n")
+    services.synthesizer.refresh(seeds=load_seed_file(seed))
+    question = {"question": "What are residents in District 4 most worried about?"}
+    with TestClient(create_app(services)) as client:
+        first = client.post("/ask", json=question).json()
+        assert "Street lighting" in first["text"] and first["status"] == "answered"
+        TaxonomyEditor(services.synthesizer).rename("lighting", "Dark blocks at night")
+        assert "Dark blocks at night" in client.post("/ask", json=question).json()["text"]

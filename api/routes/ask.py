@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 
 from fastapi import APIRouter, HTTPException, Request
@@ -22,10 +24,14 @@ class AskRequest(BaseModel):
 
 
 def _asker(request: Request, svc: ServicesDep) -> Asker:
-    """One Asker per app, rebuilt when records or themes change (its FactIndex is built once)."""
+    """One Asker per app, rebuilt when records or the taxonomy change (its FactIndex is built once). The
+    taxonomy counts whole: a rename, merge or chatter flag changes labels and counts as much as a new theme."""
     from synth.ask.llm import AskLLM
 
-    key = (svc.records.count_records(), tuple(sorted(svc.synthesizer.taxonomy().themes)))
+    themes = svc.synthesizer.taxonomy().themes
+    digest = hashlib.sha256(json.dumps({tid: t.model_dump(mode="json") for tid, t in themes.items()},
+                                       sort_keys=True).encode()).hexdigest()
+    key = (svc.records.count_records(), digest)
     with _lock:
         cached = getattr(request.app.state, "asker", None)
         if cached is None or cached[0] != key:
