@@ -5,7 +5,9 @@
   (`prompts/ask_retry_v<N>.md`), then the caller falls back to the rules parser (returns None).
 * phrase: `prompts/ask_answer_v<N>.md | model | parse` -> {text, citations} written from the figures (display
   strings) and the quoted records (untrusted data in a delimited block); the text may contain only numbers
-  the code's answer contains and cite only the records the code quoted, else the code's own text is kept.
+  of the figures' display strings and the coverage text (never of the quotes or record ids an open answer's
+  text holds) and cite only the records the code quoted, else the code's own text is kept.
+* both raise LLMError when the model client fails; the caller keeps the offline path.
 
 Tokens are the endpoint's usage when it reports it, else counted with tiktoken (synth/tokens.py) over the
 rendered prompt (plus retry history) and the reply.
@@ -30,6 +32,7 @@ from synth.ask.models import Answer, StructuredQuery
 from synth.ask.parse import ParseContext
 from synth.errors import LLMError
 from synth.llm.chains import escaped_json
+from synth.models import RecordKind
 from synth.prompts import load_prompt
 from synth.synthesis.facts import months_in
 from synth.tokens import count_tokens
@@ -37,6 +40,7 @@ from synth.tokens import count_tokens
 log = logging.getLogger(__name__)
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?%?")
 _JSON = re.compile(r"\{.*\}", re.DOTALL)
+_KINDS = frozenset(k.value for k in RecordKind)
 
 
 class PhrasedAnswer(BaseModel):
@@ -121,7 +125,8 @@ class AskLLM:
                  "figures": [{"what": f.name, "value": f.display} for f in answer.figures],
                  "coverage": answer.coverage.text if answer.coverage else None}
         records = [{"record_id": c.record_id, "quote": c.snippet} for c in answer.citations]
-        allowed_numbers = set(_NUMBER.findall(answer.text)) | {f.display for f in answer.figures}
+        code_written = answer.coverage.text if answer.coverage else ""  # answer.text may quote residents
+        allowed_numbers = set(_NUMBER.findall(code_written)) | {f.display for f in answer.figures}
         allowed_ids = {c.record_id for c in answer.citations}
 
         def check(data: Any) -> tuple[PhrasedAnswer | None, str | None]:
@@ -144,6 +149,9 @@ def validate_query(query: StructuredQuery, ctx: ParseContext) -> str | None:
     unknown = [d for d in query.districts if d not in ctx.districts]
     if unknown:
         return f"districts {unknown} are not in CONTEXT (put them under unknown_districts)"
+    bad_kinds = [k for k in query.kinds if k not in _KINDS]
+    if bad_kinds:
+        return f"kinds {bad_kinds} are not record kinds (use only {sorted(_KINDS)})"
     if query.period:
         try:
             months_in(query.period)

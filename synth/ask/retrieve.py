@@ -1,6 +1,8 @@
 """The retrieval route: open questions ("what do residents say about the new park?") answered with quoted
-records from the vector index, filtered by the district, period and kind the question implies, and by its
-theme when one was recognised (so every citation raises the theme it is quoted for)."""
+records from the vector index, filtered by the district, period and kind the question implies, by its
+theme when one was recognised (so every citation raises the theme it is quoted for) and by its sentiment
+when it asks for one (a complaint question quotes complaints: a concern of the theme, or of any theme when
+none was recognised, with that sentiment)."""
 
 from __future__ import annotations
 
@@ -69,6 +71,9 @@ class Retriever:
             start, end = period_bounds(query.period)
             if row.date is None or not start <= row.date <= end:
                 return False
+        if query.sentiment and not any(c.sentiment.label == query.sentiment for c in row.annotation.concerns
+                                       if not query.themes or c.theme_id in query.themes):
+            return False
         return not query.themes or any(t in row.annotation.themes for t in query.themes)
 
     def search(self, query: StructuredQuery, text: str) -> list[Citation]:
@@ -85,7 +90,7 @@ class Retriever:
                 row = self.facts.rows[i]
                 if not self._in_scope(row, query):
                     continue
-                snippet = _theme_concern(row, theme) or best_sentence(hit.text, text)
+                snippet = _theme_concern(row, theme, query.sentiment) or best_sentence(hit.text, text)
                 picked.append(Citation(record_id=row.record_id, snippet=snippet, district=row.district,
                                        date=row.date))
                 if len(picked) >= self.config.quotes:
@@ -94,7 +99,7 @@ class Retriever:
             from synth.ask.figures import scope_of
 
             mask = self.facts.mask(scope_of(query))
-            for row, snippet in self.facts.examples(mask, theme, self.config.quotes):
+            for row, snippet in self.facts.examples(mask, theme, self.config.quotes, query.sentiment):
                 if len(picked) >= self.config.quotes:
                     break
                 if all(c.record_id != row.record_id for c in picked):
@@ -103,8 +108,8 @@ class Retriever:
         return picked
 
 
-def _theme_concern(row: FactRow, theme: str | None) -> str | None:
-    text = theme_concern(row, theme) if theme is not None else None
+def _theme_concern(row: FactRow, theme: str | None, sentiment: str | None = None) -> str | None:
+    text = theme_concern(row, theme, sentiment) if theme is not None else None
     return text[:MAX_SNIPPET] if text else None
 
 

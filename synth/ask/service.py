@@ -1,11 +1,13 @@
 """`ask`: a question in, an Answer out. The router.
 
-    parse (LLM -> validated StructuredQuery, else the rules parser) -> conversation context
-      -> declined (named individuals, data synth does not hold)
+    parse (the rules' refusals first; then LLM -> validated StructuredQuery, else the rules parser)
+      -> conversation context
+      -> declined (named individuals, data synth does not hold: decided by code whichever parser ran)
       -> insufficient evidence (unknown district, nothing in scope, no matching theme)
       -> figures route (count, share, ranking, trend, compare: exact code over the annotations)
       -> retrieval route (open questions: quoted records from the vector index, filtered by scope and theme)
     -> phrasing (LLM, checked: only the figures' numbers and the given record ids; else the code's text)
+    A failing chat model (LLMError) is logged and the offline path answers: the rules' query, the code's text.
 
     asker = Asker.from_services(svc)            # builds the FactIndex once; reuse it for many questions
     asker.ask("How many meetings mentioned lighting, by district?")
@@ -25,6 +27,7 @@ from synth.ask.parse import ParseContext, parse_question
 from synth.ask.query import FactIndex
 from synth.ask.retrieve import Retriever, open_answer_text
 from synth.ask.themes import ThemeMatcher
+from synth.errors import LLMError
 from synth.synthesis.facts import FactRow
 from synth.synthesis.themes import TaxonomyState
 
@@ -78,19 +81,26 @@ class Asker:
             previous = self.conversations.load(conversation_id)
         tokens = 0
         parser: str = "rules"
-        query = None
-        if self.llm is not None:
-            query, used = self.llm.parse(question, self.context, previous)
+        llm = self.llm
+        query = parse_question(question, self.context)  # its refusals hold whichever parser reads the question
+        if llm is not None and query.intent != "out_of_scope":
+            try:
+                llm_query, used = llm.parse(question, self.context, previous)
+            except LLMError as e:
+                log.warning("ask: %s; using the rules parser", e)
+                llm_query, used, llm = None, 0, None  # nor phrase with a model that just failed
             tokens += used
-            parser = "llm" if query is not None else "rules"
-        if query is None:
-            query = parse_question(question, self.context)
+            if llm_query is not None:
+                query, parser = llm_query, "llm"
         query = with_context(question, query, previous)
         answer = self.answer(question, query)
         answer.parser = parser  # type: ignore[assignment]
-        if self.llm is not None and answer.status == "answered":
-            answer, used = self.llm.phrase(answer)
-            tokens += used
+        if llm is not None and answer.status == "answered":
+            try:
+                answer, used = llm.phrase(answer)
+                tokens += used
+            except LLMError as e:
+                log.warning("ask: %s; keeping the code's text", e)
         answer.llm_tokens = tokens
         if self.conversations is not None:
             conversation_id = conversation_id or ConversationStore.new_id()
@@ -158,8 +168,8 @@ class Asker:
             label = self.facts.themes[theme].label
             figures = self.figures.count(query.model_copy(update={"intent": "count", "group_by": None})).figures
         text = open_answer_text(query, citations, label)
-        if figures:
-            text += f" {figures[0].display} records raise {label} in this scope."
+        if figures:  # worded as the count question words it: "1 records complaining about X in D4, ..."
+            text += f" {figures[0].display} {figures[0].name}."
         return Answer(question=question, text=f"{text} ({cover.text}.)", status="answered", citations=citations,
                       figures=figures, coverage=cover, query=query, route="retrieval")
 
