@@ -1,6 +1,6 @@
 """Conversations: follow-up questions keep the district and period (and, for fragments such as "and in
-District 5?", the whole question) of the previous turn. The context is one small table in the system of
-record, so it survives restarts and is shared by the CLI and the API."""
+District 5?" or "what about speeding?", the whole question) of the previous turn. The context is one small
+table in the system of record, so it survives restarts and is shared by the CLI and the API."""
 
 from __future__ import annotations
 
@@ -12,12 +12,21 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from synth.ask.models import FIGURE_INTENTS, StructuredQuery
+from synth.ask.models import StructuredQuery
 from synth.db import Base, RecordStore
 
 _FRAGMENT = re.compile(r"^\s*(?:and|what\s+about|how\s+about|same\s+(?:for|in)|also|now|then|in|for|only)\b",
                        re.IGNORECASE)
 _ALL = re.compile(r"\b(?:all|every|each|whole|entire|city[- ]?wide|across)\b", re.IGNORECASE)
+# Words that make a question ask something of its own (a count, a ranking, quotes), not only change the scope.
+_OWN_INTENT = re.compile(r"\b(?:how\s+many|number\s+of|count|how\s+often|share|percent\w*|proportion|trend\w*|"
+                         r"over\s+time|chang\w*|compare\w*|versus|vs|most|top|biggest|main|worr\w*|concerns?|"
+                         r"issues|problems|say|said|saying|think|feel|tell\s+me|describe|summari[sz]e|quotes?|"
+                         r"examples?)\b", re.IGNORECASE)
+_QUESTION = re.compile(r"^\s*(?:what|which|who|how|why|when|where|is|are|do|does|did|has|have|can|could|"
+                       r"would|should|will|give|show|list|tell)\b", re.IGNORECASE)
+_NEEDS_THEME = frozenset({"share", "trend", "compare"})
+_SHORT = 5  # words: "District 5?", "speeding in District 4 since May?"
 
 
 class ConversationRow(Base):
@@ -55,11 +64,13 @@ class ConversationStore:
 
 
 def is_fragment(question: str, query: StructuredQuery) -> bool:
-    """ "and in District 5?", "what about September?": a question that only changes the scope."""
-    if query.intent == "out_of_scope":
+    """ "and in District 5?", "what about September?", "what about speeding?", "District 5?": a question
+    that only changes the scope or the theme of the previous one. A question with intent words of its own
+    ("What are residents in District 5 most worried about?") is not one."""
+    if query.intent == "out_of_scope" or _OWN_INTENT.search(question):
         return False
-    return bool(_FRAGMENT.match(question)) and not query.themes and not (query.topic or "").strip() or (
-        not query.themes and not query.topic and bool(query.districts or query.period or query.unknown_districts))
+    short = len(question.split()) <= _SHORT and not _QUESTION.match(question)
+    return bool(_FRAGMENT.match(question)) or short
 
 
 def with_context(question: str, query: StructuredQuery, previous: StructuredQuery | None) -> StructuredQuery:
@@ -68,6 +79,10 @@ def with_context(question: str, query: StructuredQuery, previous: StructuredQuer
         return query
     if is_fragment(question, query):
         update: dict[str, Any] = {}
+        if query.themes or (query.topic or "").strip():  # "what about speeding?": the same question for it
+            update |= {"themes": query.themes, "topic": query.topic}
+        if query.sentiment:
+            update["sentiment"] = query.sentiment
         if query.districts or query.unknown_districts:
             update |= {"districts": query.districts, "unknown_districts": query.unknown_districts}
         if query.period:
@@ -85,7 +100,6 @@ def with_context(question: str, query: StructuredQuery, previous: StructuredQuer
         update["districts"] = previous.districts
     if not query.period and previous.period:
         update |= {"period": previous.period, "period_text": previous.period_text}
-    if not query.themes and not query.topic and previous.themes and query.intent in FIGURE_INTENTS \
-            and query.intent != "ranking":
-        update["themes"] = previous.themes
+    if not query.themes and not query.topic and previous.themes and query.intent in _NEEDS_THEME:
+        update["themes"] = previous.themes  # "how has it changed?"; a count or ranking without one is its own
     return query.model_copy(update=update)

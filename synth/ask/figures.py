@@ -94,14 +94,31 @@ class FigureWriter:
             return f"{unit} praising"
         return f"{unit} raising"
 
+    def _what(self, query: StructuredQuery, theme: str | None) -> str:
+        """What a count counts: "meetings raising Street lighting", "records with a negative overall sentiment"."""
+        if theme is not None:
+            return f"{self._unit(query)} {self.label(theme)}"
+        if query.sentiment is None:
+            return "meetings" if query.measure == "meetings" else "records"
+        if query.measure == "meetings":
+            return f"meetings with a note of {query.sentiment} overall sentiment"
+        return f"records with a {query.sentiment} overall sentiment"
+
+    def _felt(self, mask: np.ndarray, sentiment: str | None) -> np.ndarray:
+        """`mask` narrowed to the records whose overall sentiment (the record as a whole) has the label."""
+        if sentiment is None:
+            return mask
+        labels = np.array([r.annotation.sentiment.label == sentiment for r in self.index.rows], dtype=bool)
+        return mask & labels
+
     def _figure(self, query: StructuredQuery, theme: str | None, mask: np.ndarray, district: str | None,
                 month: str | None = None) -> Figure:
         if theme is None:
+            mask = self._felt(mask, query.sentiment)
             value = self.index.meetings(mask) if query.measure == "meetings" else self.index.records(mask)
-            what = "meetings" if query.measure == "meetings" else "records"
         else:
             value = self.index.count(mask, theme, query.measure, query.sentiment)
-            what = f"{self._unit(query)} {self.label(theme)}"
+        what = self._what(query, theme)
         where = district or where_label(query.districts)
         when = period_label(month or query.period)
         return Figure(name=f"{what} in {where}, {when}", value=value, display=str(value),
@@ -142,8 +159,7 @@ class FigureWriter:
                 f = self._figure(query, theme, mask, district, month)
                 figures.append(f)
                 lines.append(f"{name}: {f.display}")
-        what = self._unit(query) + f" {self.label(theme)}" if theme else (
-            "meetings" if query.measure == "meetings" else "records")
+        what = self._what(query, theme)
         if share:
             what = f"share of records {self._unit(query).split(' ', 1)[1]} {self.label(theme or '')}"
         when = period_label(query.period)
@@ -157,7 +173,8 @@ class FigureWriter:
                 text = f"{only.display} {what} in {where_label(query.districts)}, {when}."
         else:
             text = f"{what[0].upper()}{what[1:]}, {when}: " + "; ".join(lines) + "."
-        return Result(text, figures, self.cite(base, theme, sentiment=query.sentiment, measure=query.measure))
+        cited = base if theme else self._felt(base, query.sentiment)  # with a theme, its concerns' sentiment
+        return Result(text, figures, self.cite(cited, theme, sentiment=query.sentiment, measure=query.measure))
 
     def _groups(self, query: StructuredQuery, base: np.ndarray) -> list[tuple[str, np.ndarray, str | None,
                                                                             str | None]]:

@@ -23,7 +23,8 @@ _RANGE = re.compile(r"\b(?:between\s+|from\s+)?" + _MONTH.format(g="a") + r"\s*(
 _SINCE = re.compile(r"\b(?P<op>since|from|after|starting(?: in)?|before|until|till|up to)\s+"
                     + _MONTH.format(g="a") + r"\b", re.IGNORECASE)
 _SINGLE = re.compile(r"\b(?P<prep>in|during|for|of|on|over)?\s*" + _MONTH.format(g="a") + r"\b", re.IGNORECASE)
-_ISO_RANGE = re.compile(r"\b(\d{4}-(?:0[1-9]|1[0-2]))\s*(?:\.\.|to|-|–)\s*(\d{4}-(?:0[1-9]|1[0-2]))\b")
+_ISO_RANGE = re.compile(r"\b(?:between\s+|from\s+)?(\d{4}-(?:0[1-9]|1[0-2]))\s*(?:\.\.|-|–|to|through|thru|until|and)"
+                        r"\s*(\d{4}-(?:0[1-9]|1[0-2]))\b", re.IGNORECASE)
 _ISO = re.compile(r"\b(\d{4}-(?:0[1-9]|1[0-2]))\b")
 _LAST_N = re.compile(r"\b(?:last|past|previous|recent)\s+(?P<n>\d{1,2}|" + "|".join(_NUMBER_WORDS)
                      + r")\s+months?\b", re.IGNORECASE)
@@ -33,6 +34,7 @@ _QUARTER = re.compile(r"\b(?:last|past|this)\s+quarter\b", re.IGNORECASE)
 _THIS_YEAR = re.compile(r"\b(?:this year|so far this year|year to date|ytd)\b", re.IGNORECASE)
 _LAST_YEAR = re.compile(r"\blast year\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:in|during)\s+(20\d\d)\b", re.IGNORECASE)
+_NAME_NEXT = re.compile(r"\s+[A-Z][a-z]")  # a capitalised word next: the month word is part of a name
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,18 @@ def _name(lo: int, hi: int) -> str:
 
 
 def _is_month_word(match: re.Match[str], question: str) -> bool:
-    """'may' is a month only when written 'May' or next to a year or a period preposition."""
+    """'may' is a month only when written 'May' or next to a year or a period preposition ("since may");
+    an abbreviation ('Mar', 'Oct') only next to a year or a preposition, and not inside a name ('the Mar Vista
+    park', 'in Mar Vista')."""
     token = match.group("a")
-    if token.lower() != "may":
+    dated = bool(match.group("ay"))
+    context = dated or bool(match.groupdict().get("prep") or match.groupdict().get("op"))
+    if token.lower() == "may":
+        return token == "May" or context
+    if len(token) > 4 or token.lower() in ("june", "july"):
         return True
-    return token == "May" or bool(match.group("ay")) or bool(match.groupdict().get("prep"))
+    in_name = not dated and token[0].isupper() and bool(_NAME_NEXT.match(question, match.end()))
+    return context and not in_name
 
 
 def parse_period(question: str, latest_month: str | None, first_month: str | None = None) -> PeriodMatch | None:
@@ -75,6 +84,9 @@ def parse_period(question: str, latest_month: str | None, first_month: str | Non
     if m := _RANGE.search(question):
         hi = _month_of(m["b"], m["by"], latest)
         lo = _month_of(m["a"], m["ay"] or (str(hi // 12) if m["by"] else None), hi)
+        if lo > hi and not m["ay"]:  # "between November and February 2027": the November before
+            lo -= 12
+        lo, hi = sorted((lo, hi))
         return PeriodMatch(_name(lo, hi), m[0], m.span())
     if m := _LAST_N.search(question):
         n = int(m["n"]) if m["n"].isdigit() else _NUMBER_WORDS[m["n"].lower()]
