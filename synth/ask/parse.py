@@ -1,9 +1,10 @@
 """The rules parser: a plain-language question -> StructuredQuery, offline and deterministic.
 
-Districts ("District 4", "D4", "district four"), periods (synth/ask/periods.py), intent (count, share,
-ranking, trend, compare, open), measure ("how many meetings" counts meetings), kinds ("comments", "meeting
-notes"), sentiment ("complain", "praise") and themes (synth/ask/themes.py). Questions about named
-individuals and about data synth does not hold are marked declined.
+Districts ("District 4", "D4", "district four", "Ward 3", "districts 4 and 5"), periods
+(synth/ask/periods.py), intent (count, share, ranking, trend, compare, open), measure ("how many meetings"
+counts meetings), kinds ("comments", "meeting notes"), sentiment ("complain", "praise") and themes
+(synth/ask/themes.py). Questions about named individuals and about data synth does not hold are marked
+declined.
 """
 
 from __future__ import annotations
@@ -18,20 +19,29 @@ from synth.ask.themes import ThemeMatcher, content_words
 
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
             "ten": 10, "eleven": 11, "twelve": 12}
-_DISTRICT = re.compile(r"\b(?:district|dist\.?|precinct|ward)\s*#?\s*(\d{1,2}|" + "|".join(_NUMBERS) + r")\b",
-                       re.IGNORECASE)
+_NUMBER = r"(?:\d{1,2}|" + "|".join(_NUMBERS) + r")"
+_MORE_NUMBER = r"(?:\d{1,2}|" + "|".join(n for n in _NUMBERS if n != "one") + r")"  # 'and one of them'
+# "Ward 3", "districts 4 and 5", "District 4, 5 or 6": the word as the data may name its districts.
+_DISTRICT = re.compile(r"\b(district|dist\.?|precinct|ward)s?\s*#?\s*(" + _NUMBER + r")\b((?:\s*(?:,|&|and|or)\s*#?"
+                       r"\s*" + _MORE_NUMBER + r"\b)*)", re.IGNORECASE)
+_DISTRICT_WORD = {"district": "District", "dist": "District", "dist.": "District", "precinct": "Precinct",
+                  "ward": "Ward"}
 _SHORT_DISTRICT = re.compile(r"\b[dD](\d{1,2})\b")
 _ALL_DISTRICTS = re.compile(r"\b(?:by|per|each|every|all|across|which|what)\s+(?:the\s+)?districts?\b", re.I)
 _BY_MONTH = re.compile(r"\b(?:by|per|each|every)\s+month\b|\bmonth by month\b|\bmonthly\b", re.IGNORECASE)
 
 # Someone named, or a request to identify someone.
-_TITLED_NAME = re.compile(r"\b(?:officer|ofc\.?|sgt\.?|sergeant|detective|det\.|lieutenant|lt\.|captain|capt\.|"
-                          r"chief|deputy|mr\.?|mrs\.?|ms\.?|miss|dr\.?)\s+[A-Z][a-z]+", re.IGNORECASE)
+_TITLED_NAME = re.compile(r"\b(?i:officer|ofc\.?|sgt\.?|sergeant|detective|det\.|lieutenant|lt\.|captain|capt\.|"
+                          r"chief|deputy|mr\.?|mrs\.?|ms\.?|miss|dr\.?)\s+[A-Z][a-z]+")  # the name capitalised
 _IDENTIFY = re.compile(r"\b(?:who\s+(?:said|complained|wrote|asked|raised|mentioned|is|was|were|called|"
                        r"posted|sent|took)|which\s+(?:resident|residents|person|people|officer|officers|"
                        r"note[- ]?takers?|neighbou?rs?)\b|names?\s+of\b|(?:home\s+)?address(?:es)?\s+of|"
                        r"phone\s+numbers?|e-?mail\s+address|note[- ]?takers?\b|identify)", re.IGNORECASE)
 _NAME_PAIR = re.compile(r"\b([A-Z][a-z]{2,})\s+([A-Z][a-z]{2,})\b")
+# A name before a street word is a place ("Martin Luther King Boulevard").
+_PLACE_AFTER = re.compile(r"(?:\s+[A-Z][a-z]+)*\s+(?i:boulevard|blvd|street|st|avenue|ave|road|rd|drive|dr|lane|ln|way|"
+                          r"place|court|park|square|plaza|bridge|highway|parkway|pkwy|school|library|center|centre|"
+                          r"hall|station|field|gardens?|terrace|circle)\b")
 _SAID_NAME = re.compile(r"\b(?:did|does|has|about|from|by)\s+([A-Z][a-z]{2,})(?:'s)?\s+(?:say|said|write|wrote|"
                         r"complain|think|feel|report|want|ask)")
 _NOT_NAMES = frozenset({
@@ -46,13 +56,18 @@ _NOT_NAMES = frozenset({
     "Main", "Trust", "Graffiti", "Noise", "Lighting", "Traffic", "Safety", "Response", "Times", "Drug",
     "Homeless", "Encampments", "Vandalism", "Programs", "Spaces", "Activity", "Overall", "Please", "Also",
 })
-# Questions about data synth does not hold, or that ask it to decide or predict.
+# Questions about data synth does not hold, or that ask it to decide or predict: always declined.
 _OUT_OF_SCOPE = re.compile(
     r"\b(?:weather|forecast|stock|recipe|poem|joke|song|crime\s+rates?|crime\s+statistics|crime\s+stats|"
-    r"arrests?|arrested|911\s+calls?|call\s+volumes?|budget|salar(?:y|ies)|overtime|population|census|"
+    r"(?:how\s+many|number\s+of)\s+(?:\w+\s+)?arrests|arrest\s+(?:counts?|numbers|rates?|figures|statistics)|"
+    r"911\s+calls?|call\s+volumes?|salar(?:y|ies)|overtime|population\s+(?:of|size|figures?|statistics)|"
     r"demographics?|election|vote|voting|predict\w*|forecast\w*|next\s+year|will\s+\w+\s+(?:be|go|get)|"
-    r"should\s+(?:we|i|the)|fire\s+(?:the|him|her)|lawsuits?|capital\s+of|sports?|football|translate|"
-    r"write\s+(?:me\s+)?(?:a|an)\s+(?:poem|essay|story|email|letter))\b", re.IGNORECASE)
+    r"should\s+(?:we|i|the\s+\w+)\s+(?:fire|hire|sue|close|ban|cut|fund|spend|vote)|fire\s+(?:the|him|her)|"
+    r"lawsuits?|capital\s+of|translate|write\s+(?:me\s+)?(?:a|an)\s+(?:poem|essay|story|email|letter))\b",
+    re.IGNORECASE)
+# Words about data synth does not hold that residents also raise ("arrests of drug dealers", "the budget for
+# park upkeep", "the homeless population"): declined only when no concern theme is named.
+_NOT_HELD = re.compile(r"\b(?:arrests?|arrested|budgets?|population|census|football)\b", re.IGNORECASE)
 
 _SHARE = re.compile(r"\b(?:share|percent|percentage|proportion|fraction|what\s+part|how\s+much\s+of|%)", re.I)
 _COUNT = re.compile(r"\b(?:how\s+many|number\s+of|count|how\s+often|tally)\b", re.IGNORECASE)
@@ -62,14 +77,17 @@ _TREND = re.compile(r"\b(?:trend\w*|over\s+time|chang\w*|rising|rise|rose|increa
 _COMPARE = re.compile(r"\b(?:compare\w*|comparison|versus|vs\.?|more\s+than|less\s+than|fewer\s+than|"
                       r"differ\w*)\b", re.IGNORECASE)
 _RANKING = re.compile(r"\b(?:most|top|biggest|main|leading|primary|greatest|highest|lowest|least|rank\w*|"
-                      r"worried|worry|worries|concerns?|issues|problems|priorit\w*|care\s+about)\b", re.I)
+                      r"worried|worry|worries|concerns?|issues|problems|priorit\w*|care\s+about|focus)\b", re.I)
 _EXISTENCE = re.compile(r"^\s*(?:is|are|does|do|has|have|did)\s+(?:anyone|anybody|someone|somebody|any|"
                         r"residents|people|there|the\s+residents)\b", re.IGNORECASE)
 _OPEN = re.compile(r"\b(?:what\s+(?:do|did|does|are|were|is)\s+\w+\s+(?:say|said|saying|think|feel|"
                    r"writing|telling)|how\s+do\s+\w+\s+feel|tell\s+me\s+about|describe|summari[sz]e|"
                    r"what\s+is\s+being\s+said|examples?\s+of|quotes?|what\s+kinds?\s+of)\b", re.IGNORECASE)
-_MEETINGS = re.compile(r"\bmeetings\b|\bhow\s+many\s+meeting\b", re.IGNORECASE)
-_NEGATIVE = re.compile(r"\b(?:complain(?:s|ed|ing)?\b|negative|unhappy|angry|frustrat\w*|upset|dissatisf\w*)\b", re.I)
+_MEETINGS = re.compile(r"\bmeetings\b|\bhow\s+many\s+meeting\b(?!\s+notes?\b)", re.IGNORECASE)
+# "complaints about lighting", "how many complaints", not "noise complaints" (a topic).
+_NEGATIVE = re.compile(r"\b(?:complain(?:s|ed|ing)?\b|complaints?\s+(?:about|of|over|regarding|concerning|on)\b|"
+                       r"(?:how\s+many|number\s+of|any)\s+complaints\b|negative|unhappy|angry|frustrat\w*|upset|"
+                       r"dissatisf\w*)\b", re.I)
 _POSITIVE = re.compile(r"\b(?:prais\w*|positive|happy\s+with|pleased|thank\w*|appreciat\w*|satisf\w*)\b", re.I)
 _KINDS = (
     (re.compile(r"\bmeeting\s+notes?\b|\bnotes\b", re.I), ["meeting_note"]),
@@ -101,12 +119,22 @@ def parse_districts(question: str, known: Sequence[str]) -> tuple[list[str], lis
     unknown: list[str] = []
     spans: list[tuple[int, int]] = []
     by_lower = {d.lower(): d for d in known}
-    for m in [*_DISTRICT.finditer(question), *_SHORT_DISTRICT.finditer(question)]:
-        name = f"District {_district_number(m[1])}"
-        target = found if name.lower() in by_lower else unknown
-        name = by_lower.get(name.lower(), name)
+
+    def add(word: str, number: str) -> None:
+        # the word the question used ("Ward 3"), else "District N" when that is how the data names it
+        names = [f"{word} {_district_number(number)}", f"District {_district_number(number)}"]
+        name = next((by_lower[n.lower()] for n in names if n.lower() in by_lower), None)
+        target, name = (found, name) if name else (unknown, names[0])
         if name not in target:
             target.append(name)
+
+    for m in _DISTRICT.finditer(question):
+        word = _DISTRICT_WORD[m[1].lower()]
+        for number in [m[2], *re.findall(_MORE_NUMBER, m[3], re.IGNORECASE)]:
+            add(word, number)
+        spans.append(m.span())
+    for m in _SHORT_DISTRICT.finditer(question):
+        add("District", m[1])
         spans.append(m.span())
     lowered = question.lower()
     for d in known:  # districts with other names ("Northside")
@@ -127,7 +155,7 @@ def person_named(question: str) -> str | None:
     if (m := _SAID_NAME.search(question)) and m[1] not in _NOT_NAMES:
         return "it asks what a named person said"
     for m in _NAME_PAIR.finditer(question):
-        if m[1] not in _NOT_NAMES and m[2] not in _NOT_NAMES:
+        if m[1] not in _NOT_NAMES and m[2] not in _NOT_NAMES and not _PLACE_AFTER.match(question, m.end()):
             return "it names an individual"
     return None
 
@@ -160,7 +188,10 @@ def parse_question(question: str, ctx: ParseContext) -> StructuredQuery:
     if reason := person_named(text):
         return StructuredQuery(intent="out_of_scope", decline_reason=f"Questions about named individuals are "
                                f"declined: {reason}. Ask about themes, districts or periods instead.")
-    if m := _OUT_OF_SCOPE.search(text):
+    m = _OUT_OF_SCOPE.search(text)
+    if m is None and (held := _NOT_HELD.search(text)):  # unless a concern theme is named
+        m = None if ctx.matcher.by_words(" ".join(content_words(_remove(text, [held.span()])))) else held
+    if m:
         return StructuredQuery(intent="out_of_scope", decline_reason=f"synth holds residents' feedback (meeting "
                                f"notes and comments) only; it cannot answer questions about {m[0].lower()!r}.")
     districts, unknown, spans = parse_districts(text, ctx.districts)
@@ -186,11 +217,16 @@ def parse_question(question: str, ctx: ParseContext) -> StructuredQuery:
     themes: list[str] = []
     if topic:
         parts = [p for p in _TOPIC_SPLIT.split(" ".join(_remove(rest, []).split())) if content_words(p)]
-        candidates = parts if intent == "compare" and len(parts) > 1 and not districts[1:] else [rest]
+        candidates = parts if intent in ("compare", "count") and len(parts) > 1 and not districts[1:] else [rest]
         for part in candidates:
             match = ctx.matcher.match(" ".join(content_words(part)))
             if match and match.theme_id not in themes:
                 themes.append(match.theme_id)
+        if intent == "count" and len(themes) > 1:  # a count answers one theme: compare the ones named
+            intent = "compare"
+        elif intent == "count" and candidates is parts:  # the parts name one theme (or none): the whole topic
+            match = ctx.matcher.match(" ".join(content_words(rest)))
+            themes = [match.theme_id] if match else []
     if intent == "ranking" and themes and group_by is None and not _RANKING.search(text):
         intent = "open"
     return StructuredQuery(intent=intent, measure=measure, themes=themes, topic=topic, districts=districts,

@@ -36,7 +36,7 @@ QUESTION_WORDS = frozenset({
     "ask", "frequently", "common", "commonly", "including", "hear", "heard", "hearing", "want", "like",
     "department", "police", "give", "show", "list", "breakdown", "broken", "down", "quarter", "today",
     "held", "hold", "took", "place", "received", "receive", "got", "submitted", "sent", "total", "altogether",
-    "discussed", "discuss", "feedback", "times",
+    "discussed", "discuss", "feedback", "times", "focus",
 })
 _MONTH_WORDS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
                           "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
@@ -79,12 +79,18 @@ class ThemeMatcher:
         self.centroids = matrix / np.where(norms == 0, 1, norms)
         self.strong: dict[str, Counter[str]] = {}  # label and keyword stems: weight 2
         self.weak: dict[str, Counter[str]] = {}  # description and example stems: weight 1
+        self.words: set[str] = set()  # every word the taxonomy uses
         for tid, t in self.themes.items():
             self.strong[tid] = Counter({stem(w) for w in content_words(" ".join([t.label, *t.keywords, tid]))})
             self.weak[tid] = Counter({stem(w) for w in content_words(" ".join([t.description, *t.examples]))})
+            self.words.update(content_words(" ".join([t.label, *t.keywords, tid, t.description, *t.examples])))
+
+    def stem(self, word: str) -> str:
+        """stem(), but an '-ing' word the taxonomy never uses keeps its ending: 'parking' is not 'parks'."""
+        return word if word.endswith(("ing", "ings")) and word not in self.words else stem(word)
 
     def by_words(self, topic: str) -> list[ThemeMatch]:
-        stems = {stem(w) for w in content_words(topic)}
+        stems = {self.stem(w) for w in content_words(topic)}
         if not stems:
             return []
         scored = []
