@@ -6,7 +6,8 @@ For each size, in its own child process: generate the city, ingest it (not timed
 synthesis reads only the SQL store, so the vector index is replaced by one that drops chunks and the regex
 redactor is used, which lets 100k records be prepared in minutes), then time `Synthesizer.refresh()` (split,
 embed and score every span, discover the taxonomy) and
-`Synthesizer.summarize()` (annotations, fact sheets, deterministic narratives for every district and the city).
+`Synthesizer.summarize()` (annotations, fact sheets, deterministic narratives for every district and the city),
+then `summarize()` again with nothing new (a later run: stored learner decisions and summaries are reused).
 Prints seconds per phase, records/s and peak RSS, then the growth exponent between sizes
 (time ~ records^k; k close to 1 is linear).
 """
@@ -55,7 +56,10 @@ def run(records: int, seed: int, q: mp.Queue) -> None:
         t = time.perf_counter()
         summaries = synth.summarize()
         summarize_s = time.perf_counter() - t
-        q.put({"records": records, "refresh_s": refresh_s, "summarize_s": summarize_s,
+        t = time.perf_counter()
+        synth.summarize()
+        again_s = time.perf_counter() - t
+        q.put({"records": records, "refresh_s": refresh_s, "summarize_s": summarize_s, "again_s": again_s,
                "themes": report.concern_themes, "summaries": len(summaries),
                "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
         svc.close()
@@ -77,6 +81,7 @@ def main() -> None:
         results.append(res)
         total = res["refresh_s"] + res["summarize_s"]
         print(f"{n:>7} records  refresh {res['refresh_s']:7.1f} s  summarize {res['summarize_s']:6.1f} s  "
+              f"again {res['again_s']:6.1f} s  "
               f"{n / total:6.1f} records/s  {res['themes']} themes  peak RSS {res['peak_mb']:6.0f} MB", flush=True)
     for a, b in zip(results, results[1:], strict=False):
         ta, tb = a["refresh_s"] + a["summarize_s"], b["refresh_s"] + b["summarize_s"]
