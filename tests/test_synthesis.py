@@ -398,7 +398,7 @@ def test_the_form_learners_decisions_are_stored_and_reused_until_an_input_change
 
 
 def test_the_learners_input_fingerprint_follows_every_input() -> None:
-    from synth.synthesis.learn import LearnConfig, Phrases, learn_key
+    from synth.synthesis.learn import LearnConfig, Phrases, learn_inputs, learn_key
     from synth.synthesis.models import Annotation, Concern
     from synth.synthesis.store import StoredSpan
 
@@ -410,18 +410,23 @@ def test_the_learners_input_fingerprint_follows_every_input() -> None:
     declared = {"f1": [("a", "lights")]}
     examples = {"a": Phrases(["dark"], np.ones((1, 2)))}
     chatter = Phrases(["hello"], np.ones((1, 2)))
-    base = learn_key(annotations, spans, declared, examples, chatter, "offline-v4")
-    assert base == learn_key(annotations, spans, declared, examples, chatter, "offline-v4")
+
+    def key(annotations: Any = annotations, spans: Any = spans, declared: Any = declared, examples: Any = examples,
+            chatter: Any = chatter, annotator: str = "offline-v4", config: Any = None) -> str:
+        return learn_key(learn_inputs(annotations, spans, declared), examples, chatter, annotator, config)
+
+    base = key()
+    assert base == key()
     changed_text = [spans[0], StoredSpan("c1", 0, "fast trucks", spans[1].vector, neutral)]
     relabelled = {**annotations, "f1": annotations["f1"].model_copy(update={"concerns": [
         annotations["f1"].concerns[0].model_copy(update={"theme_id": "other"})]})}
     variants = [
-        learn_key(annotations, changed_text, declared, examples, chatter, "offline-v4"),
-        learn_key(relabelled, spans, declared, examples, chatter, "offline-v4"),
-        learn_key(annotations, spans, {"f1": [("b", "lights")]}, examples, chatter, "offline-v4"),
-        learn_key(annotations, spans, declared, {"a": Phrases(["darker"], np.ones((1, 2)))}, chatter, "offline-v4"),
-        learn_key(annotations, spans, declared, examples, Phrases(["hi"], np.ones((1, 2))), "offline-v4"),
-        learn_key(annotations, spans, declared, examples, chatter, "offline-v5"),
-        learn_key(annotations, spans, declared, examples, chatter, "offline-v4", LearnConfig(c=1.0)),
+        key(spans=changed_text),
+        key(annotations=relabelled),
+        key(declared={"f1": [("b", "lights")]}),
+        key(examples={"a": Phrases(["darker"], np.ones((1, 2)))}),
+        key(chatter=Phrases(["hi"], np.ones((1, 2)))),
+        key(annotator="offline-v5"),
+        key(config=LearnConfig(c=1.0)),
     ]
     assert base not in variants and len(set(variants)) == len(variants)

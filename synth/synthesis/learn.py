@@ -115,16 +115,20 @@ Decisions = dict[tuple[str, int], str]  # (record id, span index) -> theme id or
 
 
 @dataclass(frozen=True)
-class _Inputs:
-    """What the learner reads, grouped once: the spans by record and the form notes among them."""
+class LearnInputs:
+    """What the learner reads, grouped once (the key, the fit and the apply step all use it): the spans by
+    record, the form notes among them and what the forms declare."""
+    declared: Mapping[str, Sequence[tuple[str, str]]]
     by_record: dict[str, list[StoredSpan]]
     forms: list[str]  # form record ids with declared themes and spans, in `declared` order
     form_spans: list[StoredSpan]
     form_labels: list[str]  # the starting label of each form span (from the nearest-centroid annotation)
 
 
-def _inputs(annotations: Mapping[str, Annotation], spans: Sequence[StoredSpan],
-            declared: Mapping[str, Sequence[tuple[str, str]]]) -> _Inputs:
+def learn_inputs(annotations: Mapping[str, Annotation], spans: Sequence[StoredSpan],
+                 declared: Mapping[str, Sequence[tuple[str, str]]]) -> LearnInputs:
+    """`annotations`: the nearest-centroid annotations (their form notes already follow their declared themes);
+    `declared`: form record id -> [(theme id, the note-taker's words)]."""
     by_record: dict[str, list[StoredSpan]] = defaultdict(list)
     for s in spans:
         if s.record_id in annotations:
@@ -132,20 +136,18 @@ def _inputs(annotations: Mapping[str, Annotation], spans: Sequence[StoredSpan],
     forms = [rid for rid in declared if declared[rid] and rid in by_record]
     form_spans = [s for rid in forms for s in by_record[rid]]
     theme_of = {(rid, c.index): c.theme_id for rid in forms for c in annotations[rid].concerns}
-    return _Inputs(by_record, forms, form_spans,
+    return LearnInputs(declared, by_record, forms, form_spans,
                    [theme_of.get((s.record_id, s.idx), OTHER_THEME) for s in form_spans])
 
 
-def learn_key(annotations: Mapping[str, Annotation], spans: Sequence[StoredSpan],
-              declared: Mapping[str, Sequence[tuple[str, str]]], examples: Mapping[str, Phrases],
-              chatter: Phrases | None, annotator: str, config: LearnConfig | None = None) -> str:
+def learn_key(inputs: LearnInputs, examples: Mapping[str, Phrases], chatter: Phrases | None, annotator: str,
+              config: LearnConfig | None = None) -> str:
     """A fingerprint of everything `learn_decisions` reads, so stored decisions are reused only for the very
     same inputs: the learner's version and settings, scikit-learn's version, the annotator (it fixes the
     vectors), the examples, the chatter, the form notes' declared themes and starting labels, and every span's
     text. Any new record changes it."""
     import sklearn
 
-    inputs = _inputs(annotations, spans, declared)
     h = hashlib.sha256()
 
     def add(*parts: object) -> None:
@@ -158,7 +160,7 @@ def learn_key(annotations: Mapping[str, Annotation], spans: Sequence[StoredSpan]
         add("example", tid, *phrases.texts)
     add("chatter", *(chatter.texts if chatter else ()))
     for rid in inputs.forms:
-        add("form", rid, *declared[rid])
+        add("form", rid, *inputs.declared[rid])
     add("labels", *inputs.form_labels)
     for rid in sorted(inputs.by_record):
         for s in inputs.by_record[rid]:
@@ -166,19 +168,15 @@ def learn_key(annotations: Mapping[str, Annotation], spans: Sequence[StoredSpan]
     return h.hexdigest()
 
 
-def learn_decisions(annotations: Mapping[str, Annotation], spans: Sequence[StoredSpan],
-                    declared: Mapping[str, Sequence[tuple[str, str]]], examples: Mapping[str, Phrases],
-                    chatter: Phrases | None, config: LearnConfig | None = None) -> Decisions | None:
+def learn_decisions(inputs: LearnInputs, examples: Mapping[str, Phrases], chatter: Phrases | None,
+                    config: LearnConfig | None = None) -> Decisions | None:
     """The theme (or OTHER) of every span, decided by a classifier taught by the form notes (see module doc);
     None when there is too little to learn from (fewer than `min_form_spans` form spans, or one class).
 
-    `annotations`: the nearest-centroid annotations (their form notes already follow their declared themes);
-    `declared`: form record id -> [(theme id, the note-taker's words)]; `examples`: theme id -> the
-    coordinator's example phrases; `chatter`: phrases that raise no concern."""
+    `examples`: theme id -> the coordinator's example phrases; `chatter`: phrases that raise no concern."""
     from sklearn.svm import LinearSVC
 
     config = config or LearnConfig()
-    inputs = _inputs(annotations, spans, declared)
     forms, form_spans, labels = inputs.forms, inputs.form_spans, inputs.form_labels
     if len(form_spans) < config.min_form_spans:
         return None
@@ -212,7 +210,7 @@ def learn_decisions(annotations: Mapping[str, Annotation], spans: Sequence[Store
         labels, start = [], len(fixed_labels)  # form_spans is the forms' spans, note after note
         for rid in forms:
             end = start + len(inputs.by_record[rid])
-            labels += relabel_form(scores[start:end], classes, [tid for tid, _ in declared[rid]])
+            labels += relabel_form(scores[start:end], classes, [tid for tid, _ in inputs.declared[rid]])
             start = end
         clf = fit(fixed_labels + labels)
     if clf is None:
@@ -229,18 +227,14 @@ def learn_decisions(annotations: Mapping[str, Annotation], spans: Sequence[Store
     return decided
 
 
-def apply_decisions(annotations: dict[str, Annotation], spans: Sequence[StoredSpan],
+def apply_decisions(annotations: dict[str, Annotation], inputs: LearnInputs,
                     decided: Decisions | None) -> dict[str, Annotation]:
     """The annotations with every decided span's theme replaced; a record's sentiment is recomputed from its
     new concerns. A declared theme no span carries keeps the note-taker's words (never quoted)."""
     if not decided:
         return annotations
-    by_record: dict[str, list[StoredSpan]] = defaultdict(list)
-    for s in spans:
-        if s.record_id in annotations:
-            by_record[s.record_id].append(s)
     out = dict(annotations)
-    for rid, rec_spans in by_record.items():
+    for rid, rec_spans in inputs.by_record.items():
         ann = annotations[rid]
         concerns = [c.model_copy(update={"theme_id": decided.get((rid, c.index), c.theme_id)})
                     for c in ann.concerns if c.index < DECLARED_INDEX]
@@ -256,5 +250,5 @@ def learn_from_forms(annotations: dict[str, Annotation], spans: Sequence[StoredS
                      declared: Mapping[str, Sequence[tuple[str, str]]], examples: Mapping[str, Phrases],
                      chatter: Phrases | None, config: LearnConfig | None = None) -> dict[str, Annotation]:
     """`learn_decisions` then `apply_decisions`: new annotations (unchanged when nothing is learned)."""
-    return apply_decisions(annotations, spans, learn_decisions(annotations, spans, declared, examples, chatter,
-                                                               config))
+    inputs = learn_inputs(annotations, spans, declared)
+    return apply_decisions(annotations, inputs, learn_decisions(inputs, examples, chatter, config))

@@ -39,7 +39,15 @@ from synth.synthesis.annotate import (
     quote_scores,
 )
 from synth.synthesis.facts import FactRow, build_city_sheet, build_fact_sheet, periods_in
-from synth.synthesis.learn import Phrases, apply_decisions, learn_decisions, learn_key, match_form_words
+from synth.synthesis.learn import (
+    LearnInputs,
+    Phrases,
+    apply_decisions,
+    learn_decisions,
+    learn_inputs,
+    learn_key,
+    match_form_words,
+)
 from synth.synthesis.llm_annotate import LLMAnnotator
 from synth.synthesis.llm_labels import label_themes
 from synth.synthesis.models import Annotation, FactSheet, Theme
@@ -219,18 +227,18 @@ class Synthesizer:
         declared = self.declared_themes(state, threshold)
         offline = annotate(spans, state, self.annotator.key, threshold,
                            rivals=self.chatter_prototypes if closed else None, declared=declared)
-        return apply_decisions(offline, spans, self._learned(offline, spans, declared, state))
+        inputs = learn_inputs(offline, spans, declared)
+        return apply_decisions(offline, inputs, self._learned(inputs, state))
 
-    def _learned(self, offline: dict[str, Annotation], spans: Sequence[StoredSpan],
-                 declared: dict[str, list[tuple[str, str]]], state: TaxonomyState) -> dict[tuple[str, int], str] | None:
+    def _learned(self, inputs: LearnInputs, state: TaxonomyState) -> dict[tuple[str, int], str] | None:
         """The form learner's decisions: stored ones when its inputs are unchanged (the fit takes seconds at 10k
         records and minutes at 100k, and every summary, question and eval needs the annotations), else learned
         now and stored."""
         examples = self._examples(state)
-        key = learn_key(offline, spans, declared, examples, self.chatter, self.annotator.key)
+        key = learn_key(inputs, examples, self.chatter, self.annotator.key)
         decided = self.store.load_learned(key)
         if decided is None:
-            decided = learn_decisions(offline, spans, declared, examples, self.chatter)
+            decided = learn_decisions(inputs, examples, self.chatter)
             if decided is not None:
                 self.store.save_learned(key, decided)
         return decided
