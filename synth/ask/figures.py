@@ -106,10 +106,7 @@ class FigureWriter:
 
     def _felt(self, mask: np.ndarray, sentiment: str | None) -> np.ndarray:
         """`mask` narrowed to the records whose overall sentiment (the record as a whole) has the label."""
-        if sentiment is None:
-            return mask
-        labels = np.array([r.annotation.sentiment.label == sentiment for r in self.index.rows], dtype=bool)
-        return mask & labels
+        return mask if sentiment is None else mask & self.index.felt_mask(sentiment)
 
     def _figure(self, query: StructuredQuery, theme: str | None, mask: np.ndarray, district: str | None,
                 month: str | None = None) -> Figure:

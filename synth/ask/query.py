@@ -72,6 +72,7 @@ class FactIndex:
         self.sentiment = {label: np.zeros((n, len(self.theme_ids)), dtype=bool)
                           for label in ("positive", "negative", "neutral")}
         self.row_of = {r.record_id: i for i, r in enumerate(self.rows)}
+        self.record_sentiment = np.array([r.annotation.sentiment.label for r in self.rows], dtype=object)
         for i, r in enumerate(self.rows):
             if r.district:
                 self.district[i] = district_code[r.district]
@@ -118,6 +119,10 @@ class FactIndex:
     def theme_mask(self, theme_id: str, sentiment: str | None = None) -> np.ndarray:
         j = self.column[theme_id]
         return self.sentiment[sentiment][:, j] if sentiment else self.raises[:, j]
+
+    def felt_mask(self, sentiment: str) -> np.ndarray:
+        """Records whose overall sentiment (the record as a whole) has this label."""
+        return self.record_sentiment == sentiment
 
     # -- counts -----------------------------------------------------------------------------------------
     def records(self, mask: np.ndarray) -> int:
