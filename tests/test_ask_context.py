@@ -8,8 +8,9 @@ import datetime as dt
 import pytest
 
 from synth.ask.conversation import ConversationStore
-from synth.ask.models import StructuredQuery
+from synth.ask.models import Answer, StructuredQuery
 from synth.ask.periods import parse_period
+from synth.ask.service import Asker
 from synth.synthesis.facts import FactRow
 from synth.synthesis.models import Annotation, Concern, SentimentScore
 from tests.test_ask import ROWS, make_asker, row
@@ -76,15 +77,19 @@ def test_period_connectors_and_month_words_that_are_names(text: str, period: str
 # -- conversations: only a fragment inherits the previous question ---------------------------------------------
 
 
+def follow_up(first: str, then: str) -> tuple[Asker, Answer]:
+    """Ask `first`, then `then` in the same conversation: the asker and the follow-up's answer."""
+    asker = make_asker(conversations=MemoryConversations())
+    return asker, asker.ask(then, asker.ask(first).conversation_id)
+
+
 @pytest.mark.parametrize(("follow", "intent", "measure"), [
     ("What are residents in District 5 most worried about?", "ranking", "records"),
     ("How many meetings were held in District 5?", "count", "meetings"),
     ("What do residents in District 5 say?", "ranking", "records"),
 ])
 def test_a_full_follow_up_question_keeps_its_own_intent(follow: str, intent: str, measure: str) -> None:
-    asker = make_asker(conversations=MemoryConversations())
-    first = asker.ask("How many meetings mentioned lighting in District 4?")
-    answer = asker.ask(follow, first.conversation_id)
+    _, answer = follow_up("How many meetings mentioned lighting in District 4?", follow)
     fresh = make_asker().ask(follow)
     assert answer.query is not None and fresh.query is not None
     assert (answer.query.intent, answer.query.measure, answer.query.themes, answer.query.districts) == (
@@ -93,9 +98,8 @@ def test_a_full_follow_up_question_keeps_its_own_intent(follow: str, intent: str
 
 
 def test_a_follow_up_without_scope_inherits_district_and_period_only() -> None:
-    asker = make_asker(conversations=MemoryConversations())
-    first = asker.ask("How many records mention lighting in District 4 since October?")
-    answer = asker.ask("How many meetings were held?", first.conversation_id)
+    _, answer = follow_up("How many records mention lighting in District 4 since October?",
+                          "How many meetings were held?")
     assert answer.query is not None
     assert (answer.query.intent, answer.query.themes, answer.query.districts, answer.query.period) == (
         "count", [], ["District 4"], "2026-10..2026-11")
@@ -103,9 +107,7 @@ def test_a_follow_up_without_scope_inherits_district_and_period_only() -> None:
 
 
 def test_a_fragment_naming_a_theme_asks_the_same_question_for_it() -> None:
-    asker = make_asker(conversations=MemoryConversations())
-    first = asker.ask("How many meetings mentioned lighting in District 4?")
-    answer = asker.ask("What about speeding?", first.conversation_id)
+    asker, answer = follow_up("How many meetings mentioned lighting in District 4?", "What about speeding?")
     assert answer.query is not None
     assert (answer.query.intent, answer.query.measure, answer.query.themes, answer.query.districts) == (
         "count", "meetings", ["speeding"], ["District 4"])
