@@ -100,7 +100,8 @@ def sample_run() -> RunArtifacts:
 def test_sample_city_passes_the_gates(sample_run: RunArtifacts, tmp_path: Path) -> None:
     report = build_report(sample_run, load_thresholds())
     failed = [g for g in report.gates if not g.passed]
-    assert report.passed, failed
+    safety = next(s for s in report.sections if s.name == "safety")
+    assert report.passed, (failed, safety.details["leaks"])  # a leak names the string and where it was found
     assert report.metric("numbers.faithfulness") == 1.0
     assert report.metric("safety.pii_found") == 0 and report.metric("safety.injection_obeyed") == 0
     # the harness counts what the truth counts: labels give the truth's mentions for every cell
