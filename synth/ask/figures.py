@@ -35,6 +35,9 @@ def where_label(districts: list[str] | tuple[str, ...]) -> str:
     return ", ".join(districts) if districts else "all districts"
 
 
+Group = tuple[str, np.ndarray, str | None, str | None]  # label, mask, district, month
+
+
 @dataclass
 class Result:
     text: str
@@ -137,13 +140,29 @@ class FigureWriter:
 
     # -- intents ----------------------------------------------------------------------------------------
     def count(self, query: StructuredQuery, share: bool = False) -> Result:
-        scope = scope_of(query)
-        base = self.index.mask(scope)
-        theme = query.themes[0] if query.themes else None
-        if share and theme is None:
+        """One figure per group (district, month or the whole scope) for each theme named (or none)."""
+        themes: list[str | None] = list(query.themes) or [None]
+        if share and themes == [None]:
             return Result("A share needs a theme to measure; no theme was recognised in the question.",
                           insufficient=True)
+        if len(themes) > 1 and not share and query.group_by is None:
+            return self._by_theme(query)
+        base = self.index.mask(scope_of(query))
         groups = self._groups(query, base)
+        texts: list[str] = []
+        figures: list[Figure] = []
+        citations: list[Citation] = []
+        for theme in themes:
+            text, found = self._count_text(query, theme, groups, share)
+            texts.append(text)
+            figures += found
+            cited = base if theme else self._felt(base, query.sentiment)  # with a theme, its concerns' sentiment
+            citations += self.cite(cited, theme, EXAMPLES if len(themes) == 1 else 2, query.sentiment,
+                                   query.measure)
+        return Result(" ".join(texts), _distinct(figures), citations)
+
+    def _count_text(self, query: StructuredQuery, theme: str | None, groups: list[Group],
+                    share: bool) -> tuple[str, list[Figure]]:
         figures: list[Figure] = []
         lines = []
         for name, mask, district, month in groups:
@@ -161,20 +180,16 @@ class FigureWriter:
             what = f"share of records {self._unit(query).split(' ', 1)[1]} {self.label(theme or '')}"
         when = period_label(query.period)
         if len(groups) == 1:
-            only = figures[0]
-            text = f"{only.display[0].upper()}{only.display[1:]}"
             if share and theme:
                 text = (f"{figures[0].display} of records in {where_label(query.districts)} "
                         f"({lines[0].split('(', 1)[1][:-1]}) raised {self.label(theme)}, {when}.")
             else:
-                text = f"{only.display} {what} in {where_label(query.districts)}, {when}."
+                text = f"{figures[0].display} {what} in {where_label(query.districts)}, {when}."
         else:
             text = f"{what[0].upper()}{what[1:]}, {when}: " + "; ".join(lines) + "."
-        cited = base if theme else self._felt(base, query.sentiment)  # with a theme, its concerns' sentiment
-        return Result(text, figures, self.cite(cited, theme, sentiment=query.sentiment, measure=query.measure))
+        return text, figures
 
-    def _groups(self, query: StructuredQuery, base: np.ndarray) -> list[tuple[str, np.ndarray, str | None,
-                                                                            str | None]]:
+    def _groups(self, query: StructuredQuery, base: np.ndarray) -> list[Group]:
         if query.group_by == "district":
             names = query.districts or self.index.districts
             return [(d, base & self.index.district_mask(d), d, None) for d in names]
@@ -197,47 +212,74 @@ class FigureWriter:
         base = self.index.mask(scope_of(query))
         total = self.index.records(base)
         if query.themes and (query.group_by == "district" or not query.districts):
-            theme = query.themes[0]
-            by_district = []
-            for d in query.districts or self.index.districts:
-                m = base & self.index.district_mask(d)
-                by_district.append((self.index.count(m, theme, query.measure, query.sentiment),
-                                    self.index.records(m), d))
-            by_district.sort(key=lambda x: (-x[0], x[2]))
-            figures = [self._figure(query, theme, base & self.index.district_mask(d), d) for _, _, d in by_district]
-            parts = [f"{d} {n} ({percent(n, total_d)} of its {total_d} records)" if query.measure == "records"
-                     else f"{d} {n}" for n, total_d, d in by_district]
-            text = (f"{self._unit(query)[0].upper()}{self._unit(query)[1:]} {self.label(theme)} by district, "
-                    f"{period_label(query.period)}, most first: " + "; ".join(parts) + ".")
-            return Result(text, figures, self.cite(base, theme, sentiment=query.sentiment, measure=query.measure))
+            texts, figures, citations = [], [], []
+            for theme in query.themes:  # the districts ranked for each theme named
+                by_district = []
+                for d in query.districts or self.index.districts:
+                    m = base & self.index.district_mask(d)
+                    by_district.append((self.index.count(m, theme, query.measure, query.sentiment),
+                                        self.index.records(m), d))
+                by_district.sort(key=lambda x: (-x[0], x[2]))
+                figures += [self._figure(query, theme, base & self.index.district_mask(d), d)
+                            for _, _, d in by_district]
+                parts = [f"{d} {n} ({percent(n, total_d)} of its {total_d} records)" if query.measure == "records"
+                         else f"{d} {n}" for n, total_d, d in by_district]
+                texts.append(f"{self._unit(query)[0].upper()}{self._unit(query)[1:]} {self.label(theme)} by "
+                             f"district, {period_label(query.period)}, most first: " + "; ".join(parts) + ".")
+                citations += self.cite(base, theme, EXAMPLES if len(query.themes) == 1 else 2, query.sentiment,
+                                       query.measure)
+            return Result(" ".join(texts), figures, citations)
         counts = self.index.theme_counts(base, query.sentiment)
         if query.measure == "meetings":
             counts = {t: self.index.count(base, t, "meetings", query.sentiment) for t in counts}
             counts = {t: n for t, n in counts.items() if n}
-        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], self.label(kv[0]), kv[0]))[: query.top_n]
-        if not ranked:
+        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], self.label(kv[0]), kv[0]))
+        if not ordered:
             return Result(f"No theme was raised in {where_label(query.districts)}, "
                           f"{period_label(query.period)}.", insufficient=True)
-        figures = [self._figure(query, t, base, None) for t, _ in ranked]
+        # the top themes, and each theme the question names wherever it ranks (0 when not raised)
+        ranked: list[tuple[int | None, str, int]] = [
+            (i, t, n) for i, (t, n) in enumerate(ordered, start=1) if i <= query.top_n or t in query.themes]
+        ranked += [(None, t, 0) for t in query.themes if t not in counts]
+        figures = [self._figure(query, t, base, None) for _, t, _ in ranked]
         unit = "meetings" if query.measure == "meetings" else "records"
-        parts = [f"{i}. {self.label(t)}: {n} {unit}" + (f" ({percent(n, total)})" if unit == "records" else "")
-                 for i, (t, n) in enumerate(ranked, start=1)]
+        parts = [(f"{i}. " if i else "") + f"{self.label(t)}: {n} {unit}"
+                 + (f" ({percent(n, total)})" if unit == "records" else "") for i, t, n in ranked]
         lead = "praised most" if query.sentiment == "positive" else (
             "complained about most" if query.sentiment == "negative" else "raised most")
         text = (f"Themes residents {lead} in {where_label(query.districts)}, {period_label(query.period)} "
                 f"(of {total} records): " + "; ".join(parts) + ".")
-        citations = [c for t, _ in ranked[:EXAMPLES] for c in self.cite(base, t, 1, query.sentiment, query.measure)]
+        citations = [c for _, t, _ in ranked[:EXAMPLES] for c in self.cite(base, t, 1, query.sentiment,
+                                                                           query.measure)]
         return Result(text, figures, citations)
 
     def trend(self, query: StructuredQuery) -> Result:
+        """A month-by-month series for each theme named, per district when grouped by district."""
         if not query.themes:
             return Result("A trend needs a theme; no theme was recognised in the question.", insufficient=True)
-        theme = query.themes[0]
         base = self.index.mask(scope_of(query))
+        groups = self._groups(query, base) if query.group_by == "district" else [
+            (where_label(query.districts), base, None, None)]
+        texts: list[str] = []
+        figures: list[Figure] = []
+        citations: list[Citation] = []
+        for theme in query.themes:
+            for where, mask, district, _ in groups:
+                text, found = self._series(query, theme, mask, where, district)
+                texts.append(text)
+                figures += found
+            citations += self.cite(base, theme, EXAMPLES if len(query.themes) == 1 else 2, query.sentiment,
+                                   query.measure)
+        if not figures:  # no series has two months with records
+            return Result(" ".join(dict.fromkeys(texts)), insufficient=True)
+        return Result(" ".join(texts), _distinct(figures), citations)
+
+    def _series(self, query: StructuredQuery, theme: str, base: np.ndarray, where: str,
+                district: str | None) -> tuple[str, list[Figure]]:
         months = [m for m in self._months(query, base) if self.index.records(base & self.index.month_mask(m))]
         if len(months) < 2:
-            return Result(f"A trend needs at least two months with records in {where_label(query.districts)}; "
-                          f"{period_label(query.period)} has {len(months)}.", insufficient=True)
+            return (f"A trend needs at least two months with records in {where}; "
+                    f"{period_label(query.period)} has {len(months)}.", [])
         figures: list[Figure] = []
         parts = []
         series = []
@@ -245,17 +287,17 @@ class FigureWriter:
             mask = base & self.index.month_mask(m)
             n = self.index.count(mask, theme, "records", query.sentiment)
             total = self.index.records(mask)
-            share, count = self._share(query, theme, mask, None, m)
+            share, count = self._share(query, theme, mask, district, m)
             figures += [share, count, self._figure(query.model_copy(update={"measure": "records"}), theme, mask,
-                                                   None, m)]
+                                                   district, m)]
             parts.append(f"{period_label(m)} {n} of {total} ({share.display})")
             series.append((n, total))
         (m1, n1), (m0, n0) = series[-1], series[0]
         words = self._change_words(m1, n1, m0, n0)
-        text = (f"{self.label(theme)} in {where_label(query.districts)}, month by month (records raising it of all "
+        text = (f"{self.label(theme)} in {where}, month by month (records raising it of all "
                 f"records): " + "; ".join(parts) + f". From {period_label(months[0])} to "
                 f"{period_label(months[-1])} its share {words}.")
-        return Result(text, figures, self.cite(base, theme, sentiment=query.sentiment, measure=query.measure))
+        return text, figures
 
     @staticmethod
     def _change_words(m1: int, n1: int, m0: int, n0: int) -> str:
@@ -271,18 +313,22 @@ class FigureWriter:
             note = "statistically significant" if p < _TREND.alpha else "not statistically significant"
         return f"{direction} from {before} to {after} ({note})"
 
+    def _by_theme(self, query: StructuredQuery) -> Result:
+        """Several themes in one scope, side by side: "Street lighting 5 records vs Speeding and traffic 4"."""
+        scoped = self.index.mask(scope_of(query))
+        by_theme = [(self.index.count(scoped, t, query.measure, query.sentiment), t) for t in query.themes]
+        by_theme.sort(key=lambda x: (-x[0], self.label(x[1])))
+        figures = [self._figure(query, t, scoped, None) for _, t in by_theme]
+        unit = "meetings" if query.measure == "meetings" else "records"
+        text = (f"In {where_label(query.districts)}, {period_label(query.period)}: "
+                + " vs ".join(f"{self.label(t)} {n} {unit}" for n, t in by_theme) + ".")
+        citations = [c for _, t in by_theme for c in self.cite(scoped, t, 2, query.sentiment, query.measure)]
+        return Result(text, figures, citations)
+
     def compare(self, query: StructuredQuery) -> Result:
+        if len(query.themes) >= 2:  # grouped: each theme per district (or month); else side by side
+            return self.count(query) if query.group_by else self._by_theme(query)
         base = self.index.mask(scope_of(query.model_copy(update={"districts": []})))
-        if len(query.themes) >= 2:
-            scoped = base & self.index.mask(Scope(districts=tuple(query.districts)))
-            by_theme = [(self.index.count(scoped, t, query.measure, query.sentiment), t) for t in query.themes]
-            by_theme.sort(key=lambda x: (-x[0], self.label(x[1])))
-            figures = [self._figure(query, t, scoped, None) for _, t in by_theme]
-            unit = "meetings" if query.measure == "meetings" else "records"
-            text = (f"In {where_label(query.districts)}, {period_label(query.period)}: "
-                    + " vs ".join(f"{self.label(t)} {n} {unit}" for n, t in by_theme) + ".")
-            citations = [c for _, t in by_theme for c in self.cite(scoped, t, 2, query.sentiment, query.measure)]
-            return Result(text, figures, citations)
         if not query.themes:
             return Result("A comparison needs a theme; no theme was recognised in the question.", insufficient=True)
         theme = query.themes[0]
@@ -312,3 +358,8 @@ class FigureWriter:
 
 def months_between(lo: str, hi: str) -> list[str]:
     return [month_name(n) for n in range(month_number(lo), month_number(hi) + 1)]
+
+
+def _distinct(figures: list[Figure]) -> list[Figure]:
+    """Figures without repeats (the records in a month are one figure however many themes are measured)."""
+    return list({(f.name, f.measure, f.theme): f for f in figures}.values())

@@ -37,6 +37,14 @@ _IDENTIFY = re.compile(r"\b(?:who\s+(?:said|complained|wrote|asked|raised|mentio
                        r"posted|sent|took)|which\s+(?:resident|residents|person|people|officer|officers|"
                        r"note[- ]?takers?|neighbou?rs?)\b|names?\s+of\b|(?:home\s+)?address(?:es)?\s+of|"
                        r"phone\s+numbers?|e-?mail\s+address|note[- ]?takers?\b|identify)", re.IGNORECASE)
+# "King Dr." and "Oak Dr." are streets: "Dr" right after a capitalised word that is not a question or verb word.
+_STREET_BEFORE = re.compile(r"\b([A-Z][a-z]+)\s+$")
+_NOT_STREET_NAMES = frozenset({
+    "What", "Which", "How", "Who", "Where", "When", "Why", "Is", "Are", "Was", "Were", "Does", "Do", "Did", "Has",
+    "Have", "Had", "Can", "Could", "Would", "Should", "Will", "The", "And", "Or", "But", "About", "From", "By",
+    "With", "To", "For", "Of", "In", "On", "At", "Ask", "Tell", "Thank", "Thanks", "Call", "Show", "Give", "List",
+    "Compare", "Please", "Also", "Dear", "Officer", "Chief", "Deputy",
+})
 _NAME_PAIR = re.compile(r"\b([A-Z][a-z]{2,})\s+([A-Z][a-z]{2,})\b")
 # A name before a street word is a place ("Martin Luther King Boulevard").
 _PLACE_AFTER = re.compile(r"(?:\s+[A-Z][a-z]+)*\s+(?i:boulevard|blvd|street|st|avenue|ave|road|rd|drive|dr|lane|ln|way|"
@@ -96,6 +104,7 @@ _KINDS = (
     (re.compile(r"\bweb\s*forms?\b", re.I), ["comment"]),
     (re.compile(r"\bcomments\b|\bwritten\s+feedback\b", re.I), ["comment", "survey_response", "email"]),
 )
+_SEVERAL_THEMES = frozenset({"compare", "count", "share", "trend", "ranking", "open"})  # each theme named
 _TOPIC_SPLIT = re.compile(r"\s+(?:vs\.?|versus|compared\s+(?:to|with)|or|and)\s+", re.IGNORECASE)
 
 
@@ -148,8 +157,12 @@ def parse_districts(question: str, known: Sequence[str]) -> tuple[list[str], lis
 
 def person_named(question: str) -> str | None:
     """Why a question is about an individual, or None."""
-    if m := _TITLED_NAME.search(question):
-        return f"it names an individual ({m[0].split()[0]} ...)"
+    for titled in _TITLED_NAME.finditer(question):
+        title = titled[0].split()[0]
+        before = _STREET_BEFORE.search(question, 0, titled.start())
+        if title.lower().rstrip(".") == "dr" and before and before[1] not in _NOT_STREET_NAMES:
+            continue  # a street ("Martin Luther King Dr. Residents say ...")
+        return f"it names an individual ({title} ...)"
     if _IDENTIFY.search(question):
         return "it asks who someone is or for their details"
     if (m := _SAID_NAME.search(question)) and m[1] not in _NOT_NAMES:
@@ -217,14 +230,15 @@ def parse_question(question: str, ctx: ParseContext) -> StructuredQuery:
     themes: list[str] = []
     if topic:
         parts = [p for p in _TOPIC_SPLIT.split(" ".join(_remove(rest, []).split())) if content_words(p)]
-        candidates = parts if intent in ("compare", "count") and len(parts) > 1 and not districts[1:] else [rest]
+        # every theme named is answered (a share, trend, ranking or quotes for each; a count compared or grouped)
+        candidates = parts if intent in _SEVERAL_THEMES and len(parts) > 1 else [rest]
         for part in candidates:
             match = ctx.matcher.match(" ".join(content_words(part)))
             if match and match.theme_id not in themes:
                 themes.append(match.theme_id)
-        if intent == "count" and len(themes) > 1:  # a count answers one theme: compare the ones named
+        if intent == "count" and len(themes) > 1 and group_by is None:  # ungrouped: compare the ones named
             intent = "compare"
-        elif intent == "count" and candidates is parts:  # the parts name one theme (or none): the whole topic
+        elif intent != "compare" and candidates is parts and len(themes) < 2:  # one (or none): the whole topic
             match = ctx.matcher.match(" ".join(content_words(rest)))
             themes = [match.theme_id] if match else []
     if intent == "ranking" and themes and group_by is None and not _RANKING.search(text):

@@ -1,8 +1,8 @@
 """The retrieval route: open questions ("what do residents say about the new park?") answered with quoted
 records from the vector index, filtered by the district, period and kind the question implies, by its
 theme when one was recognised (so every citation raises the theme it is quoted for) and by its sentiment
-when it asks for one (a complaint question quotes complaints: a concern of the theme, or of any theme when
-none was recognised, with that sentiment)."""
+when it asks for one, by the rule the counts use (FigureWriter): with a theme, a concern of that theme with the
+sentiment; without one, the record's overall sentiment (so every record quoted is one the count counts)."""
 
 from __future__ import annotations
 
@@ -71,18 +71,23 @@ class Retriever:
             start, end = period_bounds(query.period)
             if row.date is None or not start <= row.date <= end:
                 return False
+        if query.sentiment and not query.themes:  # as counted: the record as a whole (FactIndex.felt_mask)
+            return row.annotation.sentiment.label == query.sentiment
         if query.sentiment and not any(c.sentiment.label == query.sentiment for c in row.annotation.concerns
-                                       if not query.themes or c.theme_id in query.themes):
+                                       if c.theme_id in query.themes):
             return False
         return not query.themes or any(t in row.annotation.themes for t in query.themes)
 
     def search(self, query: StructuredQuery, text: str) -> list[Citation]:
-        """Quotes about `text` within the query's scope, most relevant first; [] when nothing is close."""
+        """Quotes about `text` within the query's scope, most relevant first; [] when nothing is close. With
+        several themes each gets an equal part of the quotes (a record counts for the first one it raises)."""
         picked: list[Citation] = []
-        theme = query.themes[0] if query.themes else None
+        themes = query.themes
+        per_theme = -(-self.config.quotes // len(themes)) if themes else self.config.quotes
+        quoted: dict[str | None, int] = {}
         if self.index is not None:
             for hit in self.index.query(text, k=self.config.k, where=search_filter(query)):
-                if theme is None and hit.distance > self.config.strong_distance and not mentions_all(hit.text, text):
+                if not themes and hit.distance > self.config.strong_distance and not mentions_all(hit.text, text):
                     continue
                 i = self.facts.row_of.get(hit.record_id)
                 if i is None or any(c.record_id == hit.record_id for c in picked):
@@ -90,21 +95,27 @@ class Retriever:
                 row = self.facts.rows[i]
                 if not self._in_scope(row, query):
                     continue
+                theme = next((t for t in themes if t in row.annotation.themes), None)
+                if quoted.get(theme, 0) >= per_theme:
+                    continue
+                quoted[theme] = quoted.get(theme, 0) + 1
                 snippet = _theme_concern(row, theme, query.sentiment) or best_sentence(hit.text, text)
                 picked.append(Citation(record_id=row.record_id, snippet=snippet, district=row.district,
                                        date=row.date))
                 if len(picked) >= self.config.quotes:
                     return picked
-        if theme is not None:  # fill from the theme's own records when the index had too few
+        if themes:  # fill from each theme's own records when the index had too few
             from synth.ask.figures import scope_of
 
             mask = self.facts.mask(scope_of(query))
-            for row, snippet in self.facts.examples(mask, theme, self.config.quotes, query.sentiment):
-                if len(picked) >= self.config.quotes:
-                    break
-                if all(c.record_id != row.record_id for c in picked):
-                    picked.append(Citation(record_id=row.record_id, snippet=snippet, district=row.district,
-                                           date=row.date))
+            for theme in themes:
+                for row, snippet in self.facts.examples(mask, theme, self.config.quotes, query.sentiment):
+                    if len(picked) >= self.config.quotes or quoted.get(theme, 0) >= per_theme:
+                        break
+                    if all(c.record_id != row.record_id for c in picked):
+                        quoted[theme] = quoted.get(theme, 0) + 1
+                        picked.append(Citation(record_id=row.record_id, snippet=snippet, district=row.district,
+                                               date=row.date))
         return picked
 
 

@@ -163,13 +163,12 @@ class Asker:
                                       f"{self._themes_hint()}", cover)
         figures = []
         label = topic
-        if query.themes:
-            theme = query.themes[0]
-            label = self.facts.themes[theme].label
+        if query.themes:  # one count per theme named
+            label = " and ".join(self.facts.themes[t].label for t in query.themes)
             figures = self.figures.count(query.model_copy(update={"intent": "count", "group_by": None})).figures
         text = open_answer_text(query, citations, label)
-        if figures:  # worded as the count question words it: "1 records complaining about X in D4, ..."
-            text += f" {figures[0].display} {figures[0].name}."
+        # worded as the count question words it: "1 records complaining about X in D4, ..."
+        text += "".join(f" {f.display} {f.name}." for f in figures)
         return Answer(question=question, text=f"{text} ({cover.text}.)", status="answered", citations=citations,
                       figures=figures, coverage=cover, query=query, route="retrieval")
 
@@ -186,3 +185,4 @@ class Asker:
 
         return Answer(question=question, text=text, status="insufficient_evidence", query=query, route="declined",
                       coverage=cover if isinstance(cover, Coverage) else None)
+
