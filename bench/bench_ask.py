@@ -95,7 +95,8 @@ def time_questions(asker: Asker, questions: list[str], rounds: int) -> list[floa
 
 class EchoChatModel(BaseChatModel):
     """A fake chat model: replies to the parse prompt with the rules parser's query for the question, and to
-    the answer prompt with the code's answer text and the record ids it was given."""
+    the answer prompt with the code's answer text (the coverage for an open answer) and the record ids it was
+    given."""
 
     context: Any = None
 
@@ -112,7 +113,9 @@ class EchoChatModel(BaseChatModel):
         else:
             facts = json.loads(prompt.split("<<<FIGURES", 1)[1].split("FIGURES>>>", 1)[0])
             ids = re.findall(r'"record_id": "([^"]+)"', prompt.split("<<<RECORDS", 1)[1])
-            reply = json.dumps({"text": facts["computed_answer"], "citations": ids[:3]})
+            # an open answer's FIGURES hold no sentence (its text quotes residents, who stay in RECORDS)
+            text = facts.get("computed_answer") or f"Residents spoke about this ({facts['coverage']})."
+            reply = json.dumps({"text": text, "citations": ids[:3]})
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
 
 

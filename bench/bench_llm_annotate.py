@@ -76,7 +76,7 @@ def endpoint(args: argparse.Namespace) -> Iterator[tuple[str, str, str]]:
         yield args.base_url, args.model, args.api_key
         return
     from synth.llm.model_files import MODEL_FILENAME, ensure_local_model, is_verified
-    from synth.llm.serve import INSTALL_HINT, missing_server_modules, start_server
+    from synth.llm.serve import INSTALL_HINT, ServerOptions, missing_server_modules, start_server
 
     if missing := missing_server_modules():
         sys.exit(f"error: --local needs llama-cpp-python[server] in this environment (missing: {', '.join(missing)})"
@@ -92,7 +92,7 @@ def endpoint(args: argparse.Namespace) -> Iterator[tuple[str, str, str]]:
     started = time.perf_counter()
     try:
         threads = args.threads or auto_threads()
-        server = start_server(model, port=0, n_ctx=args.n_ctx, n_threads=threads, log_path=log_path)
+        server = start_server(model, ServerOptions(port=0, n_ctx=args.n_ctx, n_threads=threads), log_path=log_path)
     except SynthError as e:
         sys.exit(f"error: the local llama.cpp server did not start: {e}")
     print(f"local server {server.model_alias} on {server.base_url} up in {time.perf_counter() - started:.0f} s "

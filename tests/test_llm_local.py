@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -347,17 +348,69 @@ def test_usage_counter_logs_failed_calls(caplog: pytest.LogCaptureFixture) -> No
     model = GenericFakeChatModel(messages=iter([]), callbacks=[usage])  # exhausted: raises on invoke
     with caplog.at_level(logging.INFO, logger="synth.llm.chat"), pytest.raises(StopIteration):
         model.invoke("hi")
-    assert usage.calls == []
+    [call] = usage.calls  # the prompt of a failed call counts (tests/test_llm_accounting.py)
+    assert call.failed and call.estimated and call.prompt_tokens > 0 and call.completion_tokens == 0
     assert any("failed after" in r.getMessage() for r in caplog.records)
 
 
 def test_server_command_and_missing_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    cmd = serve.server_command(Path("/m.gguf"), alias="a", host="127.0.0.1", port=1234, n_ctx=2048, n_threads=2)
+    options = serve.ServerOptions(alias="a", host="127.0.0.1", port=1234, n_ctx=2048, n_threads=2)
+    cmd = serve.server_command(Path("/m.gguf"), options)
     assert cmd[1:3] == ["-m", "llama_cpp.server"]
-    assert cmd[cmd.index("--model") + 1] == "/m.gguf" and cmd[cmd.index("--port") + 1] == "1234"
+    flags = dict(zip(cmd[3::2], cmd[4::2], strict=True))
+    assert flags == {"--model": "/m.gguf", "--model_alias": "a", "--host": "127.0.0.1", "--port": "1234",
+                     "--n_ctx": "2048", "--n_threads": "2", "--n_threads_batch": "2"}
+    default = dict(zip(*[iter(serve.server_command(Path("/m.gguf"))[3:])] * 2, strict=True))
+    assert default["--model_alias"] == model_files.MODEL_ALIAS and default["--port"] == str(serve.DEFAULT_PORT)
+    assert default["--n_threads"] == str(serve.default_threads())
+    for bad in ({"port": 70000}, {"n_ctx": 0}, {"n_threads": 0}):
+        with pytest.raises(ConfigError):
+            serve.ServerOptions(**bad)  # type: ignore[arg-type]
     monkeypatch.setattr(serve, "_SERVER_MODULES", ("surely_not_installed_module_xyz",))
     with pytest.raises(ConfigError, match=r"llama-cpp-python\[server\].*surely_not_installed_module_xyz"):
         serve.start_server(tmp_path / "m.gguf")
+
+
+def test_start_server_runs_the_command_of_its_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """start_server with a fake process (no llama.cpp): port 0 becomes a free port, the same options give
+    the command, the LocalServer's address and the readiness check."""
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF")
+    launched: list[list[str]] = []
+
+    class FakeProcess:
+        returncode: int | None = None
+
+        def __init__(self, cmd: list[str], **kwargs: Any) -> None:
+            launched.append(cmd)
+
+        def poll(self) -> int | None:
+            return self.returncode
+
+        def terminate(self) -> None:
+            self.returncode = 0
+
+        def wait(self, timeout: float | None = None) -> int:
+            return 0
+
+    checked: list[tuple[str, str]] = []
+
+    def ready(url: str, alias: str) -> bool:
+        checked.append((url, alias))
+        return True
+
+    monkeypatch.setattr(serve, "missing_server_modules", lambda: [])
+    monkeypatch.setattr(serve.subprocess, "Popen", FakeProcess)
+    monkeypatch.setattr(serve, "_ready", ready)
+    options = serve.ServerOptions(alias="qwen-test", port=0, n_ctx=1024, n_threads=1)
+    with serve.running_server(model, options, log_path=tmp_path / "server.log") as server:
+        [cmd] = launched
+        assert cmd == serve.server_command(model, replace(options, port=server.port))
+        assert server.port != 0 and server.options == replace(options, port=server.port)
+        assert (server.host, server.model_alias) == ("127.0.0.1", "qwen-test")
+        assert checked == [(f"http://127.0.0.1:{server.port}/v1", "qwen-test")]
+        assert server.env()["SYNTH_LLM_MODEL"] == "qwen-test"
+    assert not server.is_running()  # stopped on exit
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -391,7 +444,7 @@ def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     # One thread by default: llama.cpp's threads wait for each other at every step, so on a machine whose
     # cores are busy with other work 2 threads can be 5x slower than 1. SYNTH_TEST_LLM_THREADS overrides.
     threads = int(os.environ.get("SYNTH_TEST_LLM_THREADS", "1"))
-    with serve.running_server(model, port=0, log_path=log_path, n_threads=threads) as server:
+    with serve.running_server(model, serve.ServerOptions(port=0, n_threads=threads), log_path=log_path) as server:
         yield server.base_url, server.model_alias
 
 

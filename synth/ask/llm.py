@@ -3,14 +3,18 @@
 * parse: `prompts/ask_parse_v<N>.md | model | parse` -> a pydantic-validated StructuredQuery whose themes and
   districts exist in the data; a reply that fails is answered once with its problems
   (`prompts/ask_retry_v<N>.md`), then the caller falls back to the rules parser (returns None).
-* phrase: `prompts/ask_answer_v<N>.md | model | parse` -> {text, citations} written from the figures (display
-  strings) and the quoted records (untrusted data in a delimited block); the text may contain only numbers
-  of the figures' display strings and the coverage text (never of the quotes or record ids an open answer's
-  text holds) and cite only the records the code quoted, else the code's own text is kept.
-* both raise LLMError when the model client fails; the caller keeps the offline path.
+* phrase: `prompts/ask_answer_v<N>.md | model | parse` -> {text, citations}. The prompt has two blocks:
+  FIGURES (`answer_facts`), which holds only what code computed and the prompt tells the model to trust:
+  status, kind, the figures' names and display strings, the coverage text and, for a figures answer, the
+  code's sentence; and RECORDS, the residents' quotes with their record ids, marked as untrusted data.
+  Residents' words never enter FIGURES: an open answer's text quotes them, so it is not sent as such. The
+  model's text may contain only numbers written in FIGURES and cite only the records the code quoted, else
+  the code's own text is kept.
+* both raise LLMError when the model client fails (AskLLMError, with the tokens spent before the failure);
+  the caller keeps the offline path.
 
 Tokens are the endpoint's usage when it reports it, else counted with tiktoken (synth/tokens.py) over the
-rendered prompt (plus retry history) and the reply.
+rendered prompt (plus retry history) and the reply; a call that fails counts its prompt.
 """
 
 from __future__ import annotations
@@ -41,6 +45,14 @@ log = logging.getLogger(__name__)
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?%?")
 _JSON = re.compile(r"\{.*\}", re.DOTALL)
 _KINDS = frozenset(k.value for k in RecordKind)
+
+
+class AskLLMError(LLMError):
+    """The chat model failed during ask; `tokens` were spent by then (the failed call's prompt included)."""
+
+    def __init__(self, message: str, tokens: int) -> None:
+        super().__init__(message)
+        self.tokens = tokens
 
 
 class PhrasedAnswer(BaseModel):
@@ -85,12 +97,14 @@ class AskLLM:
         history: list[BaseMessage] = []
         tokens = 0
         for attempt in range(1, self.max_attempts + 1):
+            sent = rendered + "".join(f"\n\n{m.text}" for m in history)
             try:
                 reply = chain.invoke({**variables, "history": history})
             except Exception as e:  # the model client failed: say so, the caller keeps the offline path
-                raise LLMError(f"the chat model failed during ask ({kind}): {e}") from e
+                # the endpoint may have read the prompt before it failed: count it, as the UsageCounter does
+                raise AskLLMError(f"the chat model failed during ask ({kind}, {prompt.key}): {e}",
+                                  tokens + self.count(sent)) from e
             usage = reply.usage or {}
-            sent = rendered + "".join(f"\n\n{m.text}" for m in history)
             tokens += int(usage.get("input_tokens") or self.count(sent))
             tokens += int(usage.get("output_tokens") or self.count(reply.text))
             try:
@@ -99,7 +113,7 @@ class AskLLM:
                 value, problem = None, f"the reply is not JSON of the required shape: {str(e).splitlines()[0]}"
             if problem is None:
                 return value, tokens
-            log.info("ask %s attempt %d/%d rejected: %s", kind, attempt, self.max_attempts, problem)
+            log.info("ask %s (%s) attempt %d/%d rejected: %s", kind, prompt.key, attempt, self.max_attempts, problem)
             history += [AIMessage(content=reply.text), HumanMessage(content=self.retry_prompt.render(
                 problems=f"- {problem}"))]
         return None, tokens
@@ -121,12 +135,9 @@ class AskLLM:
 
     # -- phrase -----------------------------------------------------------------------------------------
     def phrase(self, answer: Answer) -> tuple[Answer, int]:
-        facts = {"status": answer.status, "computed_answer": answer.text,
-                 "figures": [{"what": f.name, "value": f.display} for f in answer.figures],
-                 "coverage": answer.coverage.text if answer.coverage else None}
+        facts = answer_facts(answer)
         records = [{"record_id": c.record_id, "quote": c.snippet} for c in answer.citations]
-        code_written = answer.coverage.text if answer.coverage else ""  # answer.text may quote residents
-        allowed_numbers = set(_NUMBER.findall(code_written)) | {f.display for f in answer.figures}
+        allowed_numbers = _numbers(json.dumps(facts, ensure_ascii=False)) | {f.display for f in answer.figures}
         allowed_ids = {c.record_id for c in answer.citations}
 
         def check(data: Any) -> tuple[PhrasedAnswer | None, str | None]:
@@ -139,6 +150,26 @@ class AskLLM:
             return answer, tokens
         cited = [c for c in answer.citations if c.record_id in set(phrased.citations)] or answer.citations
         return answer.model_copy(update={"text": phrased.text, "citations": cited, "phrased_by": "llm"}), tokens
+
+
+def answer_facts(answer: Answer) -> dict[str, Any]:
+    """The FIGURES block of the phrasing prompt: only what code computed, never a resident's words.
+
+    A figures answer's text is the code's sentence over its figures, so it goes in as `computed_answer`; an
+    open (retrieval) answer's text quotes the records, so it stays out: the quotes reach the model only in
+    the RECORDS block, which the prompt marks as untrusted data.
+    """
+    facts: dict[str, Any] = {"status": answer.status, "kind": "figures" if answer.route == "figures" else "quotes"}
+    if answer.route == "figures":
+        facts["computed_answer"] = answer.text
+    facts["figures"] = [{"what": f.name, "value": f.display} for f in answer.figures]
+    facts["coverage"] = answer.coverage.text if answer.coverage else None
+    return facts
+
+
+def _numbers(text: str) -> set[str]:
+    """The numbers written in `text`, without a trailing separator ("District 4," -> "4")."""
+    return {n.rstrip(".,") for n in _NUMBER.findall(text)}
 
 
 def validate_query(query: StructuredQuery, ctx: ParseContext) -> str | None:

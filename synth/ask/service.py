@@ -88,7 +88,7 @@ class Asker:
                 llm_query, used = llm.parse(question, self.context, previous)
             except LLMError as e:
                 log.warning("ask: %s; using the rules parser", e)
-                llm_query, used, llm = None, 0, None  # nor phrase with a model that just failed
+                llm_query, used, llm = None, _spent(e), None  # nor phrase with a model that just failed
             tokens += used
             if llm_query is not None:
                 query, parser = llm_query, "llm"
@@ -101,6 +101,7 @@ class Asker:
                 tokens += used
             except LLMError as e:
                 log.warning("ask: %s; keeping the code's text", e)
+                tokens += _spent(e)
         answer.llm_tokens = tokens
         if self.conversations is not None:
             conversation_id = conversation_id or ConversationStore.new_id()
@@ -186,3 +187,7 @@ class Asker:
         return Answer(question=question, text=text, status="insufficient_evidence", query=query, route="declined",
                       coverage=cover if isinstance(cover, Coverage) else None)
 
+
+def _spent(error: LLMError) -> int:
+    """Tokens a failed LLM step had spent (AskLLMError carries them; other errors: none known)."""
+    return int(getattr(error, "tokens", 0))

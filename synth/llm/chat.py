@@ -14,6 +14,11 @@ Every call through the model logs one line on this module's logger (model, token
     chain = prompt | llm | JsonOutputParser()
     chain.invoke({...})
     usage.prompt_tokens, usage.completion_tokens, usage.calls[-1].latency_s
+
+A call that raises (HTTP error, timeout, a reply the client cannot parse) is recorded too, with
+`failed=True`: its prompt tokens count (the endpoint's usage when the error carries it, else estimated with
+tiktoken from the messages sent), so totals are not understated. The client's own retries inside one call
+are not seen: a failed call counts one prompt.
 """
 
 from __future__ import annotations
@@ -149,13 +154,15 @@ class CompatibleChatOpenAI(ChatOpenAI):
 
 @dataclass(frozen=True)
 class CallUsage:
-    """Tokens and latency of one model call. `estimated` when the endpoint reported no usage (tiktoken)."""
+    """Tokens and latency of one model call. `estimated` when the endpoint reported no usage (tiktoken);
+    `failed` when the call raised (its prompt counted, with whatever reply came before the failure)."""
 
     model: str
     prompt_tokens: int
     completion_tokens: int
     latency_s: float
     estimated: bool = False
+    failed: bool = False
 
     @property
     def total_tokens(self) -> int:
@@ -167,6 +174,7 @@ class UsageCounter(BaseCallbackHandler):
 
     Counts come from the response's usage metadata (`AIMessage.usage_metadata`, else the provider's
     `token_usage`); when the endpoint reports none they are estimated with tiktoken (`estimated=True`).
+    A call that raises is recorded as `failed`, with its prompt tokens (and the tokens of any partial reply).
     Thread-safe: one counter may serve a batch running on several threads.
     """
 
@@ -195,6 +203,11 @@ class UsageCounter(BaseCallbackHandler):
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
 
+    @property
+    def failed_calls(self) -> int:
+        with self._lock:
+            return sum(c.failed for c in self.calls)
+
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
@@ -216,8 +229,28 @@ class UsageCounter(BaseCallbackHandler):
             self._started[run_id] = (time.perf_counter(), model, flat)
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
+        started, model, messages = self._pop(run_id)
+        self._record(started, model, messages, response, failed=False)
+
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, response: LLMResult | None = None,
+                     **kwargs: Any) -> None:
+        """The call raised: it still cost its prompt (the server may have read it all before a timeout, and
+        has when the reply failed to parse), so it is recorded as failed with its prompt tokens: the usage
+        the error carries (openai's LengthFinishReasonError holds the completion), else a tiktoken estimate
+        over the messages sent, plus any partial reply `response` holds (a stream cut short)."""
+        started, model, messages = self._pop(run_id)
+        reported = _usage_of_error(error)
+        if reported is not None:
+            response = LLMResult(generations=[], llm_output={"token_usage": reported})
+        self._record(started, model, messages, response or LLMResult(generations=[]), failed=True, error=error)
+
+    # -- internals ------------------------------------------------------------------------------------
+    def _pop(self, run_id: UUID) -> tuple[float, str, list[BaseMessage]]:
         with self._lock:
-            started, model, messages = self._started.pop(run_id, (time.perf_counter(), "?", []))
+            return self._started.pop(run_id, (time.perf_counter(), "?", []))
+
+    def _record(self, started: float, model: str, messages: list[BaseMessage], response: LLMResult, *,
+                failed: bool, error: BaseException | None = None) -> None:
         latency = time.perf_counter() - started
         llm_output = response.llm_output or {}
         prompt, completion, seen = 0, 0, False
@@ -243,24 +276,18 @@ class UsageCounter(BaseCallbackHandler):
         estimated = not seen
         if estimated:
             prompt, completion = self._estimate(messages, replies)
-        call = CallUsage(model, prompt, completion, round(latency, 4), estimated)
+        call = CallUsage(model, prompt, completion, round(latency, 4), estimated, failed)
         with self._lock:
             self.calls.append(call)
-        if self.log_calls:
-            log.info(
-                "llm call model=%s prompt_tokens=%d completion_tokens=%d%s latency=%.2fs",
-                call.model, call.prompt_tokens, call.completion_tokens, " (estimated)" if estimated else "",
-                call.latency_s,
-            )
-
-    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        with self._lock:
-            started, model, _ = self._started.pop(run_id, (time.perf_counter(), "?", []))
-        if self.log_calls:
-            log.warning(
-                "llm call model=%s failed after %.2fs: %s: %s",
-                model, time.perf_counter() - started, type(error).__name__, error,
-            )
+        if not self.log_calls:
+            return
+        tokens = (f"prompt_tokens={call.prompt_tokens} completion_tokens={call.completion_tokens}"
+                  + (" (estimated)" if estimated else ""))
+        if failed:
+            log.warning("llm call model=%s failed after %.2fs: %s: %s; %s", call.model, call.latency_s,
+                        type(error).__name__, error, tokens)
+        else:
+            log.info("llm call model=%s %s latency=%.2fs", call.model, tokens, call.latency_s)
 
     # -- estimates ------------------------------------------------------------------------------------
     def _count(self, text: str) -> int:
@@ -274,6 +301,17 @@ class UsageCounter(BaseCallbackHandler):
             for call in reply.tool_calls:
                 completion += self._count(call["name"]) + self._count(str(call["args"]))
         return prompt, completion
+
+
+def _usage_of_error(error: BaseException) -> dict[str, int] | None:
+    """The endpoint's token usage an error carries (openai's LengthFinishReasonError and
+    ContentFilterFinishReasonError keep the completion), as `token_usage`; None when it carries none."""
+    usage = getattr(getattr(error, "completion", None), "usage", None)
+    prompt = getattr(usage, "prompt_tokens", None)
+    completion = getattr(usage, "completion_tokens", None)
+    if not isinstance(prompt, int) or not isinstance(completion, int) or not (prompt or completion):
+        return None
+    return {"prompt_tokens": prompt, "completion_tokens": completion}
 
 
 def _text(message: BaseMessage) -> str:

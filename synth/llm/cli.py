@@ -47,7 +47,7 @@ def serve(
 ) -> None:
     """Serve the local instruct model (Qwen2.5-Coder-1.5B-Instruct) on an OpenAI-compatible endpoint."""
     from synth.llm.model_files import MODEL_ALIAS, MODEL_FILENAME, ensure_local_model, is_verified
-    from synth.llm.serve import start_server
+    from synth.llm.serve import ServerOptions, start_server
 
     try:
         settings = Settings()
@@ -67,8 +67,8 @@ def serve(
         t0 = time.monotonic()
         model = ensure_local_model(directory)
         err.print(f"model {model} ready in {time.monotonic() - t0:.1f}s; starting the server (log: {log_path}) ...")
-        server = start_server(model, alias=MODEL_ALIAS, host=host, port=port, n_ctx=n_ctx, n_threads=threads,
-                              log_path=log_path)
+        options = ServerOptions(alias=MODEL_ALIAS, host=host, port=port, n_ctx=n_ctx, n_threads=threads)
+        server = start_server(model, options, log_path=log_path)
         err.print(f"[green]serving[/] {MODEL_ALIAS} on {server.base_url} (up in {server.started_in_s:.1f}s); "
                   "use these settings, Ctrl-C to stop:")
         out.print(" ".join(f"{k}={v}" for k, v in server.env().items()), highlight=False)

@@ -1,10 +1,12 @@
 """llama.cpp's OpenAI-compatible server, run as a subprocess on loopback.
 
-`llama-cpp-python[server]` (the `llm` extra) ships the server as `python -m llama_cpp.server`. `start_server`
-launches it on a model file, waits until `/v1/models` lists the model, and returns a `LocalServer`;
-`running_server` is the same as a context manager (tests, scripts):
+`llama-cpp-python[server]` (the `llm` extra) ships the server as `python -m llama_cpp.server`. How it runs
+(the name it serves the model under, address, context window, threads) is one `ServerOptions`, which gives
+its command line (`server_command`). `start_server` launches it on a model file, waits until `/v1/models`
+lists the model, and returns a `LocalServer`; `running_server` is the same as a context manager (tests,
+scripts):
 
-    with running_server(ensure_local_model(model_dir), port=0) as server:
+    with running_server(ensure_local_model(model_dir), ServerOptions(port=0)) as server:
         settings = Settings(llm_backend="openai", openai_base_url=server.base_url,
                             openai_api_key="local", llm_model=server.model_alias)
 
@@ -24,7 +26,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
@@ -78,24 +80,50 @@ def default_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def server_command(
-    model_path: Path,
-    *,
-    alias: str = MODEL_ALIAS,
-    host: str = DEFAULT_HOST,
-    port: int = DEFAULT_PORT,
-    n_ctx: int = DEFAULT_N_CTX,
-    n_threads: int | None = None,
-) -> list[str]:
-    """The argv that starts llama.cpp's OpenAI-compatible server (llama-cpp-python 0.3.x flags)."""
-    threads = n_threads or default_threads()
+@dataclass(frozen=True)
+class ServerOptions:
+    """How the server runs: the name it serves the model under (`alias`, what SYNTH_LLM_MODEL must say), the
+    address it listens on, its context window in tokens and its CPU threads.
+
+    `port=0`: `start_server` picks a free port (the `LocalServer` has the real one); `n_threads=None`: every
+    core the process may use. Raises ConfigError on an impossible value.
+    """
+
+    alias: str = MODEL_ALIAS
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    n_ctx: int = DEFAULT_N_CTX
+    n_threads: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.alias.strip():
+            raise ConfigError("the server's model alias is empty")
+        if not 0 <= self.port <= 65535:
+            raise ConfigError(f"port {self.port} is not a TCP port (0-65535; 0 picks a free one)")
+        if self.n_ctx < 1:
+            raise ConfigError(f"n_ctx {self.n_ctx}: the context window must be at least 1 token")
+        if self.n_threads is not None and self.n_threads < 1:
+            raise ConfigError(f"n_threads {self.n_threads}: use at least 1 (or None for every core)")
+
+    @property
+    def threads(self) -> int:
+        return self.n_threads or default_threads()
+
+
+def server_command(model_path: Path, options: ServerOptions | None = None) -> list[str]:
+    """The argv that starts llama.cpp's OpenAI-compatible server (llama-cpp-python 0.3.x flags).
+
+    The port is passed as given: `start_server` replaces 0 by a free port first.
+    """
+    options = options if options is not None else ServerOptions()
+    threads = options.threads
     return [
         sys.executable, "-m", "llama_cpp.server",
         "--model", str(model_path),
-        "--model_alias", alias,
-        "--host", host,
-        "--port", str(port),
-        "--n_ctx", str(n_ctx),
+        "--model_alias", options.alias,
+        "--host", options.host,
+        "--port", str(options.port),
+        "--n_ctx", str(options.n_ctx),
         "--n_threads", str(threads),
         "--n_threads_batch", str(threads),
     ]
@@ -103,15 +131,25 @@ def server_command(
 
 @dataclass
 class LocalServer:
-    """A running llama.cpp server: its process, address and log file."""
+    """A running llama.cpp server: its process, the options it runs with (its real port) and log file."""
 
     process: subprocess.Popen[bytes]
-    host: str
-    port: int
-    model_alias: str
+    options: ServerOptions
     log_path: Path | None = None
     started_in_s: float = 0.0
     _log_handle: IO[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def host(self) -> str:
+        return self.options.host
+
+    @property
+    def port(self) -> int:
+        return self.options.port
+
+    @property
+    def model_alias(self) -> str:
+        return self.options.alias
 
     @property
     def base_url(self) -> str:
@@ -175,21 +213,19 @@ def _ready(base_url: str, alias: str) -> bool:
 
 def start_server(
     model_path: Path,
+    options: ServerOptions | None = None,
     *,
-    alias: str = MODEL_ALIAS,
-    host: str = DEFAULT_HOST,
-    port: int = DEFAULT_PORT,
-    n_ctx: int = DEFAULT_N_CTX,
-    n_threads: int | None = None,
     log_path: Path | None = None,
     startup_timeout: float = STARTUP_TIMEOUT_S,
 ) -> LocalServer:
-    """Start the server on `model_path` and wait until `/v1/models` lists `alias`.
+    """Start the server on `model_path` with `options` (default `ServerOptions()`) and wait until
+    `/v1/models` lists its alias.
 
     `port=0` picks a free port. The server's output goes to `log_path` (discarded when None).
     Raises ConfigError when llama-cpp-python[server] is missing or the port is taken, LLMError when the
     server exits or does not answer within `startup_timeout` seconds (with the end of its log).
     """
+    options = options if options is not None else ServerOptions()
     if missing := missing_server_modules():
         raise ConfigError(
             f"the local LLM server needs llama-cpp-python[server] (missing: {', '.join(missing)}); it builds "
@@ -198,15 +234,15 @@ def start_server(
     model_path = Path(model_path)
     if not model_path.is_file():
         raise ConfigError(f"model file {model_path} does not exist")
-    if port == 0:
-        port = free_port(host)
-    elif not _port_free(host, port):
-        raise ConfigError(f"{host}:{port} is already in use; pick another --port")
+    if options.port == 0:
+        options = replace(options, port=free_port(options.host))
+    elif not _port_free(options.host, options.port):
+        raise ConfigError(f"{options.host}:{options.port} is already in use; pick another --port")
     handle: IO[bytes] | None = None
     if log_path is not None:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         handle = log_path.open("wb")
-    cmd = server_command(model_path, alias=alias, host=host, port=port, n_ctx=n_ctx, n_threads=n_threads)
+    cmd = server_command(model_path, options)
     started = time.monotonic()
     process = subprocess.Popen(
         cmd,
@@ -216,10 +252,10 @@ def start_server(
         start_new_session=True,
         preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
     )
-    server = LocalServer(process, host, port, alias, log_path, _log_handle=handle)
+    server = LocalServer(process, options, log_path, _log_handle=handle)
     try:
         deadline = started + startup_timeout
-        while not _ready(server.base_url, alias):
+        while not _ready(server.base_url, options.alias):
             if process.poll() is not None:
                 raise LLMError(
                     f"the llama.cpp server exited with code {process.returncode} while starting"
@@ -239,9 +275,15 @@ def start_server(
 
 
 @contextlib.contextmanager
-def running_server(model_path: Path, **kwargs: object) -> Iterator[LocalServer]:
+def running_server(
+    model_path: Path,
+    options: ServerOptions | None = None,
+    *,
+    log_path: Path | None = None,
+    startup_timeout: float = STARTUP_TIMEOUT_S,
+) -> Iterator[LocalServer]:
     """`start_server(...)` as a context manager: the server is stopped on exit, whatever happened."""
-    server = start_server(model_path, **kwargs)  # type: ignore[arg-type]
+    server = start_server(model_path, options, log_path=log_path, startup_timeout=startup_timeout)
     try:
         yield server
     finally:
