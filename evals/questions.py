@@ -409,7 +409,8 @@ def ask_questions(store: OpenStore) -> QuestionRun | None:
     svc = store.services
     embed = svc.embedder.embed
     chat = svc.synthesizer.chat_model
-    asker = Asker.build(store.rows, store.taxonomy, embed, clarity=svc.synthesizer.quote_scores(store.taxonomy),
+    asker = Asker.build(store.rows, store.taxonomy, embed, clarity=svc.synthesizer.quote_scores(
+                            store.taxonomy, {r.record_id: r.annotation for r in store.rows}),
                         index=svc.index,
                         llm=AskLLM(chat) if chat is not None else None)
     truth_only = truth_asker(truth, list(svc.records.iter_records()), embed, index=svc.index)

@@ -262,8 +262,13 @@ def test_quotes_prefer_spans_that_plainly_belong_to_their_theme() -> None:
     neutral = SentimentScore(label="neutral", score=0.0)
     clear = StoredSpan("r1", 0, "clearly a", np.array([0.99, 0.14], dtype=np.float32), neutral)
     borderline = StoredSpan("r2", 0, "a or b", np.array([0.72, 0.69], dtype=np.float32), neutral)
-    scores = quote_scores([clear, borderline], state)
-    assert scores[("r1", 0)] > 0.8 > 0.1 > scores[("r2", 0)]
+    misfiled = StoredSpan("r3", 0, "plainly b", np.array([0.14, 0.99], dtype=np.float32), neutral)
+    unthemed = StoredSpan("r4", 0, "chatter", np.array([0.7, 0.7], dtype=np.float32), neutral)
+    assigned = {("r1", 0): "a", ("r2", 0): "a", ("r3", 0): "a"}  # the classifier put r3 under a
+    scores = quote_scores([clear, borderline, misfiled, unthemed], state, assigned)
+    assert scores[("r1", 0)] > 0.8 > 0.0 < scores[("r2", 0)] < 0.1
+    # plainly about b, yet labelled a: quoted for a last, not first as the nearest-centre margin ranked it
+    assert scores[("r3", 0)] < -0.8 and ("r4", 0) not in scores
 
 
 def test_a_forms_top_concerns_decide_which_themes_a_note_raises(synth: Synthesizer, services: Any, write) -> None:  # type: ignore[no-untyped-def]

@@ -65,8 +65,10 @@ class Asker:
             svc.synthesizer.refresh()
         synth = svc.synthesizer
         taxonomy, spans = synth.taxonomy(), synth.spans()
-        rows = synth.fact_rows(synth.annotations(taxonomy, spans))
-        return cls.build(rows, taxonomy, svc.embedder.embed, clarity=synth.quote_scores(taxonomy, spans),
+        annotations = synth.annotations(taxonomy, spans)
+        rows = synth.fact_rows(annotations)
+        clarity = synth.quote_scores(taxonomy, annotations, spans)
+        return cls.build(rows, taxonomy, svc.embedder.embed, clarity=clarity,
                          index=svc.index, conversations=ConversationStore(svc.records), llm=llm)
 
     # -- the one entry point ----------------------------------------------------------------------------

@@ -125,17 +125,24 @@ def _follow_form(concerns: list[Concern], spans: Sequence[StoredSpan], declared:
     return fixed + extra
 
 
-def quote_scores(spans: Sequence[StoredSpan], state: TaxonomyState) -> dict[tuple[str, int], float]:
-    """(record id, span index) -> how clearly the span belongs to its nearest theme: similarity to that theme's
-    centre minus the runner-up's. Quotes are picked by it, so the sentence shown for a theme is one that is
-    plainly about the theme, not a borderline assignment."""
-    if not spans or len(state.centroids) < 2:
-        return {}
+def quote_scores(spans: Sequence[StoredSpan], state: TaxonomyState,
+                 assigned: Mapping[tuple[str, int], str]) -> dict[tuple[str, int], float]:
+    """(record id, span index) -> how plainly the span is about the theme it was annotated with (`assigned`):
+    its similarity to that theme's centre minus its similarity to the closest other centre. Quotes are picked
+    by it, so the sentence shown for a theme is plainly about that theme; a span the classifier gave a theme
+    whose centre is not its nearest scores below zero and is quoted last. Spans without a theme are left out."""
     ids = list(state.centroids)
-    sims = np.stack([sp.vector for sp in spans]).astype(np.float32) @ np.stack([state.centroids[i] for i in ids]).T
-    top2 = np.sort(sims, axis=1)[:, -2:]
-    margin = top2[:, 1] - top2[:, 0]
-    return {(sp.record_id, sp.idx): float(m) for sp, m in zip(spans, margin, strict=True)}
+    column = {tid: i for i, tid in enumerate(ids)}
+    scored = [(sp, column[t]) for sp in spans if (t := assigned.get((sp.record_id, sp.idx))) in column]
+    if not scored or len(ids) < 2:
+        return {}
+    vectors = np.stack([sp.vector for sp, _ in scored]).astype(np.float32)
+    sims = vectors @ np.stack([state.centroids[i] for i in ids]).astype(np.float32).T
+    rows, own = np.arange(len(scored)), np.array([c for _, c in scored])
+    mine = sims[rows, own].copy()
+    sims[rows, own] = -np.inf
+    margin = mine - sims.max(axis=1)
+    return {(sp.record_id, sp.idx): float(m) for (sp, _), m in zip(scored, margin, strict=True)}
 
 
 def load_chatter_phrases() -> list[str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -172,13 +172,14 @@ class Synthesizer:
     def spans(self) -> list[StoredSpan]:
         return self.store.load_spans()
 
-    def quote_scores(self, state: TaxonomyState, spans: Sequence[StoredSpan] | None = None
-                     ) -> dict[tuple[str, int], float] | None:
-        """How plainly each offline span belongs to its theme, to pick quotes (None with the LLM annotator,
-        whose concerns are not the stored spans). Pass `spans` when already loaded."""
+    def quote_scores(self, state: TaxonomyState, annotations: Mapping[str, Annotation],
+                     spans: Sequence[StoredSpan] | None = None) -> dict[tuple[str, int], float] | None:
+        """How plainly each offline span is about the theme `annotations` give it, to pick quotes (None with
+        the LLM annotator, whose concerns are not the stored spans). Pass `spans` when already loaded."""
         if self.llm_annotator:
             return None
-        return quote_scores(self.spans() if spans is None else spans, state)
+        assigned = {(a.record_id, c.index): c.theme_id for a in annotations.values() for c in a.concerns if c.theme_id}
+        return quote_scores(self.spans() if spans is None else spans, state, assigned)
 
     @property
     def annotator_key(self) -> str:
@@ -266,7 +267,7 @@ class Synthesizer:
         districts = [district] if district else sorted({r.district for r in rows if r.district})
         index = {row.record_id: (row.district, set(row.annotation.themes)) for row in rows}
         keywords = {tid: t.keywords for tid, t in themes.items()}
-        scores = self.quote_scores(state, spans)
+        scores = self.quote_scores(state, annotations, spans)
         sheets = [build_fact_sheet(rows, themes, district=d, period=period, scores=scores) for d in districts]
         if include_city and not district:
             sheets.append(build_city_sheet(rows, themes, period=period, scores=scores))
