@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 import warnings
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +19,7 @@ import pytest
 
 from synth.errors import ConfigError, EmbeddingError
 from synth.settings import Settings
+from tests.loopback import serving
 from vectorstore.embeddings import (
     ChromaEmbeddingFunction,
     Embedder,
@@ -332,12 +332,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def fake_openai() -> Iterator[FakeOpenAI]:
-    server = FakeOpenAI()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(FakeOpenAI()) as server:
+        yield server
 
 
 def test_openai_embedder_against_fake_server(fake_openai: FakeOpenAI) -> None:

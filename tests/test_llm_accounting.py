@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,7 +18,7 @@ from typing import Any
 import openai
 import pytest
 from langchain_core.language_models import BaseChatModel
-from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.prompts import ChatPromptTemplate
@@ -31,6 +30,8 @@ from synth.errors import LLMError
 from synth.llm.chat import UsageCounter, build_chat_model
 from synth.settings import Settings
 from synth.tokens import count_tokens
+from tests.loopback import serving
+from tests.test_ask_guards import DownAfterFirst
 
 PROMPT = ChatPromptTemplate.from_messages([("system", "Summarise resident comments in one sentence."),
                                            ("human", "{q}")])
@@ -168,12 +169,8 @@ class _FailingServer(ThreadingHTTPServer):
 
 @pytest.fixture
 def failing_endpoint() -> Iterator[_FailingServer]:
-    server = _FailingServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(_FailingServer()) as server:
+        yield server
 
 
 @pytest.mark.parametrize(("mode", "error"), [("error", openai.InternalServerError), ("slow", openai.APITimeoutError)])
@@ -208,16 +205,6 @@ def _open_answer() -> Answer:
                   figures=[Figure(name="records raising Street lighting", value=3, display="3", measure="records")])
 
 
-class FailsOnSecondCall(FakeListChatModel):
-    calls: int = 0
-
-    def _call(self, *args: Any, **kwargs: Any) -> str:
-        self.calls += 1
-        if self.calls > 1:
-            raise TimeoutError("read timeout")
-        return super()._call(*args, **kwargs)
-
-
 def test_ask_reports_the_tokens_of_a_failed_phrasing() -> None:
     llm = AskLLM(Raising(error=TimeoutError("read timeout")))
     with pytest.raises(AskLLMError) as raised:
@@ -228,7 +215,7 @@ def test_ask_reports_the_tokens_of_a_failed_phrasing() -> None:
 
     # the first attempt's reply is rejected (a number from nowhere), the retry fails: both are counted
     stray = json.dumps({"text": "97% of residents are satisfied.", "citations": ["r1"]})
-    llm = AskLLM(FailsOnSecondCall(responses=[stray]))
+    llm = AskLLM(DownAfterFirst(responses=[stray]))
     with pytest.raises(AskLLMError) as raised:
         llm.phrase(_open_answer())
     first = prompt_tokens + count_tokens(stray)
