@@ -4,6 +4,7 @@ Citation of a record that raises the theme inside the question's scope."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,6 +15,7 @@ from synth.synthesis.facts import FactConfig, percent, two_proportion_p_value
 
 _ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 EXAMPLES = 3
+EXAMPLES_EACH = 2  # examples per theme when a question names several
 _TREND = FactConfig()  # the summaries' significance rules: min records, min mentions, alpha
 
 
@@ -86,8 +88,7 @@ class FigureWriter:
              sentiment: str | None = None, measure: str = "records") -> list[Citation]:
         if measure == "meetings":  # a meeting is evidenced by its notes
             mask = mask & self.index.is_note
-        return [Citation(record_id=row.record_id, snippet=snippet, district=row.district, date=row.date)
-                for row, snippet in self.index.examples(mask, theme_id, n, sentiment)]
+        return [Citation.quoting(row, snippet) for row, snippet in self.index.examples(mask, theme_id, n, sentiment)]
 
     def _unit(self, query: StructuredQuery) -> str:
         unit = "meetings" if query.measure == "meetings" else "records"
@@ -157,7 +158,7 @@ class FigureWriter:
             texts.append(text)
             figures += found
             cited = base if theme else self._felt(base, query.sentiment)  # with a theme, its concerns' sentiment
-            citations += self.cite(cited, theme, EXAMPLES if len(themes) == 1 else 2, query.sentiment,
+            citations += self.cite(cited, theme, _examples(themes), query.sentiment,
                                    query.measure)
         return Result(" ".join(texts), _distinct(figures), citations)
 
@@ -226,7 +227,7 @@ class FigureWriter:
                          else f"{d} {n}" for n, total_d, d in by_district]
                 texts.append(f"{self._unit(query)[0].upper()}{self._unit(query)[1:]} {self.label(theme)} by "
                              f"district, {period_label(query.period)}, most first: " + "; ".join(parts) + ".")
-                citations += self.cite(base, theme, EXAMPLES if len(query.themes) == 1 else 2, query.sentiment,
+                citations += self.cite(base, theme, _examples(query.themes), query.sentiment,
                                        query.measure)
             return Result(" ".join(texts), figures, citations)
         counts = self.index.theme_counts(base, query.sentiment)
@@ -268,7 +269,7 @@ class FigureWriter:
                 text, found = self._series(query, theme, mask, where, district)
                 texts.append(text)
                 figures += found
-            citations += self.cite(base, theme, EXAMPLES if len(query.themes) == 1 else 2, query.sentiment,
+            citations += self.cite(base, theme, _examples(query.themes), query.sentiment,
                                    query.measure)
         if not figures:  # no series has two months with records
             return Result(" ".join(dict.fromkeys(texts)), insufficient=True)
@@ -322,7 +323,8 @@ class FigureWriter:
         unit = "meetings" if query.measure == "meetings" else "records"
         text = (f"In {where_label(query.districts)}, {period_label(query.period)}: "
                 + " vs ".join(f"{self.label(t)} {n} {unit}" for n, t in by_theme) + ".")
-        citations = [c for _, t in by_theme for c in self.cite(scoped, t, 2, query.sentiment, query.measure)]
+        each = _examples(query.themes)
+        citations = [c for _, t in by_theme for c in self.cite(scoped, t, each, query.sentiment, query.measure)]
         return Result(text, figures, citations)
 
     def compare(self, query: StructuredQuery) -> Result:
@@ -363,3 +365,8 @@ def months_between(lo: str, hi: str) -> list[str]:
 def _distinct(figures: list[Figure]) -> list[Figure]:
     """Figures without repeats (the records in a month are one figure however many themes are measured)."""
     return list({(f.name, f.measure, f.theme): f for f in figures}.values())
+
+
+def _examples(themes: Sequence[str | None]) -> int:
+    """Quotes to cite for each theme of an answer: fewer each when it names several."""
+    return EXAMPLES if len(themes) <= 1 else EXAMPLES_EACH

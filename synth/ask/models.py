@@ -7,9 +7,12 @@ answer is what the CLI prints, the API returns and the question eval scores.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from synth.synthesis.facts import FactRow
 
 Intent = Literal["count", "share", "ranking", "trend", "compare", "open", "out_of_scope"]
 Measure = Literal["records", "meetings"]
@@ -49,6 +52,11 @@ class Citation(BaseModel):
     snippet: str  # quoted from the record's (redacted) text, never altered
     district: str | None = None
     date: dt.date | None = None
+
+    @classmethod
+    def quoting(cls, row: FactRow, snippet: str) -> Citation:
+        """`snippet` of the record behind `row`, with the record's district and date."""
+        return cls(record_id=row.record_id, snippet=snippet, district=row.district, date=row.date)
 
 
 class Figure(BaseModel):

@@ -104,7 +104,6 @@ _KINDS = (
     (re.compile(r"\bweb\s*forms?\b", re.I), ["comment"]),
     (re.compile(r"\bcomments\b|\bwritten\s+feedback\b", re.I), ["comment", "survey_response", "email"]),
 )
-_SEVERAL_THEMES = frozenset({"compare", "count", "share", "trend", "ranking", "open"})  # each theme named
 _TOPIC_SPLIT = re.compile(r"\s+(?:vs\.?|versus|compared\s+(?:to|with)|or|and)\s+", re.IGNORECASE)
 
 
@@ -231,7 +230,7 @@ def parse_question(question: str, ctx: ParseContext) -> StructuredQuery:
     if topic:
         parts = [p for p in _TOPIC_SPLIT.split(" ".join(_remove(rest, []).split())) if content_words(p)]
         # every theme named is answered (a share, trend, ranking or quotes for each; a count compared or grouped)
-        candidates = parts if intent in _SEVERAL_THEMES and len(parts) > 1 else [rest]
+        candidates = parts if len(parts) > 1 else [rest]
         for part in candidates:
             match = ctx.matcher.match(" ".join(content_words(part)))
             if match and match.theme_id not in themes:

@@ -7,6 +7,7 @@ sentiment; without one, the record's overall sentiment (so every record quoted i
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from synth.ask.figures import EXAMPLES, period_label, where_label
@@ -84,7 +85,7 @@ class Retriever:
         picked: list[Citation] = []
         themes = query.themes
         per_theme = -(-self.config.quotes // len(themes)) if themes else self.config.quotes
-        quoted: dict[str | None, int] = {}
+        quoted: Counter[str | None] = Counter()  # quotes taken per theme
         if self.index is not None:
             for hit in self.index.query(text, k=self.config.k, where=search_filter(query)):
                 if not themes and hit.distance > self.config.strong_distance and not mentions_all(hit.text, text):
@@ -96,12 +97,11 @@ class Retriever:
                 if not self._in_scope(row, query):
                     continue
                 theme = next((t for t in themes if t in row.annotation.themes), None)
-                if quoted.get(theme, 0) >= per_theme:
+                if quoted[theme] >= per_theme:
                     continue
-                quoted[theme] = quoted.get(theme, 0) + 1
+                quoted[theme] += 1
                 snippet = _theme_concern(row, theme, query.sentiment) or best_sentence(hit.text, text)
-                picked.append(Citation(record_id=row.record_id, snippet=snippet, district=row.district,
-                                       date=row.date))
+                picked.append(Citation.quoting(row, snippet))
                 if len(picked) >= self.config.quotes:
                     return picked
         if themes:  # fill from each theme's own records when the index had too few
@@ -110,12 +110,11 @@ class Retriever:
             mask = self.facts.mask(scope_of(query))
             for theme in themes:
                 for row, snippet in self.facts.examples(mask, theme, self.config.quotes, query.sentiment):
-                    if len(picked) >= self.config.quotes or quoted.get(theme, 0) >= per_theme:
+                    if len(picked) >= self.config.quotes or quoted[theme] >= per_theme:
                         break
                     if all(c.record_id != row.record_id for c in picked):
-                        quoted[theme] = quoted.get(theme, 0) + 1
-                        picked.append(Citation(record_id=row.record_id, snippet=snippet, district=row.district,
-                                               date=row.date))
+                        quoted[theme] += 1
+                        picked.append(Citation.quoting(row, snippet))
         return picked
 
 

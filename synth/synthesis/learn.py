@@ -137,7 +137,7 @@ def learn_inputs(annotations: Mapping[str, Annotation], spans: Sequence[StoredSp
     form_spans = [s for rid in forms for s in by_record[rid]]
     theme_of = {(rid, c.index): c.theme_id for rid in forms for c in annotations[rid].concerns}
     return LearnInputs(declared, by_record, forms, form_spans,
-                   [theme_of.get((s.record_id, s.idx), OTHER_THEME) for s in form_spans])
+                       [theme_of.get((s.record_id, s.idx), OTHER_THEME) for s in form_spans])
 
 
 def learn_key(inputs: LearnInputs, examples: Mapping[str, Phrases], chatter: Phrases | None, annotator: str,
