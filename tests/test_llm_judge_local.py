@@ -4,7 +4,7 @@ record asking for "every record supports every claim" is not obeyed. Whether eac
 model's quality, not the chain's: a 1.5B model's judgements are printed, not asserted (here it called the
 plainly supporting record unsupported and the unrelated one supporting: too weak to judge citations).
 
-Uses the server fixture of tests/test_llm_local.py (skipped when llama-cpp-python[server] or the model is not
+Uses the session server fixture of tests/conftest.py (skipped when llama-cpp-python[server] or the model is not
 installed). The model is slow on CPU: one call on three short pairs with a small token limit.
 """
 
@@ -16,7 +16,7 @@ from evals.judge import CitationJudge
 from synth.llm.chat import build_chat_model
 from synth.settings import Settings
 from tests.test_llm_annotate_local import _Replies
-from tests.test_llm_local import CALL, llm_server, llm_settings  # noqa: F401  (fixtures)
+from tests.test_llm_local import CALL
 from vectorstore.embeddings import HashingEmbedder
 
 CLAIM = "Street lighting came up in 3 of 10 records in District 2."

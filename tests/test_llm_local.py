@@ -21,7 +21,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
@@ -40,6 +39,7 @@ from synth.errors import ConfigError
 from synth.llm import model_files, serve
 from synth.llm.chat import UsageCounter, build_chat_model
 from synth.settings import Settings
+from tests.conftest import local_model_dir
 from tests.signals import interruptible
 
 # --------------------------------------------------------------------------------------------------------
@@ -418,45 +418,8 @@ def test_start_server_runs_the_command_of_its_options(monkeypatch: pytest.Monkey
 # --------------------------------------------------------------------------------------------------------
 
 
-def _model_dir() -> Path:
-    if env := os.environ.get("SYNTH_TEST_MODEL_DIR"):
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "synth" / "models"
-
-
-@pytest.fixture(scope="session")
-def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """(base_url, model name) of the real local server, started once for the session, or skip."""
-    if url := os.environ.get("SYNTH_TEST_LLM_URL"):
-        yield url, os.environ.get("SYNTH_TEST_LLM_MODEL", model_files.MODEL_ALIAS)
-        return
-    if missing := serve.missing_server_modules():
-        pytest.skip(f"llama-cpp-python[server] is not installed (missing {', '.join(missing)}); "
-                    "run scripts/setup_llm.sh or pip install -e '.[llm]'")
-    if not model_files.is_verified(_model_dir() / model_files.MODEL_FILENAME):  # assembled: parts not needed
-        try:
-            model_files._locate_parts()
-        except ConfigError as e:
-            pytest.skip(f"the model parts are not installed: run scripts/setup_llm.sh ({str(e)[:120]}...)")
-    model = model_files.ensure_local_model(_model_dir())  # parts present: a failure here is a real failure
-    log_path = tmp_path_factory.mktemp("llm-server") / "server.log"
-    # One thread by default: llama.cpp's threads wait for each other at every step, so on a machine whose
-    # cores are busy with other work 2 threads can be 5x slower than 1. SYNTH_TEST_LLM_THREADS overrides.
-    threads = int(os.environ.get("SYNTH_TEST_LLM_THREADS", "1"))
-    with serve.running_server(model, serve.ServerOptions(port=0, n_threads=threads), log_path=log_path) as server:
-        yield server.base_url, server.model_alias
-
-
 # Generous timeout, no retries: a slow CPU gives a slow answer, a failure shows at once.
 CALL: dict[str, Any] = {"timeout": 600.0, "max_retries": 0}
-
-
-@pytest.fixture
-def llm_settings(llm_server: tuple[str, str]) -> Settings:
-    url, model = llm_server
-    return Settings(_env_file=None, llm_backend="openai", openai_base_url=url,  # type: ignore[call-arg]
-                    openai_api_key="local", llm_model=model)
 
 
 COMMENTS = [
@@ -544,7 +507,7 @@ def test_llm_serve_command_prints_settings_and_stops_on_ctrl_c(
               "@app.callback()\ndef main() -> None: pass\napp.add_typer(llm_app, name='llm')\napp()\n")
     env = {**os.environ, "SYNTH_DATA_DIR": str(tmp_path / "data")}
     proc = subprocess.Popen(
-        [sys.executable, "-c", script, "llm", "serve", "--port", "0", "--model-dir", str(_model_dir()),
+        [sys.executable, "-c", script, "llm", "serve", "--port", "0", "--model-dir", str(local_model_dir()),
          "--threads", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, preexec_fn=interruptible)
     try:

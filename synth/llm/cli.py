@@ -38,7 +38,7 @@ def serve(
     port: Annotated[int, typer.Option(min=0, max=65535, help="port to listen on (0: any free port)")] = 8080,
     host: Annotated[str, typer.Option(help="address to bind; the server has no authentication")] = "127.0.0.1",
     model_dir: Annotated[Path | None, typer.Option(
-        help="where the assembled model file is kept (default: SYNTH_DATA_DIR/models)")] = None,
+        help="model folder (default: SYNTH_MODEL_DIR or ~/.cache/synth/models, as `make llm`)")] = None,
     n_ctx: Annotated[int, typer.Option("--n-ctx", min=512, help="context window in tokens")] = 4096,
     threads: Annotated[int | None, typer.Option(
         min=1, help="CPU threads (default: all cores; 1 is faster when other work keeps the cores busy)")] = None,
@@ -54,7 +54,7 @@ def serve(
     except ValueError as e:  # pydantic-settings validation
         err.print(f"[red]error:[/] bad settings: {e}")
         raise typer.Exit(1) from None
-    directory = model_dir if model_dir is not None else settings.data_dir / "models"
+    directory = model_dir if model_dir is not None else settings.model_dir
     log_path = log_file if log_file is not None else settings.data_dir / "llm-server.log"
     if host not in _LOOPBACK:
         err.print(f"[yellow]warning:[/] binding {host}: anyone who reaches this address can use the model")

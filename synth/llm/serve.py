@@ -177,6 +177,17 @@ class LocalServer:
         text = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
         return "\n".join(text[-lines:])
 
+    def exit_report(self) -> str | None:
+        """None while the server runs; once it has exited, its exit code (or the signal that killed it) and the
+        end of its log, so a dead server is reported as such rather than as a client's connection error."""
+        code = self.process.poll()
+        if code is None:
+            return None
+        how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
+        tail = self.log_tail()
+        where = f"; end of {self.log_path}:\n{tail}" if tail else "; it wrote no log"
+        return f"the llama.cpp server on {self.base_url} {how}{where}"
+
     def stop(self, timeout: float = 15.0) -> None:
         """Terminate the server (SIGTERM, then SIGKILL after `timeout`). Idempotent."""
         if self.process.poll() is None:
