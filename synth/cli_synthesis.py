@@ -126,8 +126,8 @@ def annotations_export(
     with services() as svc:
         synth = svc.synthesizer
         synth.refresh()
-        state = synth.taxonomy()
-        rows = synth.fact_rows()
+        corpus = synth.corpus()
+        state, rows = corpus.taxonomy, corpus.rows
     handle = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
     try:
         w = csv.writer(handle)
