@@ -20,14 +20,13 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from synth.ask.conversation import ConversationStore, with_context
-from synth.ask.errors import QuestionError
 from synth.ask.figures import FigureWriter, Result, coverage, period_label, scope_of, where_label
 from synth.ask.models import Answer, StructuredQuery
 from synth.ask.parse import ParseContext, parse_question
 from synth.ask.query import FactIndex
 from synth.ask.retrieve import Retriever, open_answer_text
 from synth.ask.themes import ThemeMatcher
-from synth.errors import LLMError
+from synth.errors import LLMError, QuestionError
 from synth.synthesis.facts import FactRow
 from synth.synthesis.themes import TaxonomyState
 
