@@ -27,7 +27,7 @@ import numpy as np
 import yaml
 
 from synth.db import RecordStore
-from synth.errors import InputError, SynthError
+from synth.errors import InputError, SynthError, TaxonomyError, ThemeNotFound
 from synth.llm.chains import model_name
 from synth.models import Record
 from synth.prompts import load_prompt
@@ -321,7 +321,7 @@ class TaxonomyEditor:
     def set_concern(self, theme_id: str, is_concern: bool) -> None:
         state = self.synth.taxonomy()
         if theme_id not in state.themes:
-            raise KeyError(f"no theme {theme_id!r}")
+            raise ThemeNotFound(f"no theme {theme_id!r}")
         state.themes[theme_id] = state.themes[theme_id].model_copy(update={"is_concern": is_concern,
                                                                            "source": "edited"})
         self.synth.store.save_taxonomy(state, "concern" if is_concern else "chatter", {"id": theme_id})
@@ -336,7 +336,7 @@ class TaxonomyEditor:
         state = self.synth.taxonomy()
         vectors, texts = self._spans_by_theme(state)
         if theme_id not in vectors:
-            raise KeyError(f"theme {theme_id!r} has no spans to split")
+            raise TaxonomyError(f"theme {theme_id!r} has no spans to split")
         new_ids = split(state, theme_id, vectors[theme_id], texts[theme_id], parts, seed=self.synth.config.seed)
         self.synth.store.save_taxonomy(state, "split", {"id": theme_id, "into": new_ids})
         return new_ids
