@@ -25,6 +25,7 @@ from typing import Literal
 
 from evals.paths import shared_file
 from synth.columns import ALIASES, normalize_header
+from synth.errors import DatasetError
 from synth.sample import CityTruth, generate_city
 from synth.synthesis.models import SentimentLabel
 from synth.synthesis.train_sentiment import nhs_test_slice
@@ -38,10 +39,6 @@ NHS = ("nhs_phase1", "text_data.csv")
 SENTIMENT_MAP: dict[str, SentimentLabel] = {"positive": "positive", "neutral": "neutral", "negative": "negative",
                                             "mixed": "neutral"}  # three classes: truth "mixed" counts as neutral
 _IMPORT_COLUMNS = ("id", "kind", "text", "district", "date")
-
-
-class DatasetError(ValueError):
-    """Bad dataset input; the message names the file, row and field."""
 
 
 @dataclass(frozen=True)

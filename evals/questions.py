@@ -409,10 +409,7 @@ def ask_questions(store: OpenStore) -> QuestionRun | None:
     svc = store.services
     embed = svc.embedder.embed
     chat = svc.synthesizer.chat_model
-    asker = Asker.build(store.rows, store.taxonomy, embed, clarity=svc.synthesizer.quote_scores(
-                            store.taxonomy, {r.record_id: r.annotation for r in store.rows}),
-                        index=svc.index,
-                        llm=AskLLM(chat) if chat is not None else None)
+    asker = Asker.from_corpus(store.corpus, embed, index=svc.index, llm=AskLLM(chat) if chat is not None else None)
     truth_only = truth_asker(truth, list(svc.records.iter_records()), embed, index=svc.index)
     return QuestionRun(store=score_questions(asker, truth), truth=score_questions(truth_only, truth),
                        parser="llm" if chat is not None else "rules")

@@ -43,10 +43,11 @@ from synth.ingest import IngestOptions
 from synth.services import Services
 from synth.settings import Settings
 from synth.synthesis.annotate import record_sentiment
-from synth.synthesis.facts import FactRow, build_city_sheet, build_fact_sheet, periods_in
+from synth.synthesis.corpus import Corpus
+from synth.synthesis.facts import FactRow, build_fact_sheet, periods_in
 from synth.synthesis.models import Annotation, Concern, FactSheet, SentimentScore, Theme
 from synth.synthesis.narrative import prompt_variables
-from synth.synthesis.pipeline import CITY, load_seed_file
+from synth.synthesis.pipeline import load_seed_file
 from synth.synthesis.summary import Summary
 from synth.synthesis.themes import DiscoveryConfig, TaxonomyState
 
@@ -107,13 +108,20 @@ class RunArtifacts:
 
 @dataclass(frozen=True)
 class OpenStore:
-    """What a store hook sees: the dataset and the run's open store, with the taxonomy and fact rows the
-    summaries were built from."""
+    """What a store hook sees: the dataset and the run's open store, with the corpus (taxonomy, fact rows,
+    quote scores) the summaries were built from."""
 
     dataset: Dataset
     services: Services
-    taxonomy: TaxonomyState
-    rows: list[FactRow]
+    corpus: Corpus
+
+    @property
+    def taxonomy(self) -> TaxonomyState:
+        return self.corpus.taxonomy
+
+    @property
+    def rows(self) -> list[FactRow]:
+        return self.corpus.rows
 
 
 StoreHook = Callable[[OpenStore], object]
@@ -322,27 +330,23 @@ def _run(name: str, root: Path, backend: Backend, limit: int | None, base: Setti
         seeds = load_seed_file(ds.seeds_file) if ds.seeds_file else []
         with _timer(seconds, "annotate", progress):
             synth.refresh(seeds=seeds)
-            state = synth.taxonomy()
-            annotations = synth.annotations(state)
-        themes = {tid: t for tid, t in state.themes.items() if t.is_concern}
-        keywords = {tid: t.keywords for tid, t in themes.items()}
+            corpus = synth.corpus()
+        annotations, rows, themes, keywords = corpus.annotations, corpus.rows, corpus.themes, corpus.keywords
         records = {r.id: StoredRecord(r.district, r.date, r.text) for r in svc.records.iter_records()}
-        rows = synth.fact_rows(annotations)
-        period = max(periods_in(rows), default=None)
+        period = corpus.latest_period
         summaries: list[Summary] = []
         sheets: dict[str, FactSheet] = {}
         injection = None
         if period:
             with _timer(seconds, "summarize", progress):
-                summaries = synth.summarize(period=period)
-                districts = sorted({r.district for r in rows if r.district})
-                sheets = {d: build_fact_sheet(rows, themes, district=d, period=period) for d in districts}
-                sheets[CITY] = build_city_sheet(rows, themes, period=period)
+                # the sheets the summaries were written from: same corpus, same quote scores
+                summaries = synth.summarize(period=period, corpus=corpus)
+                sheets = {sheet.district: sheet for sheet in corpus.sheets(period)}
             if ds.city is not None:
                 with _timer(seconds, "injection", progress):
                     injection = _injection_check(ds, rows, themes)
         extras: dict[str, Any] = {}
-        store = OpenStore(dataset=ds, services=svc, taxonomy=state, rows=rows)
+        store = OpenStore(dataset=ds, services=svc, corpus=corpus)
         for name, hook in store_hooks().items():
             with _timer(seconds, name, progress):
                 if (result := hook(store)) is not None:
@@ -351,7 +355,7 @@ def _run(name: str, root: Path, backend: Backend, limit: int | None, base: Setti
         with _timer(seconds, "stability", progress):
             synth.config = dataclasses.replace(synth.config or DiscoveryConfig(), seed=synth.config.seed + 1)
             synth.refresh(rediscover=True, seeds=seeds)
-            other = synth.annotations()
+            other = synth.corpus().annotations
         embedder = svc.embedder
         model = synth.chat_model
     finally:

@@ -23,7 +23,6 @@ def eval_command(
     sabotage: Annotated[str | None, typer.Option(hidden=True, help="deliberate fault, to test the gates")] = None,
 ) -> None:
     """Score the pipeline on a labelled dataset: themes, counts, sentiment, citations, numbers, stability, safety."""
-    from evals.datasets import DatasetError
     from evals.harness import evaluate, summary_line
     from evals.report import write_reports
 
@@ -33,7 +32,7 @@ def eval_command(
     try:
         result = evaluate(dataset, backend=chosen, limit=limit, fault=sabotage, thresholds=thresholds,
                           progress=lambda message: err.print(f"[dim]eval[/] {message}", highlight=False))
-    except (DatasetError, FileNotFoundError, ValueError, SynthError) as e:
+    except (FileNotFoundError, ValueError, SynthError) as e:  # SynthError: DatasetError too
         err.print(f"[red]error:[/] {e}", highlight=False)
         raise typer.Exit(1) from None
     paths = write_reports(result, report)

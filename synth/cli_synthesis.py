@@ -5,9 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
 import typer
 from rich.progress import TaskID
@@ -16,8 +15,6 @@ from rich.table import Table
 from synth.cli_common import err, out, progress_bar, services
 from synth.synthesis.pipeline import TaxonomyEditor, load_seed_file
 from synth.synthesis.summary import as_json, to_markdown, to_text
-
-T = TypeVar("T")
 
 themes_app = typer.Typer(help="List and edit the city-wide theme taxonomy.", no_args_is_help=True)
 annotations_app = typer.Typer(help="Per-record annotations.", no_args_is_help=True)
@@ -72,7 +69,7 @@ def themes_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
 def themes_rename(theme_id: str, label: str) -> None:
     """Give a theme a human name (kept by later runs)."""
     with services() as svc:
-        _edit(lambda: TaxonomyEditor(svc.synthesizer).rename(theme_id, label))
+        TaxonomyEditor(svc.synthesizer).rename(theme_id, label)
     out.print(f"renamed {theme_id} to {label!r}")
 
 
@@ -80,7 +77,7 @@ def themes_rename(theme_id: str, label: str) -> None:
 def themes_merge(theme_ids: list[str], into: Annotated[str, typer.Option(help="theme to keep")]) -> None:
     """Fold themes into one."""
     with services() as svc:
-        _edit(lambda: TaxonomyEditor(svc.synthesizer).merge(theme_ids, into))
+        TaxonomyEditor(svc.synthesizer).merge(theme_ids, into)
     out.print(f"merged {', '.join(theme_ids)} into {into}")
 
 
@@ -88,7 +85,7 @@ def themes_merge(theme_ids: list[str], into: Annotated[str, typer.Option(help="t
 def themes_split(theme_id: str, parts: Annotated[int, typer.Option(min=2, max=10)] = 2) -> None:
     """Split a theme that mixes several concerns."""
     with services() as svc:
-        new_ids = _edit(lambda: TaxonomyEditor(svc.synthesizer).split(theme_id, parts))
+        new_ids = TaxonomyEditor(svc.synthesizer).split(theme_id, parts)
     out.print(f"split {theme_id} into {', '.join(new_ids)}")
 
 
@@ -96,7 +93,7 @@ def themes_split(theme_id: str, parts: Annotated[int, typer.Option(min=2, max=10
 def themes_pin(theme_id: str, unpin: Annotated[bool, typer.Option("--unpin")] = False) -> None:
     """Fix a theme so rediscovery never changes it."""
     with services() as svc:
-        _edit(lambda: TaxonomyEditor(svc.synthesizer).pin(theme_id, not unpin))
+        TaxonomyEditor(svc.synthesizer).pin(theme_id, not unpin)
     out.print(f"{'unpinned' if unpin else 'pinned'} {theme_id}")
 
 
@@ -104,7 +101,7 @@ def themes_pin(theme_id: str, unpin: Annotated[bool, typer.Option("--unpin")] = 
 def themes_chatter(theme_id: str, concern: Annotated[bool, typer.Option("--concern")] = False) -> None:
     """Mark a theme as meeting chatter (not counted), or with --concern as a real concern."""
     with services() as svc:
-        _edit(lambda: TaxonomyEditor(svc.synthesizer).set_concern(theme_id, concern))
+        TaxonomyEditor(svc.synthesizer).set_concern(theme_id, concern)
     out.print(f"{theme_id} is now {'a concern' if concern else 'chatter'}")
 
 
@@ -126,8 +123,8 @@ def annotations_export(
     with services() as svc:
         synth = svc.synthesizer
         synth.refresh()
-        state = synth.taxonomy()
-        rows = synth.fact_rows()
+        corpus = synth.corpus()
+        state, rows = corpus.taxonomy, corpus.rows
     handle = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
     try:
         w = csv.writer(handle)
@@ -141,11 +138,3 @@ def annotations_export(
     finally:
         if output:
             handle.close()
-
-
-def _edit(fn: Callable[[], T]) -> T:
-    try:
-        return fn()
-    except (KeyError, ValueError) as e:
-        err.print(f"[red]error:[/] {e.args[0] if e.args else e}")
-        raise typer.Exit(1) from None

@@ -5,11 +5,17 @@
     ├── InputError           a whole input file cannot be read (empty, wrong encoding, unknown format)
     ├── RowError             one row/record is invalid; carries file, row, field, reason (ingest reports
     │                        it as a rejection and carries on with the other rows)
+    ├── QuestionError        `ask` cannot take the question (empty, too long)
+    ├── TaxonomyError        a taxonomy edit cannot be made (a theme with too few spans to split)
+    │   └── ThemeNotFound    the edit names a theme the taxonomy does not have
+    ├── DatasetError         an eval dataset cannot be loaded (`synth eval`; the message names file, row, field)
     ├── StoreError           the system of record or the vector index failed
     ├── EmbeddingError       the embedding model could not be loaded or run
     └── LLMError             the generative model failed or kept returning invalid output
+        └── AskLLMError      ... during `ask`; carries the tokens spent before the failure (synth/ask/llm.py)
 
-The API maps these to HTTP responses in one handler (api/errors.py).
+The API maps these to HTTP responses in one handler (api/errors.py); the CLI prints the message on one line
+and exits 1 (synth/cli_common.py).
 """
 
 from __future__ import annotations
@@ -40,6 +46,22 @@ class RowError(SynthError):
         if field:
             where += f", field '{field}'"
         super().__init__(f"{where}: {reason}")
+
+
+class QuestionError(SynthError):
+    """The question itself cannot be taken (empty, too long)."""
+
+
+class TaxonomyError(SynthError):
+    """A coordinator's taxonomy edit cannot be made."""
+
+
+class ThemeNotFound(TaxonomyError):
+    """An edit names a theme id the taxonomy does not have."""
+
+
+class DatasetError(SynthError):
+    """Bad eval dataset input (evals/datasets.py); the message names the file, row and field."""
 
 
 class StoreError(SynthError):

@@ -61,6 +61,17 @@ def test_ingest_errors_are_one_clear_line(cli_env: Path, tmp_path: Path) -> None
     assert res.exit_code == 1 and "taxonomy.yaml: cannot read the taxonomy YAML" in res.stderr
 
 
+def test_taxonomy_edit_errors_are_one_clear_line(cli_env: Path) -> None:
+    for args, message in ((["rename", "t_nope", "Lights"], "no theme 't_nope'; known themes: none"),
+                          (["merge", "t_a", "--into", "t_b"], "no theme 't_a'; known themes: none"),
+                          (["pin", "t_nope"], "no theme 't_nope'; known themes: none"),
+                          (["chatter", "t_nope"], "no theme 't_nope'"),
+                          (["split", "t_nope"], "theme 't_nope' has no spans to split")):
+        res = CliRunner().invoke(app, ["themes", *args])
+        assert res.exit_code == 1, res.output
+        assert res.stderr.strip() == f"error: {message}" and not res.stdout
+
+
 def test_api_ingest_and_district_counts(services: Any) -> None:
     client = TestClient(create_app(services))
     body = {"source": "webform", "records": [

@@ -133,6 +133,18 @@ def test_sample_city_passes_the_gates(sample_run: RunArtifacts, tmp_path: Path) 
 
 
 @pytest.mark.slow
+def test_the_evals_score_the_sheets_the_summaries_show(sample_run: RunArtifacts) -> None:
+    """The run's sheets come from the corpus the summaries were written from: same mentions, same quotes
+    (ranked by the quote scores), for every district and the city."""
+    assert sample_run.summaries and {s.district for s in sample_run.summaries} == set(sample_run.sheets)
+    for summary in sample_run.summaries:
+        sheet = sample_run.sheets[summary.district]
+        assert summary.period == sheet.period == sample_run.period
+        assert [(t.id, t.mentions, t.quotes) for t in summary.themes] == \
+            [(t.id, t.mentions, t.quotes) for t in sheet.themes]
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(("fault", "gate"), [("shuffle-themes", "themes.ari"),
                                              ("flip-sentiment", "sentiment.accuracy")])
 def test_a_broken_pipeline_fails_the_gates(sample_run: RunArtifacts, fault: str, gate: str) -> None:

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
+from synth.errors import TaxonomyError, ThemeNotFound
 from synth.synthesis.annotate import OfflineAnnotator
 from synth.synthesis.models import SentimentScore
 from synth.synthesis.pipeline import Synthesizer, TaxonomyEditor, load_seed_file
@@ -135,8 +136,12 @@ def test_theme_ids_are_stable_and_edits_persist(synth: Synthesizer) -> None:
     assert synth.taxonomy().themes[lighting].pinned
     assert [action for _, action, _ in synth.store.theme_edits()] == ["discover", "rename", "discover", "merge",
                                                                       "split", "pin"]
-    with pytest.raises(KeyError, match="no theme 't_nope'"):
+    with pytest.raises(ThemeNotFound, match="no theme 't_nope'"):
         editor.rename("t_nope", "x")
+    with pytest.raises(ThemeNotFound, match="no theme 't_nope'"):
+        editor.set_concern("t_nope", False)
+    with pytest.raises(TaxonomyError, match="theme 't_nope' has no spans to split"):
+        editor.split("t_nope")
 
 
 def test_seeded_taxonomy(synth: Synthesizer, tmp_path: Path) -> None:

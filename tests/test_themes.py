@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from synth.errors import TaxonomyError
 from synth.synthesis.concerns import split_concerns, strip_attribution, theme_text
 from synth.synthesis.models import OTHER_THEME
 from synth.synthesis.themes import DiscoveryConfig, assign, discover, keywords_by_group, merge, split
@@ -61,7 +62,7 @@ def test_merge_and_split() -> None:
     merged_texts = [t for t, s in zip(texts, assigned, strict=True) if s in (a, b)]
     new_ids = split(state, a, merged_vectors, merged_texts, parts=2)
     assert len(new_ids) == 2 and a not in state.themes and len(state.themes) == 3
-    with pytest.raises(ValueError, match="cannot split"):
+    with pytest.raises(TaxonomyError, match="cannot split"):
         split(state, c, by_theme[c][:1], ["x"], parts=2)
 
 

@@ -6,11 +6,10 @@ import hashlib
 import json
 import threading
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from api.deps import ServicesDep
-from synth.ask.errors import QuestionError
 from synth.ask.models import Answer
 from synth.ask.service import Asker
 
@@ -44,8 +43,6 @@ def _asker(request: Request, svc: ServicesDep) -> Asker:
 @router.post("/ask", response_model=Answer)
 def ask(body: AskRequest, request: Request, svc: ServicesDep) -> Answer:
     """Counts, shares, rankings, trends and comparisons come from code over the annotations; open questions
-    are answered with quoted records. Every answer has a status, citations, figures and coverage."""
-    try:
-        return _asker(request, svc).ask(body.question, body.conversation_id)
-    except QuestionError as e:
-        raise HTTPException(status_code=422, detail=str(e)) from e
+    are answered with quoted records. Every answer has a status, citations, figures and coverage. A question
+    ask cannot take (QuestionError) is a 422, as every SynthError is mapped in api/errors.py."""
+    return _asker(request, svc).ask(body.question, body.conversation_id)

@@ -20,20 +20,20 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from synth.ask.conversation import ConversationStore, with_context
-from synth.ask.errors import QuestionError
 from synth.ask.figures import FigureWriter, Result, coverage, period_label, scope_of, where_label
 from synth.ask.models import Answer, StructuredQuery
 from synth.ask.parse import ParseContext, parse_question
 from synth.ask.query import FactIndex
 from synth.ask.retrieve import Retriever, open_answer_text
 from synth.ask.themes import ThemeMatcher
-from synth.errors import LLMError
+from synth.errors import LLMError, QuestionError
 from synth.synthesis.facts import FactRow
 from synth.synthesis.themes import TaxonomyState
 
 if TYPE_CHECKING:
     from synth.ask.llm import AskLLM
     from synth.services import Services
+    from synth.synthesis.corpus import Corpus
     from vectorstore.store import ChromaIndex
 
 log = logging.getLogger(__name__)
@@ -59,17 +59,17 @@ class Asker:
         return cls(facts, ThemeMatcher(taxonomy.themes, taxonomy.centroids, embed), **kwargs)  # type: ignore[arg-type]
 
     @classmethod
+    def from_corpus(cls, corpus: Corpus, embed: Callable | None = None, **kwargs: object) -> Asker:
+        """An Asker over a store's corpus: its fact rows, taxonomy and quote scores (as the summaries use)."""
+        return cls.build(corpus.rows, corpus.taxonomy, embed, clarity=corpus.scores, **kwargs)
+
+    @classmethod
     def from_services(cls, svc: Services, *, refresh: bool = False, llm: AskLLM | None = None) -> Asker:
-        """An Asker over the store: annotations, taxonomy, vector index and conversations of `svc`."""
+        """An Asker over the store: the corpus, vector index and conversations of `svc`."""
         if refresh:
             svc.synthesizer.refresh()
-        synth = svc.synthesizer
-        taxonomy, spans = synth.taxonomy(), synth.spans()
-        annotations = synth.annotations(taxonomy, spans)
-        rows = synth.fact_rows(annotations)
-        clarity = synth.quote_scores(taxonomy, annotations, spans)
-        return cls.build(rows, taxonomy, svc.embedder.embed, clarity=clarity,
-                         index=svc.index, conversations=ConversationStore(svc.records), llm=llm)
+        return cls.from_corpus(svc.synthesizer.corpus(), svc.embedder.embed, index=svc.index,
+                               conversations=ConversationStore(svc.records), llm=llm)
 
     # -- the one entry point ----------------------------------------------------------------------------
     def ask(self, question: str, conversation_id: str | None = None) -> Answer:

@@ -27,7 +27,7 @@ import numpy as np
 import yaml
 
 from synth.db import RecordStore
-from synth.errors import InputError, SynthError
+from synth.errors import InputError, SynthError, TaxonomyError, ThemeNotFound
 from synth.llm.chains import model_name
 from synth.models import Record
 from synth.prompts import load_prompt
@@ -38,7 +38,8 @@ from synth.synthesis.annotate import (
     mark_chatter,
     quote_scores,
 )
-from synth.synthesis.facts import FactRow, build_city_sheet, build_fact_sheet, periods_in
+from synth.synthesis.corpus import CitationIndex, Corpus
+from synth.synthesis.facts import FactRow
 from synth.synthesis.learn import (
     LearnInputs,
     Phrases,
@@ -244,6 +245,15 @@ class Synthesizer:
                 self.store.save_learned(key, decided)
         return decided
 
+    def corpus(self, state: TaxonomyState | None = None) -> Corpus:
+        """The store's annotated data, read in one sequence: taxonomy (the stored one by default), spans,
+        annotations, fact rows, quote scores. Summaries, `ask` and the evals all read theirs from here."""
+        state = state or self.taxonomy()
+        spans = self.spans()
+        annotations = self.annotations(state, spans)
+        return Corpus(taxonomy=state, spans=spans, annotations=annotations, rows=self.fact_rows(annotations),
+                      scores=self.quote_scores(state, annotations, spans))
+
     def fact_rows(self, annotations: dict[str, Annotation] | None = None) -> list[FactRow]:
         annotations = annotations if annotations is not None else self.annotations()
         return [FactRow(record_id=r.id, district=r.district, date=r.date, kind=r.kind.value, meeting_id=r.meeting_id,
@@ -253,28 +263,18 @@ class Synthesizer:
 
     # -- summaries ------------------------------------------------------------------------------------------
     def summarize(self, *, district: str | None = None, period: str | None = None,
-                  include_city: bool = True) -> list[Summary]:
-        state = self.taxonomy()
-        themes = {tid: t for tid, t in state.themes.items() if t.is_concern}
-        spans = self.spans()
-        annotations = self.annotations(state, spans)
-        rows = self.fact_rows(annotations)
-        if not rows:
+                  include_city: bool = True, corpus: Corpus | None = None) -> list[Summary]:
+        """Summaries of `period` (the latest month by default) over `corpus` (the store's, by default)."""
+        corpus = corpus or self.corpus()
+        if not corpus.rows:
             return []
-        period = period or max(periods_in(rows), default=None)
+        period = period or corpus.latest_period
         if period is None:
             raise SynthError("no record has a date, so there is no period to summarise; pass --period YYYY-MM")
-        districts = [district] if district else sorted({r.district for r in rows if r.district})
-        index = {row.record_id: (row.district, set(row.annotation.themes)) for row in rows}
-        keywords = {tid: t.keywords for tid, t in themes.items()}
-        scores = self.quote_scores(state, annotations, spans)
-        sheets = [build_fact_sheet(rows, themes, district=d, period=period, scores=scores) for d in districts]
-        if include_city and not district:
-            sheets.append(build_city_sheet(rows, themes, period=period, scores=scores))
-        return [self._summary(sheet, index, keywords) for sheet in sheets]
+        sheets = corpus.sheets(period, district=district, include_city=include_city)
+        return [self._summary(sheet, corpus.index, corpus.keywords) for sheet in sheets]
 
-    def _summary(self, sheet: FactSheet, index: dict[str, tuple[str | None, set[str]]],
-                 keywords: dict[str, list[str]]) -> Summary:
+    def _summary(self, sheet: FactSheet, index: CitationIndex, keywords: dict[str, list[str]]) -> Summary:
         model = model_name(self.chat_model) if self.chat_model else None
         prompt = load_prompt("narrative").key if self.chat_model else f"deterministic_v{DETERMINISTIC_VERSION}"
         fp = fingerprint(sheet, prompt=prompt, model=model, annotator=self.annotator_key)
@@ -321,7 +321,7 @@ class TaxonomyEditor:
     def set_concern(self, theme_id: str, is_concern: bool) -> None:
         state = self.synth.taxonomy()
         if theme_id not in state.themes:
-            raise KeyError(f"no theme {theme_id!r}")
+            raise ThemeNotFound(f"no theme {theme_id!r}")
         state.themes[theme_id] = state.themes[theme_id].model_copy(update={"is_concern": is_concern,
                                                                            "source": "edited"})
         self.synth.store.save_taxonomy(state, "concern" if is_concern else "chatter", {"id": theme_id})
@@ -336,7 +336,7 @@ class TaxonomyEditor:
         state = self.synth.taxonomy()
         vectors, texts = self._spans_by_theme(state)
         if theme_id not in vectors:
-            raise KeyError(f"theme {theme_id!r} has no spans to split")
+            raise TaxonomyError(f"theme {theme_id!r} has no spans to split")
         new_ids = split(state, theme_id, vectors[theme_id], texts[theme_id], parts, seed=self.synth.config.seed)
         self.synth.store.save_taxonomy(state, "split", {"id": theme_id, "into": new_ids})
         return new_ids

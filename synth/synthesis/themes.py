@@ -24,6 +24,7 @@ import numpy as np
 from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
+from synth.errors import TaxonomyError, ThemeNotFound
 from synth.synthesis.models import OTHER_THEME, Theme
 
 
@@ -236,7 +237,7 @@ def split(state: TaxonomyState, theme_id: str, vectors: np.ndarray, texts: Seque
     """Split one theme into `parts` by k-means over its spans; returns the new ids (the old id is retired)."""
     _require(state, theme_id)
     if _distinct(vectors) < parts:
-        raise ValueError(f"theme {theme_id} has {_distinct(vectors)} distinct spans; cannot split into {parts}")
+        raise TaxonomyError(f"theme {theme_id} has {_distinct(vectors)} distinct spans; cannot split into {parts}")
     km = KMeans(n_clusters=parts, n_init=5, random_state=seed).fit(normalize_rows(vectors))
     names = [str(lab) for lab in km.labels_]
     kws = keywords_by_group(texts, names)
@@ -256,4 +257,4 @@ def split(state: TaxonomyState, theme_id: str, vectors: np.ndarray, texts: Seque
 def _require(state: TaxonomyState, theme_id: str) -> None:
     if theme_id not in state.themes:
         known = ", ".join(sorted(state.themes)) or "none"
-        raise KeyError(f"no theme {theme_id!r}; known themes: {known}")
+        raise ThemeNotFound(f"no theme {theme_id!r}; known themes: {known}")

@@ -1,0 +1,82 @@
+"""One corpus: the annotated data of a store, as every consumer reads it.
+
+    taxonomy (stored) ─► spans (cached in SQL) ─► annotations (offline or LLM; learner decisions stored)
+      ─► fact rows (one per annotated record) ─► quote scores (how plainly each span is about its theme)
+
+`Synthesizer.corpus()` runs that sequence once and returns a `Corpus`; summaries (`Synthesizer.summarize`),
+`ask` (`Asker.from_corpus`), the API and the evals all take theirs from it, so the fact sheets the evals score
+are the sheets the summaries show (same rows, same quote scores, built by `Corpus.sheets`).
+
+    corpus = services.synthesizer.corpus()
+    corpus.sheets(corpus.latest_period)        # every district's sheet, then the city's
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from synth.synthesis.facts import FactRow, build_city_sheet, build_fact_sheet, periods_in
+from synth.synthesis.models import Annotation, FactSheet, Theme
+from synth.synthesis.store import StoredSpan
+from synth.synthesis.themes import TaxonomyState
+
+QuoteScores = Mapping[tuple[str, int], float]
+CitationIndex = dict[str, tuple[str | None, set[str]]]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """The taxonomy, spans, annotations, fact rows and quote scores of one store, read together.
+
+    `scores` is None with the LLM annotator (its concerns are not the stored spans, so quotes keep the
+    sheet's default order)."""
+
+    taxonomy: TaxonomyState
+    spans: Sequence[StoredSpan]
+    annotations: dict[str, Annotation]
+    rows: list[FactRow]
+    scores: QuoteScores | None
+
+    @cached_property
+    def themes(self) -> dict[str, Theme]:
+        """The concern themes (chatter is not counted)."""
+        return {tid: t for tid, t in self.taxonomy.themes.items() if t.is_concern}
+
+    @cached_property
+    def keywords(self) -> dict[str, list[str]]:
+        return {tid: t.keywords for tid, t in self.themes.items()}
+
+    @cached_property
+    def periods(self) -> list[str]:
+        """The months ("YYYY-MM", ascending) that hold at least one dated record."""
+        return periods_in(self.rows)
+
+    @property
+    def latest_period(self) -> str | None:
+        return self.periods[-1] if self.periods else None
+
+    @cached_property
+    def districts(self) -> list[str]:
+        return sorted({r.district for r in self.rows if r.district})
+
+    @cached_property
+    def index(self) -> CitationIndex:
+        """Record id -> (district, themes): what the grounding check needs to judge a citation."""
+        return {row.record_id: (row.district, set(row.annotation.themes)) for row in self.rows}
+
+    def sheet(self, district: str | None, period: str) -> FactSheet:
+        """One district's fact sheet for `period`, quotes ranked by the corpus's scores."""
+        return build_fact_sheet(self.rows, self.themes, district=district, period=period, scores=self.scores)
+
+    def city_sheet(self, period: str) -> FactSheet:
+        return build_city_sheet(self.rows, self.themes, period=period, scores=self.scores)
+
+    def sheets(self, period: str, *, district: str | None = None, include_city: bool = True) -> list[FactSheet]:
+        """The sheets a summary run shows: `district`'s alone, or every district's and then (with
+        `include_city`) the city's."""
+        if district:
+            return [self.sheet(district, period)]
+        sheets = [self.sheet(d, period) for d in self.districts]
+        return sheets + [self.city_sheet(period)] if include_city else sheets
