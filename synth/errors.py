@@ -8,11 +8,19 @@
     ├── StoreError           the system of record or the vector index failed
     ├── EmbeddingError       the embedding model could not be loaded or run
     └── LLMError             the generative model failed or kept returning invalid output
+        └── StructuredOutputError   replies kept failing to parse or the checks after the re-asks; carries
+                                    the attempts and the last reply (synth/llm/structured.py)
 
 The API maps these to HTTP responses in one handler (api/errors.py).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from synth.llm.model import Attempt, ChatReply
 
 
 class SynthError(Exception):
@@ -52,3 +60,14 @@ class EmbeddingError(SynthError):
 
 class LLMError(SynthError):
     pass
+
+
+class StructuredOutputError(LLMError):
+    """The model's replies still failed to parse or the checks after every re-ask. `attempts` holds each call
+    (its reply, parsed value or None, problems and tokens), `last_reply` the final reply (text, usage and
+    finish reason)."""
+
+    def __init__(self, message: str, attempts: Sequence[Attempt[Any]], last_reply: ChatReply) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+        self.last_reply = last_reply
