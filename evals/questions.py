@@ -408,7 +408,7 @@ def ask_questions(store: OpenStore) -> QuestionRun | None:
         return None
     svc = store.services
     embed = svc.embedder.embed
-    chat = svc.synthesizer.chat_model
+    chat = svc.chat_model
     asker = Asker.build(store.rows, store.taxonomy, embed, clarity=svc.synthesizer.quote_scores(
                             store.taxonomy, {r.record_id: r.annotation for r in store.rows}),
                         index=svc.index,

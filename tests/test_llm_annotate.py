@@ -62,7 +62,7 @@ def echo_reply(messages: list[Message]) -> str:
     return json.dumps({"records": out})
 
 
-def FakeModel(responses: list[str | ChatReply] | None = None, respond: Respond | None = None,  # noqa: N802
+def FakeModel(responses: list[str | ChatReply] | None = None, respond: Respond | None = None,
               model_name: str = "fake-a") -> FakeChatModel:
     """Answers from `respond(messages)` when given, else the replies in order (the last one again when they
     run out); keeps every call's messages (`received`)."""
