@@ -52,6 +52,7 @@ from synth.tokens import SUPPORTED_ENCODINGS, count_tokens, ensure_tiktoken_cach
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from synth.prompts import PromptFile
     from synth.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,15 @@ def build_chat_model(
         tiktoken_model_name=tiktoken_model,
         callbacks=[counter],
     )
+
+
+def chat_prompt(prompt: PromptFile) -> ChatPromptTemplate:
+    """A LangChain chat prompt with the prompt file's messages and input variables (jinja2 format).
+
+    LangChain raises KeyError on a missing variable but ignores extra ones: call `render_messages` with the
+    same values first when strictness matters.
+    """
+    return ChatPromptTemplate.from_messages(list(prompt.messages), template_format="jinja2")
 
 
 def open_chat_model(settings: Settings, **options: Any) -> LangChainChatModel:
