@@ -221,3 +221,29 @@ def test_a_failed_call_through_the_adapter_counts_its_prompt() -> None:
     [call] = counter.calls
     assert call.failed and call.prompt_tokens > 0
     assert stats.input_tokens == words(PROMPT.render(topic="lamps")) and stats.calls == 0
+
+
+# --- who owns the model --------------------------------------------------------------------------------
+
+
+def test_services_own_the_chat_model_and_hand_it_to_every_step(tmp_path: Path) -> None:
+    from synth.redact import RegexRedactor
+    from synth.services import Services
+    from synth.settings import Settings
+    from vectorstore.embeddings import HashingEmbedder
+
+    offline = Services(Settings(data_dir=tmp_path / "data", embedder="hashing", redactor="regex", _env_file=None),
+                       _embedder=HashingEmbedder(), _redactor=RegexRedactor())
+    assert offline.chat_model is None and offline.synthesizer.chat_model is None
+    offline.close()
+    fake = FakeChatModel(name="fake-svc")
+    svc = Services(Settings(data_dir=tmp_path / "data", embedder="hashing", redactor="regex", annotator="llm",
+                            llm_backend="openai", _env_file=None),
+                   _embedder=HashingEmbedder(), _redactor=RegexRedactor(), _chat_model=fake)
+    assert svc.chat_model is fake and svc.synthesizer.chat_model is fake
+    assert svc.synthesizer.llm_annotator is not None and svc.synthesizer.llm_annotator.chat_model is fake
+    assert svc.synthesizer.llm_annotator.key == "llm:annotate_v1:fake-svc"
+    svc.close()
+    incomplete = Services(Settings(data_dir=tmp_path / "data", llm_backend="openai", _env_file=None))
+    with pytest.raises(ConfigError, match="SYNTH_OPENAI_BASE_URL"):  # configured but incomplete: a clear error
+        _ = incomplete.chat_model
