@@ -67,7 +67,7 @@ class FakeChatModel:
         elif self.respond is not None:
             try:
                 scripted = self.respond(sent)
-            except Exception as e:  # noqa: BLE001 - a scripted failure, recorded like an enqueued one
+            except Exception as e:  # a scripted failure, recorded like an enqueued one
                 scripted = e
         elif self._last is not None:
             scripted = self._last
