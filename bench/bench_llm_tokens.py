@@ -157,6 +157,7 @@ def run(args: argparse.Namespace) -> list[Phase]:
     from synth.settings import Settings
     from synth.synthesis.llm_annotate import LLMAnnotator
     from synth.synthesis.llm_labels import LabelStats, label_themes
+    from synth.synthesis.pipeline import Synthesizer
 
     with tempfile.TemporaryDirectory() as tmp:
         city = Path(tmp) / "city"
@@ -185,8 +186,10 @@ def run(args: argparse.Namespace) -> list[Phase]:
         narrative_usage = UsageCounter(args.encoding, log_calls=False)
         summaries = []
         if not args.skip_narratives:
-            synth.chat_model = chat_model(args, narrative_reply, narrative_usage)
-            summaries = synth.summarize()
+            model = chat_model(args, narrative_reply, narrative_usage)
+            writer = Synthesizer(svc.records, synth.annotator, chat_model=model, config=synth.config,
+                                 narrative_budget_tokens=synth.narrative_budget_tokens)
+            summaries = writer.summarize()
         by_source = {s: sum(x.provenance.source == s for x in summaries) for s in ("llm", "fallback")}
         attempts = sum(x.provenance.attempts for x in summaries)
 

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from langchain_core.language_models import BaseChatModel
 
 from evals.models import EvalReport, Gate, Section
 from evals.runner import Backend, ProgressFn, RunArtifacts, run_pipeline, sabotage
 from evals.sections import score
+from synth.llm.model import ChatModel
 from synth.settings import Settings
 
 THRESHOLDS = "thresholds.yaml"
@@ -95,7 +95,7 @@ def build_report(art: RunArtifacts, thresholds: Thresholds, *, limit: int | None
 
 def evaluate(dataset: str, *, backend: Backend = "offline", limit: int | None = None, fault: str | None = None,
              thresholds: Path | None = None, settings: Settings | None = None, redactor: str | None = None,
-             progress: ProgressFn | None = None, chat_model: BaseChatModel | None = None) -> EvalReport:
+             progress: ProgressFn | None = None, chat_model: ChatModel | None = None) -> EvalReport:
     """Run and score `dataset`; `fault` names a deliberate sabotage (runner.SABOTAGES); `chat_model` replaces
     the configured model with backend llm (tests)."""
     gates = load_thresholds(thresholds)

@@ -8,7 +8,7 @@ The LLM judge is `prompts/judge_citation_v<N>.md | model | parse`: (claim, recor
 data block as JSON ('<' and '>' escaped, so no text can close the block) under batch-local ids ("c1", "c2",
 ...), as many per call as fit `budget_tokens` of rendered prompt (tiktoken). A reply must parse into
 `JudgeReply` and give one verdict per pair; each pair's first valid verdict is kept, and while some pair has
-none the reply is answered with its problems (`prompts/json_retry_v1.md`) up to `max_retries` times. Pairs
+none the reply is answered with its problems (`synth.llm.structured`) up to `max_retries` times. Pairs
 still without a verdict, and every pair after the endpoint failed once (network, server), are judged by the
 embedding judge and counted (`JudgeStats.fallback`, `Verdict.by`). A pair with an empty claim or record
 text (a cited record that does not exist) is unsupported without asking anyone (`by="rule"`).
@@ -22,17 +22,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Literal
 
 import numpy as np
-from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel
 
-from synth.errors import LLMError
-from synth.llm.chains import model_name
+from synth.errors import LLMError, StructuredOutputError
+from synth.llm.chains import data_json, model_name, pack
+from synth.llm.model import ChatModel
+from synth.llm.structured import StructuredOutput
 from synth.prompts import load_prompt
-from synth.synthesis.llm_annotate import RetryingChain, data_json, pack
 from synth.tokens import count_tokens
 
 log = logging.getLogger(__name__)
@@ -94,7 +93,7 @@ class CitationJudge:
     """The embedding judge, or the LLM judge when `chat_model` is given (embedding judge as its fallback)."""
 
     embed: Embed
-    chat_model: BaseChatModel | None = None
+    chat_model: ChatModel | None = None
     encoding: str = "cl100k_base"
     budget_tokens: int = DEFAULT_BUDGET_TOKENS
     max_pairs: int = MAX_PAIRS_PER_CALL
@@ -144,17 +143,27 @@ class CitationJudge:
         of_id = {e["id"]: p for e, p in zip(entries, pairs, strict=True)}
         batches = pack(entries, lambda b: count_tokens(prompt.render(pairs_json=data_json(b)), self.encoding),
                        budget=self.budget_tokens, max_items=self.max_pairs)
-        asker = RetryingChain(self.chat_model, prompt, JudgeReply, encoding=self.encoding,
-                              max_retries=self.max_retries, stats=self.stats, what="citation judge", noun="pairs",
-                              failing="go to the embedding judge", logger=log)
+        asker = StructuredOutput(self.chat_model, prompt, JudgeReply, encoding=self.encoding,
+                                 max_reasks=self.max_retries, stats=self.stats, what="citation judge", logger=log)
         out: dict[Pair, bool] = {}
         for batch in batches:
             if self.stats.endpoint_failed:
                 break
             ids = [e["id"] for e in batch]
-            try:  # each pair's first valid verdict over up to 1 + max_retries replies
-                verdicts = asker.ask({"pairs_json": data_json(batch)}, ids, partial(check_verdicts, ids=ids),
-                                     keep_first=True).value
+            verdicts: dict[str, bool] = {}  # each pair's first valid verdict over up to 1 + max_retries replies
+
+            def check(reply: JudgeReply, ids: list[str] = ids, verdicts: dict[str, bool] = verdicts) -> list[str]:
+                found, problems = check_verdicts(reply, ids)
+                for pid, verdict in found.items():
+                    verdicts.setdefault(pid, verdict)
+                return [] if len(verdicts) == len(ids) else problems
+
+            try:
+                asker.ask({"pairs_json": data_json(batch)}, check, context=f"pairs={len(ids)}")
+            except StructuredOutputError as e:
+                log.warning("citation judge: %d of %d pairs go to the embedding judge after %d calls (last "
+                            "problems: %s)", len(ids) - len(verdicts), len(ids), len(e.attempts),
+                            "; ".join(e.attempts[-1].problems[:3]))
             except LLMError as e:
                 log.warning("citation judge: %s; the embedding judge takes the remaining pairs", e)
                 self.stats.endpoint_failed = True

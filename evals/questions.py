@@ -408,7 +408,7 @@ def ask_questions(store: OpenStore) -> QuestionRun | None:
         return None
     svc = store.services
     embed = svc.embedder.embed
-    chat = svc.synthesizer.chat_model
+    chat = svc.chat_model
     asker = Asker.from_corpus(store.corpus, embed, index=svc.index, llm=AskLLM(chat) if chat is not None else None)
     truth_only = truth_asker(truth, list(svc.records.iter_records()), embed, index=svc.index)
     return QuestionRun(store=score_questions(asker, truth), truth=score_questions(truth_only, truth),

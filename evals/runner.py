@@ -35,11 +35,11 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 import numpy as np
-from langchain_core.language_models import BaseChatModel
 
 from evals.datasets import Dataset, load_dataset
 from evals.judge import CitationJudge
 from synth.ingest import IngestOptions
+from synth.llm.model import ChatModel
 from synth.services import Services
 from synth.settings import Settings
 from synth.synthesis.annotate import record_sentiment
@@ -285,7 +285,7 @@ def _injection_check(ds: Dataset, rows: list[FactRow], themes: dict[str, Theme])
 
 def run_pipeline(dataset: str, *, backend: Backend = "offline", limit: int | None = None,
                  settings: Settings | None = None, redactor: str | None = None, progress: ProgressFn | None = None,
-                 workdir: Path | None = None, chat_model: BaseChatModel | None = None) -> RunArtifacts:
+                 workdir: Path | None = None, chat_model: ChatModel | None = None) -> RunArtifacts:
     """Run everything on `dataset` in a fresh temporary store (deleted afterwards unless `workdir` is given).
     `chat_model` (backend llm only) replaces the model the settings would build, for every LLM step and the
     citation judge."""
@@ -297,31 +297,14 @@ def run_pipeline(dataset: str, *, backend: Backend = "offline", limit: int | Non
         return _run(dataset, root, backend, limit, settings, redactor, progress, chat_model)
 
 
-def _services_with(settings: Settings, chat_model: BaseChatModel) -> Services:
-    """Services whose synthesizer uses `chat_model` for every LLM step, in place of the one the (llm) settings
-    would build: the services are built without an endpoint, then the model (and, with SYNTH_ANNOTATOR=llm, the
-    LLM annotator over it) is put in."""
-    svc = Services(settings.model_copy(update={"llm_backend": "offline", "annotator": "offline"}))
-    synth = svc.synthesizer
-    synth.chat_model = chat_model
-    if settings.annotator == "llm":
-        from synth.synthesis.llm_annotate import AnnotationCache, LLMAnnotator
-
-        synth.llm_annotator = LLMAnnotator(chat_model, settings.tiktoken_encoding,
-                                           budget_tokens=settings.llm_batch_tokens,
-                                           max_records=settings.llm_batch_records,
-                                           cache=AnnotationCache(svc.records.engine))
-    return svc
-
-
 def _run(name: str, root: Path, backend: Backend, limit: int | None, base: Settings | None, redactor: str | None,
-         progress: ProgressFn, chat_model: BaseChatModel | None = None) -> RunArtifacts:
+         progress: ProgressFn, chat_model: ChatModel | None = None) -> RunArtifacts:
     seconds: dict[str, float] = {}
     with _timer(seconds, "dataset", progress):
         ds = load_dataset(name, root / "input", limit)
     overrides: dict[str, object] = {"redactor": redactor} if redactor else {}
     settings = eval_settings(root / "store", backend, base, **overrides)
-    svc = Services(settings) if chat_model is None else _services_with(settings, chat_model)
+    svc = Services(settings, _chat_model=chat_model)  # the settings' model when none is given
     try:
         with _timer(seconds, "ingest", progress):
             report = svc.ingestor.ingest(ds.inputs, IngestOptions())
@@ -357,7 +340,7 @@ def _run(name: str, root: Path, backend: Backend, limit: int | None, base: Setti
             synth.refresh(rediscover=True, seeds=seeds)
             other = synth.corpus().annotations
         embedder = svc.embedder
-        model = synth.chat_model
+        model = svc.chat_model
     finally:
         svc.close()
     with _timer(seconds, "scan", progress):

@@ -21,7 +21,7 @@ def ask(
     from synth.ask.service import Asker
 
     with services() as svc:
-        llm = AskLLM(svc.synthesizer.chat_model) if svc.synthesizer.chat_model is not None else None
+        llm = AskLLM(svc.chat_model) if svc.chat_model is not None else None
         answer = Asker.from_services(svc, refresh=refresh, llm=llm).ask(question, conversation)
     if as_json:
         out.print_json(json.dumps(answer.model_dump(mode="json")))

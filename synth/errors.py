@@ -12,13 +12,21 @@
     ├── StoreError           the system of record or the vector index failed
     ├── EmbeddingError       the embedding model could not be loaded or run
     └── LLMError             the generative model failed or kept returning invalid output
-        └── AskLLMError      ... during `ask`; carries the tokens spent before the failure (synth/ask/llm.py)
+        ├── AskLLMError      ... during `ask`; carries the tokens spent before the failure (synth/ask/llm.py)
+        └── StructuredOutputError   replies kept failing to parse or the checks after the re-asks; carries
+                                    the attempts and the last reply (synth/llm/structured.py)
 
 The API maps these to HTTP responses in one handler (api/errors.py); the CLI prints the message on one line
 and exits 1 (synth/cli_common.py).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from synth.llm.model import Attempt, ChatReply
 
 
 class SynthError(Exception):
@@ -74,3 +82,14 @@ class EmbeddingError(SynthError):
 
 class LLMError(SynthError):
     pass
+
+
+class StructuredOutputError(LLMError):
+    """The model's replies still failed to parse or the checks after every re-ask. `attempts` holds each call
+    (its reply, parsed value or None, problems and tokens), `last_reply` the final reply (text, usage and
+    finish reason)."""
+
+    def __init__(self, message: str, attempts: Sequence[Attempt[Any]], last_reply: ChatReply) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+        self.last_reply = last_reply

@@ -20,7 +20,8 @@ use, which is checked when the file is loaded. Values are inserted as text and n
 
     p = load_prompt("narrative")             # the highest version; load_prompt("narrative", 1) pins one
     p.render(district="District 2", ...)     # -> str, every message joined
-    p.as_chat_prompt()                       # -> ChatPromptTemplate, for `prompt | model | parser`
+    p.render_messages(district=...)          # -> [(role, text), ...], what a ChatModel takes
+    p.as_chat_prompt()                       # -> LangChain's ChatPromptTemplate (built in synth.llm.chat)
 
 jinja2 comes with the stack today only through spaCy; it should be a declared dependency.
 """
@@ -31,15 +32,17 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import jinja2
 import jinja2.meta
 import jinja2.sandbox
 import yaml
-from langchain_core.prompts import ChatPromptTemplate
 
 from synth.errors import ConfigError
+
+if TYPE_CHECKING:
+    from langchain_core.prompts import ChatPromptTemplate
 
 Role = Literal["system", "human", "ai"]
 
@@ -81,12 +84,10 @@ class PromptFile:
         return "\n\n".join(text for _, text in self.render_messages(**variables))
 
     def as_chat_prompt(self) -> ChatPromptTemplate:
-        """A LangChain chat prompt with the same messages and input variables (jinja2 format).
+        """A LangChain chat prompt with the same messages and input variables (`synth.llm.chat.chat_prompt`)."""
+        from synth.llm.chat import chat_prompt
 
-        LangChain raises KeyError on a missing variable but ignores extra ones: call `render_messages`
-        with the same values first when strictness matters.
-        """
-        return ChatPromptTemplate.from_messages(list(self.messages), template_format="jinja2")
+        return chat_prompt(self)
 
     def _check_variables(self, variables: dict[str, Any]) -> None:
         declared = set(self.input_variables)

@@ -18,6 +18,7 @@ from vectorstore.embeddings import Embedder, build_embedder
 from vectorstore.store import ChromaIndex, open_index
 
 if TYPE_CHECKING:
+    from synth.llm.model import ChatModel
     from synth.synthesis.pipeline import Synthesizer
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ class Services:
     settings: Settings
     _embedder: Embedder | None = field(default=None, repr=False)
     _redactor: Redactor | None = field(default=None, repr=False)
+    _chat_model: ChatModel | None = field(default=None, repr=False)
 
     @cached_property
     def records(self) -> RecordStore:
@@ -57,22 +59,33 @@ class Services:
         return Ingestor(self.settings, self.records, self.index, self.redactor, chunker)
 
     @cached_property
+    def chat_model(self) -> ChatModel | None:
+        """The one chat model of every generative step (annotation, theme labels, narratives, ask, the eval
+        judge): the one given, else the configured endpoint's; None without a generative backend."""
+        if self._chat_model is not None:
+            from synth.llm.model import as_chat_model
+
+            return as_chat_model(self._chat_model)
+        if self.settings.llm_backend != "openai":
+            return None
+        from synth.llm.chat import open_chat_model
+
+        return open_chat_model(self.settings)
+
+    @cached_property
     def synthesizer(self) -> Synthesizer:
         from synth.synthesis.annotate import OfflineAnnotator
         from synth.synthesis.pipeline import Synthesizer
         from synth.synthesis.sentiment import OfflineSentiment, VaderSentiment
 
-        chat_model = None
-        if self.settings.llm_backend == "openai":
-            from synth.llm.chat import build_chat_model
-
-            chat_model = build_chat_model(self.settings)
+        chat_model = self.chat_model
         # The shipped sentiment weights live in MiniLM's vector space; other embedders fall back to VADER.
         sentiment = OfflineSentiment(self.embedder) if self.settings.embedder == "minilm" else VaderSentiment()
         annotator = OfflineAnnotator(self.embedder, sentiment)
         llm_annotator = None
         if chat_model is not None and self.settings.annotator == "llm":
-            from synth.synthesis.llm_annotate import AnnotationCache, LLMAnnotator
+            from synth.synthesis.llm_annotate import LLMAnnotator
+            from synth.synthesis.llm_cache import AnnotationCache
 
             llm_annotator = LLMAnnotator(chat_model, self.settings.tiktoken_encoding,
                                          budget_tokens=self.settings.llm_batch_tokens,

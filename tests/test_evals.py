@@ -7,13 +7,9 @@ import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
-from langchain_core.messages import BaseMessage
-from pydantic import Field
 from typer.testing import CliRunner
 
 from evals import metrics as m
@@ -23,6 +19,7 @@ from evals.judge import SUPPORT_THRESHOLD, CitationJudge
 from evals.report import write_reports
 from evals.runner import RunArtifacts, run_pipeline, sabotage
 from synth.cli import app
+from synth.llm.fake import FakeChatModel
 from synth.synthesis.grounding import read_claims
 from tests.paths import SHARED_DATA
 from tests.test_grounding import make_sheet
@@ -183,18 +180,15 @@ def test_synth_eval_on_an_nhs_slice_exits_zero_and_non_zero_when_sabotaged(
 # ------------------------------------------------------------------------------------------ LLM judge
 
 
-class ScriptedChat(FakeListChatModel):
+class ScriptedChat(FakeChatModel):
     """Answers each request from `respond(whole request text)`; keeps the requests."""
 
-    model_name: str = "scripted"
-    responses: list[str] = Field(default_factory=lambda: ["unused"])
-    respond: Callable[[str], str]
-    requests: list[str] = Field(default_factory=list)
+    def __init__(self, respond: Callable[[str], str]) -> None:
+        super().__init__(name="scripted", respond=lambda messages: respond("\n\n".join(t for _, t in messages)))
 
-    def _call(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> str:
-        text = "\n\n".join(msg.text for msg in messages)
-        self.requests.append(text)
-        return self.respond(text)
+    @property
+    def requests(self) -> list[str]:
+        return [call.text for call in self.calls]
 
 
 def pairs_block(request: str) -> list[dict[str, str]]:

@@ -27,7 +27,7 @@ from openai.types.chat import ChatCompletion
 from synth.ask.llm import AskLLM, AskLLMError
 from synth.ask.models import Answer, Citation, Coverage, Figure
 from synth.errors import LLMError
-from synth.llm.chat import UsageCounter, build_chat_model
+from synth.llm.chat import LangChainChatModel, UsageCounter, build_chat_model
 from synth.settings import Settings
 from synth.tokens import count_tokens
 from tests.loopback import serving
@@ -206,7 +206,7 @@ def _open_answer() -> Answer:
 
 
 def test_ask_reports_the_tokens_of_a_failed_phrasing() -> None:
-    llm = AskLLM(Raising(error=TimeoutError("read timeout")))
+    llm = AskLLM(LangChainChatModel(Raising(error=TimeoutError("read timeout"))))
     with pytest.raises(AskLLMError) as raised:
         llm.phrase(_open_answer())
     assert isinstance(raised.value, LLMError)  # what the caller catches
@@ -215,7 +215,7 @@ def test_ask_reports_the_tokens_of_a_failed_phrasing() -> None:
 
     # the first attempt's reply is rejected (a number from nowhere), the retry fails: both are counted
     stray = json.dumps({"text": "97% of residents are satisfied.", "citations": ["r1"]})
-    llm = AskLLM(DownAfterFirst(responses=[stray]))
+    llm = AskLLM(DownAfterFirst(stray))
     with pytest.raises(AskLLMError) as raised:
         llm.phrase(_open_answer())
     first = prompt_tokens + count_tokens(stray)

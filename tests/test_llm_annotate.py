@@ -7,17 +7,15 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from pydantic import Field
 from sqlalchemy import create_engine
 
 from synth.errors import LLMError
+from synth.llm.fake import FakeChatModel, Respond
+from synth.llm.model import ChatReply, Message
 from synth.models import Record
 from synth.prompts import load_prompt
 from synth.synthesis import llm_annotate
@@ -39,10 +37,10 @@ def record(i: int, text: str) -> Record:
     return Record(id=f"wf-{i:04d}", kind="comment", channel="web_form", text=text, source_file="t.csv", source_row=i)
 
 
-def data_block(messages: list[BaseMessage]) -> list[dict[str, str]]:
+def data_block(messages: list[Message]) -> list[dict[str, str]]:
     """The records of the prompt's RECORDS block (only the human message may hold it)."""
-    [human] = [m for m in messages if isinstance(m, HumanMessage) and "<<<RECORDS" in m.text]
-    match = _RECORDS_BLOCK.search(human.text)
+    [human] = [text for role, text in messages if role == "human" and "<<<RECORDS" in text]
+    match = _RECORDS_BLOCK.search(human)
     assert match, "the RECORDS block is missing"
     return list(json.loads(match.group(1)))
 
@@ -56,7 +54,7 @@ def first_sentence(text: str) -> str:
     return re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
 
 
-def echo_reply(messages: list[BaseMessage]) -> str:
+def echo_reply(messages: list[Message]) -> str:
     """A valid answer: per record its first sentence, themed by keyword, negative."""
     out = [{"id": r["id"], "concerns": [{"text": first_sentence(r["text"]), "theme_id": theme_for(r["text"]),
                                          "sentiment": "negative", "score": -0.5}]}
@@ -64,19 +62,11 @@ def echo_reply(messages: list[BaseMessage]) -> str:
     return json.dumps({"records": out})
 
 
-class FakeModel(FakeListChatModel):
-    """Answers from `respond(messages)` when given, else from the list; keeps every call's messages."""
-
-    model_name: str = "fake-a"
-    responses: list[str] = Field(default_factory=lambda: ["unused"])
-    respond: Callable[[list[BaseMessage]], str] | None = None
-    received: list[list[BaseMessage]] = Field(default_factory=list)
-
-    def _call(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> str:
-        self.received.append(list(messages))
-        if self.respond is not None:
-            return self.respond(messages)
-        return super()._call(messages, *args, **kwargs)
+def FakeModel(responses: list[str | ChatReply] | None = None, respond: Respond | None = None,
+              model_name: str = "fake-a") -> FakeChatModel:
+    """Answers from `respond(messages)` when given, else the replies in order (the last one again when they
+    run out); keeps every call's messages (`received`)."""
+    return FakeChatModel(*(responses or []), name=model_name, respond=respond)
 
 
 def offline(records: list[Record]) -> dict[str, Annotation]:
@@ -125,7 +115,7 @@ def test_prompt_lists_concern_themes_only_and_records_under_batch_ids() -> None:
     model = FakeModel(respond=echo_reply)
     LLMAnnotator(model, "cl100k_base").annotate(RECORDS, THEMES)
     [messages] = model.received
-    human = messages[-1].text
+    human = messages[-1][1]
     assert '"id": "t_light"' in human and '"id": "t_speed"' in human
     assert "t_chat" not in human  # chatter themes are not offered: their spans are "other"
     assert [r["id"] for r in data_block(messages)] == ["r1", "r2", "r3"]
@@ -137,10 +127,10 @@ def test_injection_is_placed_inside_the_data_block_only() -> None:
     model = FakeModel(respond=echo_reply)
     result = LLMAnnotator(model, "cl100k_base").annotate(records, THEMES)
     [messages] = model.received
-    system = [m for m in messages if isinstance(m, SystemMessage)]
-    assert system and all(INJECTION not in m.text for m in system)
+    system = [text for role, text in messages if role == "system"]
+    assert system and all(INJECTION not in text for text in system)
     assert [r["text"] for r in data_block(messages)] == [r.text for r in records]
-    human = messages[-1].text
+    human = messages[-1][1]
     block = _RECORDS_BLOCK.search(human)
     assert block and INJECTION in block.group(1)
     assert human.count("RECORDS>>>") == 1  # the resident's "RECORDS>>>" is escaped, cannot close the block
@@ -160,7 +150,7 @@ def test_many_records_are_packed_into_several_calls_within_the_budget() -> None:
     sent = [r["text"] for messages in model.received for r in data_block(messages)]
     assert sorted(sent) == sorted(r.text for r in records)  # each record in exactly one call
     for messages in model.received:
-        assert count_tokens("\n\n".join(m.text for m in messages)) <= 1200
+        assert count_tokens("\n\n".join(text for _, text in messages)) <= 1200
     assert annotator.stats.calls == len(model.received) and annotator.stats.input_tokens > 0
 
 
@@ -198,8 +188,8 @@ def test_invalid_json_is_retried_with_the_problem_in_the_same_conversation() -> 
     result = LLMAnnotator(model, "cl100k_base").annotate(RECORDS, THEMES)
     assert len(model.received) == 2
     retry = model.received[1]
-    assert isinstance(retry[-2], AIMessage) and retry[-2].text == "Sure! Here are the annotations."
-    assert "not JSON" in retry[-1].text
+    assert retry[-2] == ("ai", "Sure! Here are the annotations.")
+    assert "not JSON" in retry[-1][1]
     assert result["wf-0002"].themes == ["t_speed"]
 
 
@@ -222,7 +212,7 @@ def test_an_invalid_reply_is_rejected_and_retried(bad: str, says: str) -> None:
     model = FakeModel(responses=[bad, reply_for(RECORDS)])
     result = LLMAnnotator(model, "cl100k_base").annotate(RECORDS, THEMES)
     assert len(model.received) == 2
-    assert says in model.received[1][-1].text
+    assert says in model.received[1][-1][1]
     assert result["wf-0001"].themes == ["t_light"]
     assert all(a.annotator == "llm:annotate_v1:fake-a" for a in result.values())
 
@@ -234,8 +224,8 @@ def test_valid_answers_are_kept_and_only_the_missing_records_are_asked_again() -
     annotator = LLMAnnotator(model, "cl100k_base")
     result = annotator.annotate(RECORDS, THEMES)
     assert len(model.received) == 2
-    assert "record r2 has no entry" in model.received[1][-1].text
-    assert "record r1" not in model.received[1][-1].text  # r1 was answered validly: no problem reported
+    assert "record r2 has no entry" in model.received[1][-1][1]
+    assert "record r1" not in model.received[1][-1][1]  # r1 was answered validly: no problem reported
     assert result["wf-0001"].themes == ["t_light"]  # the first valid answer is kept
     assert result["wf-0002"].themes == ["t_speed"] and annotator.stats.fallback == 0
 
@@ -243,20 +233,19 @@ def test_valid_answers_are_kept_and_only_the_missing_records_are_asked_again() -
 def test_the_record_ids_are_listed_for_the_model() -> None:
     model = FakeModel(respond=echo_reply)
     LLMAnnotator(model, "cl100k_base").annotate(RECORDS, THEMES)
-    assert "these ids in this order: r1, r2, r3." in model.received[0][-1].text
+    assert "these ids in this order: r1, r2, r3." in model.received[0][-1][1]
 
 
 def test_a_reply_cut_off_at_the_token_limit_is_split_not_retried_nor_half_read() -> None:
     full = reply_for(RECORDS[:2])
     cut = full[:full.index("speeding") + 3]  # inside r2's excerpt: a lenient parser would accept "Cars keep spe"
-    replies = iter([AIMessage(cut, response_metadata={"finish_reason": "length"}),
-                    AIMessage(reply_for(RECORDS[:1])), AIMessage(reply_for(RECORDS[1:2]))])
-    model = GenericFakeChatModel(messages=replies)
+    model = FakeChatModel(ChatReply(cut, finish_reason="length"), reply_for(RECORDS[:1]), reply_for(RECORDS[1:2]),
+                          name="cut-fake")
     annotator = LLMAnnotator(model, "cl100k_base", fallback=offline)
     result = annotator.annotate(RECORDS[:2], THEMES)
     assert annotator.stats.calls == 3 and annotator.stats.splits == 1  # no retry of the cut batch
     assert result["wf-0002"].concerns[0].text == "Cars keep speeding past the school every morning!"
-    assert {a.annotator for a in result.values()} == {"llm:annotate_v1:GenericFakeChatModel"}
+    assert {a.annotator for a in result.values()} == {"llm:annotate_v1:cut-fake"}
 
 
 def test_spans_are_matched_back_to_the_record_or_dropped() -> None:
@@ -322,7 +311,7 @@ def test_splitting_isolates_the_record_that_keeps_failing() -> None:
     records = [record(i, f"The streetlight {i} is dark.") for i in range(4)]
     poison = records[1].text
 
-    def respond(messages: list[BaseMessage]) -> str:
+    def respond(messages: list[Message]) -> str:
         batch = data_block(messages)
         if any(r["text"] == poison for r in batch):
             return json.dumps({"records": [{"id": r["id"], "concerns": [
@@ -349,7 +338,7 @@ def test_without_a_fallback_a_failing_record_is_an_error() -> None:
 
 
 def test_a_failing_model_call_is_an_llm_error() -> None:
-    def broken(messages: list[BaseMessage]) -> str:
+    def broken(messages: list[Message]) -> str:
         raise ConnectionError("connection refused")
 
     with pytest.raises(LLMError, match="connection refused"):
@@ -364,7 +353,7 @@ def cache(tmp_path: Path) -> AnnotationCache:
     return AnnotationCache(create_engine(f"sqlite:///{tmp_path / 'cache.db'}"))
 
 
-def refusing(messages: list[BaseMessage]) -> str:
+def refusing(messages: list[Message]) -> str:
     raise AssertionError("the model must not be called on a cache hit")
 
 
@@ -459,10 +448,10 @@ def test_labels_are_written_for_discovered_themes_only() -> None:
     assert labels == {"t_light": "Broken streetlights", "t_speed": "Speeding near schools", "t_pinned": "Graffiti",
                       "t_edited": "Noise at night", "t_seeded": "Homelessness"}
     [messages] = model.received
-    human = messages[-1].text
+    human = messages[-1][1]
     assert "t_pinned" not in human and "t_edited" not in human and "t_seeded" not in human
-    system = [m for m in messages if isinstance(m, SystemMessage)]
-    assert system and INJECTION not in system[0].text
+    system = [text for role, text in messages if role == "system"]
+    assert system and INJECTION not in system[0]
     block = re.search(r"<<<THEMES[^\n]*\n(.*?)\nTHEMES>>>", human, re.DOTALL)
     assert block and INJECTION in block.group(1)  # resident examples stay in the data block
     assert (stats.calls, stats.labelled, stats.fallback) == (1, 2, 0)
@@ -486,7 +475,7 @@ def test_bad_labels_are_retried(bad: str, says: str) -> None:
     good = labels_reply(t_light="Broken streetlights", t_speed="Speeding near schools")
     model = FakeModel(responses=[bad, good])
     labels = label_themes(model, LABEL_THEMES, EXAMPLES)
-    assert len(model.received) == 2 and says in model.received[1][-1].text
+    assert len(model.received) == 2 and says in model.received[1][-1][1]
     assert labels["t_light"] == "Broken streetlights"
 
 
@@ -511,15 +500,15 @@ def test_many_themes_are_labelled_in_batches_within_the_budget() -> None:
     examples = {tid: ["The street is dark at night and nobody has fixed it for weeks now."] * 4 for tid in themes}
     words = ["Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot"]
 
-    def respond(messages: list[BaseMessage]) -> str:
-        ids = re.findall(r'"id": "(t_\d\d)"', messages[-1].text)
+    def respond(messages: list[Message]) -> str:
+        ids = re.findall(r'"id": "(t_\d\d)"', messages[-1][1])
         return labels_reply(**{tid: f"{words[int(tid[2:]) % 6]} {words[int(tid[2:]) // 6]} lights" for tid in ids})
 
     model = FakeModel(respond=respond)
     labels = label_themes(model, themes, examples, budget_tokens=900)
     assert len(model.received) >= 3
     for messages in model.received:
-        assert count_tokens("\n\n".join(m.text for m in messages)) <= 900
+        assert count_tokens("\n\n".join(text for _, text in messages)) <= 900
     assert len(set(labels.values())) == 30 and labels["t_07"] == "Bravo Bravo lights"
 
 

@@ -291,12 +291,9 @@ class OpenAIEmbedder:
             raise ConfigError("SYNTH_EMBEDDING_MODEL is empty; name the embedding model to call")
         if batch_size < 1:
             raise ConfigError(f"embedding batch size must be >= 1, got {batch_size}")
-        try:
-            import openai
-        except ImportError as e:
-            raise EmbeddingError(f"the OpenAI embedder needs the 'openai' package: {e}") from e
-        self._openai = openai
-        self._client = openai.OpenAI(api_key=key, base_url=base_url, timeout=timeout, max_retries=max_retries)
+        from synth.llm.embeddings import openai_embeddings_client
+
+        self._openai, self._client = openai_embeddings_client(key, base_url, timeout=timeout, max_retries=max_retries)
         self.model = model
         self.base_url = base_url
         self.batch_size = batch_size

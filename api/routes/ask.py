@@ -34,7 +34,7 @@ def _asker(request: Request, svc: ServicesDep) -> Asker:
     with _lock:
         cached = getattr(request.app.state, "asker", None)
         if cached is None or cached[0] != key:
-            chat_model = svc.synthesizer.chat_model
+            chat_model = svc.chat_model
             llm = AskLLM(chat_model) if chat_model is not None else None
             request.app.state.asker = (key, Asker.from_services(svc, llm=llm))
         return request.app.state.asker[1]

@@ -1,8 +1,8 @@
 """The LLM's two jobs in `ask`, both optional and both checked by code:
 
 * parse: `prompts/ask_parse_v<N>.md | model | parse` -> a pydantic-validated StructuredQuery whose themes and
-  districts exist in the data; a reply that fails is answered once with its problems
-  (`prompts/ask_retry_v<N>.md`), then the caller falls back to the rules parser (returns None).
+  districts exist in the data; a reply that fails is answered once with its problems (`synth.llm.structured`),
+  then the caller falls back to the rules parser (returns None).
 * phrase: `prompts/ask_answer_v<N>.md | model | parse` -> {text, citations}. The prompt has two blocks:
   FIGURES (`answer_facts`), which holds only what code computed and the prompt tells the model to trust:
   status, kind, the figures' names and display strings, the coverage text and, for a figures answer, the
@@ -22,20 +22,17 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
-from langchain_core.prompts import MessagesPlaceholder
-from langchain_core.runnables import Runnable, RunnableLambda
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from synth.ask.models import Answer, StructuredQuery
 from synth.ask.parse import ParseContext
-from synth.errors import LLMError
+from synth.errors import LLMError, StructuredOutputError
 from synth.llm.chains import escaped_json
+from synth.llm.model import ChatModel
+from synth.llm.structured import StructuredOutput, Tally
 from synth.models import RecordKind
 from synth.prompts import load_prompt
 from synth.synthesis.facts import months_in
@@ -45,10 +42,13 @@ log = logging.getLogger(__name__)
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?%?")
 _JSON = re.compile(r"\{.*\}", re.DOTALL)
 _KINDS = frozenset(k.value for k in RecordKind)
+REMINDER = "Reply with JSON only."
+V = TypeVar("V", bound=BaseModel)
 
 
 class AskLLMError(LLMError):
-    """The chat model failed during ask; `tokens` were spent by then (the failed call's prompt included)."""
+    """The chat model (client) failed during ask; `tokens` were spent by then (the failed call's prompt
+    included). Replies that keep failing the checks are not an error here: the offline path answers."""
 
     def __init__(self, message: str, tokens: int) -> None:
         super().__init__(message)
@@ -60,12 +60,6 @@ class PhrasedAnswer(BaseModel):
     citations: list[str] = []
 
 
-@dataclass
-class _Reply:
-    text: str
-    usage: dict[str, Any] | None
-
-
 def _extract_json(text: str) -> Any:
     m = _JSON.search(text)
     if not m:
@@ -74,49 +68,33 @@ def _extract_json(text: str) -> Any:
 
 
 class AskLLM:
-    def __init__(self, chat_model: BaseChatModel, *, max_attempts: int = 2,
+    def __init__(self, chat_model: ChatModel, *, max_attempts: int = 2,
                  token_counter: Callable[[str], int] = count_tokens) -> None:
-        self.chat_model = chat_model
         self.max_attempts = max_attempts
         self.count = token_counter
         self.parse_prompt = load_prompt("ask_parse")
         self.answer_prompt = load_prompt("ask_answer")
-        self.retry_prompt = load_prompt("ask_retry")
+        self.parser = StructuredOutput(chat_model, self.parse_prompt, _extractor(StructuredQuery),
+                                       max_reasks=max_attempts - 1, token_counter=token_counter, reminder=REMINDER,
+                                       what="ask parse", logger=log)
+        self.phraser = StructuredOutput(chat_model, self.answer_prompt, _extractor(PhrasedAnswer),
+                                        max_reasks=max_attempts - 1, token_counter=token_counter, reminder=REMINDER,
+                                        what="ask answer", logger=log)
+        self.chat_model = self.parser.chat_model
 
-    def _chain(self, prompt_name: str) -> Runnable[dict[str, Any], _Reply]:
-        prompt = self.parse_prompt if prompt_name == "parse" else self.answer_prompt
-        chat = prompt.as_chat_prompt() + MessagesPlaceholder("history", optional=True)
-        return chat | self.chat_model | RunnableLambda(lambda m: _Reply(m.text, m.usage_metadata))  # type: ignore
-
-    def _run(self, kind: str, variables: dict[str, str], check: Callable[[Any], tuple[Any, str | None]]
-             ) -> tuple[Any, int]:
-        """Call the chain up to max_attempts times; (checked value or None, tokens used)."""
-        prompt = self.parse_prompt if kind == "parse" else self.answer_prompt
-        rendered = prompt.render(**variables)
-        chain = self._chain(kind)
-        history: list[BaseMessage] = []
-        tokens = 0
-        for attempt in range(1, self.max_attempts + 1):
-            sent = rendered + "".join(f"\n\n{m.text}" for m in history)
-            try:
-                reply = chain.invoke({**variables, "history": history})
-            except Exception as e:  # the model client failed: say so, the caller keeps the offline path
-                # the endpoint may have read the prompt before it failed: count it, as the UsageCounter does
-                raise AskLLMError(f"the chat model failed during ask ({kind}, {prompt.key}): {e}",
-                                  tokens + self.count(sent)) from e
-            usage = reply.usage or {}
-            tokens += int(usage.get("input_tokens") or self.count(sent))
-            tokens += int(usage.get("output_tokens") or self.count(reply.text))
-            try:
-                value, problem = check(_extract_json(reply.text))
-            except (ValueError, ValidationError) as e:
-                value, problem = None, f"the reply is not JSON of the required shape: {str(e).splitlines()[0]}"
-            if problem is None:
-                return value, tokens
-            log.info("ask %s (%s) attempt %d/%d rejected: %s", kind, prompt.key, attempt, self.max_attempts, problem)
-            history += [AIMessage(content=reply.text), HumanMessage(content=self.retry_prompt.render(
-                problems=f"- {problem}"))]
-        return None, tokens
+    def _run(self, asker: StructuredOutput[V], variables: dict[str, str],
+             check: Callable[[V], Sequence[str]]) -> tuple[V | None, int]:
+        """Ask up to max_attempts times; (the checked value or None, tokens used)."""
+        tally = Tally()
+        try:
+            return asker.ask(variables, check, stats=tally).value, tally.tokens
+        except StructuredOutputError as e:
+            log.info("%s (%s): %d attempts rejected: %s", asker.what, asker.prompt.key, len(e.attempts),
+                     "; ".join(e.attempts[-1].problems))
+            return None, tally.tokens
+        except LLMError as e:  # the model client failed: say so, the caller keeps the offline path
+            raise AskLLMError(f"the chat model failed during {asker.what} ({asker.prompt.key}): {e.__cause__ or e}",
+                              tally.tokens) from e
 
     # -- parse ------------------------------------------------------------------------------------------
     def parse(self, question: str, ctx: ParseContext, previous: StructuredQuery | None
@@ -126,12 +104,11 @@ class AskLLM:
                    "themes": [{"id": tid, "label": t.label} for tid, t in sorted(ctx.matcher.themes.items())],
                    "previous_query": previous.model_dump(exclude_defaults=True) if previous else None}
 
-        def check(data: Any) -> tuple[StructuredQuery | None, str | None]:
-            query = StructuredQuery.model_validate(data)
-            return query, validate_query(query, ctx)
+        def check(query: StructuredQuery) -> list[str]:
+            problem = validate_query(query, ctx)
+            return [problem] if problem else []
 
-        query, tokens = self._run("parse", {"question": question, "context_json": escaped_json(context)}, check)
-        return query, tokens
+        return self._run(self.parser, {"question": question, "context_json": escaped_json(context)}, check)
 
     # -- phrase -----------------------------------------------------------------------------------------
     def phrase(self, answer: Answer) -> tuple[Answer, int]:
@@ -140,16 +117,21 @@ class AskLLM:
         allowed_numbers = _numbers(json.dumps(facts, ensure_ascii=False)) | {f.display for f in answer.figures}
         allowed_ids = {c.record_id for c in answer.citations}
 
-        def check(data: Any) -> tuple[PhrasedAnswer | None, str | None]:
-            phrased = PhrasedAnswer.model_validate(data)
-            return phrased, phrasing_problem(phrased, allowed_numbers, allowed_ids)
+        def check(phrased: PhrasedAnswer) -> list[str]:
+            problem = phrasing_problem(phrased, allowed_numbers, allowed_ids)
+            return [problem] if problem else []
 
-        phrased, tokens = self._run("answer", {"question": answer.question, "facts_json": escaped_json(facts),
+        phrased, tokens = self._run(self.phraser, {"question": answer.question, "facts_json": escaped_json(facts),
                                                "records_json": escaped_json(records)}, check)
         if phrased is None:
             return answer, tokens
         cited = [c for c in answer.citations if c.record_id in set(phrased.citations)] or answer.citations
         return answer.model_copy(update={"text": phrased.text, "citations": cited, "phrased_by": "llm"}), tokens
+
+
+def _extractor(schema: type[V]) -> Callable[[str], V]:
+    """The reply's first JSON object (text around it tolerated), validated against `schema`."""
+    return lambda text: schema.model_validate(_extract_json(text))
 
 
 def answer_facts(answer: Answer) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""The chat model for every generative step: one factory, any OpenAI-compatible endpoint.
+"""The chat model for every generative step: one factory, any OpenAI-compatible endpoint, behind the
+`ChatModel` interface of `synth.llm.model`.
+
+`open_chat_model(settings)` is what the services use: the configured endpoint as a `ChatModel`
+(`LangChainChatModel` over `build_chat_model`'s client); `complete(messages)` runs `prompt | model | parse`.
 
 `build_chat_model(settings)` returns LangChain's `ChatOpenAI` pointed at `SYNTH_OPENAI_BASE_URL` (OpenAI,
 Azure's OpenAI-compatible endpoint, vLLM, Ollama, or the local llama.cpp server of `synth llm serve`), with
@@ -26,23 +30,29 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
+from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
+from langchain_core.runnables import RunnableLambda
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from synth.errors import ConfigError
+from synth.llm.chains import model_name
+from synth.llm.model import ChatReply, Message, Usage
 from synth.tokens import SUPPORTED_ENCODINGS, count_tokens, ensure_tiktoken_cache
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from synth.prompts import PromptFile
     from synth.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -125,6 +135,44 @@ def build_chat_model(
         tiktoken_model_name=tiktoken_model,
         callbacks=[counter],
     )
+
+
+def chat_prompt(prompt: PromptFile) -> ChatPromptTemplate:
+    """A LangChain chat prompt with the prompt file's messages and input variables (jinja2 format).
+
+    LangChain raises KeyError on a missing variable but ignores extra ones: call `render_messages` with the
+    same values first when strictness matters.
+    """
+    return ChatPromptTemplate.from_messages(list(prompt.messages), template_format="jinja2")
+
+
+def open_chat_model(settings: Settings, **options: Any) -> LangChainChatModel:
+    """The configured endpoint as a `ChatModel` (`options` as for `build_chat_model`)."""
+    return LangChainChatModel(build_chat_model(settings, **options))
+
+
+class LangChainChatModel:
+    """A `ChatModel` over any LangChain chat model: `prompt | model | parse`, where the prompt passes the
+    rendered messages through unchanged and the parser keeps the text, usage and finish reason."""
+
+    def __init__(self, model: BaseChatModel) -> None:
+        self.model = model
+        self.name = model_name(model)
+        prompt = ChatPromptTemplate.from_messages([MessagesPlaceholder("messages")])
+        self.chain = prompt | model | RunnableLambda(_reply)
+
+    def complete(self, messages: Sequence[Message]) -> ChatReply:
+        return self.chain.invoke({"messages": [_ROLES[role](content=text) for role, text in messages]})
+
+
+_ROLES: dict[str, type[BaseMessage]] = {"system": SystemMessage, "human": HumanMessage, "ai": AIMessage}
+
+
+def _reply(message: BaseMessage) -> ChatReply:
+    meta = getattr(message, "usage_metadata", None)
+    usage = Usage(int(meta.get("input_tokens") or 0), int(meta.get("output_tokens") or 0)) if meta else None
+    finish = (message.response_metadata or {}).get("finish_reason")
+    return ChatReply(message.text, usage, str(finish) if finish else None)
 
 
 def _is_openai_hosted(base_url: str) -> bool:

@@ -8,7 +8,7 @@ are already human and are returned unchanged. `prompts/theme_labels_v<N>.md | mo
 themes per call as fit `budget_tokens` of rendered prompt; example spans are resident text and go in a
 delimited, escaped data block. A reply must give every theme of the call exactly one label of 2 to 5 words
 (no digits, ids or line breaks; no label used twice); a failing reply is answered with its problems
-(`prompts/json_retry_v1.md`) up to `max_retries` times, then each theme still without a valid label keeps
+(`synth.llm.structured`) up to `max_retries` times, then each theme still without a valid label keeps
 its keyword label. A failing model call (network, server) raises LLMError.
 """
 
@@ -17,14 +17,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel
 
+from synth.errors import StructuredOutputError
+from synth.llm.chains import data_json, pack
+from synth.llm.model import ChatModel
+from synth.llm.structured import StructuredOutput
 from synth.prompts import load_prompt
-from synth.synthesis.llm_annotate import RetryingChain, data_json, pack
 from synth.synthesis.models import Theme
 from synth.synthesis.themes import label_from_keywords
 from synth.tokens import count_tokens
@@ -85,7 +86,7 @@ def label_problem(label: str, taken: set[str]) -> str | None:
     return None
 
 
-def label_themes(chat_model: BaseChatModel | None, themes: Mapping[str, Theme], examples: Mapping[str, list[str]],
+def label_themes(chat_model: ChatModel | None, themes: Mapping[str, Theme], examples: Mapping[str, list[str]],
                  *, encoding: str = "cl100k_base", budget_tokens: int = DEFAULT_BUDGET_TOKENS,
                  max_retries: int = 2, prompt_version: int | None = None,
                  stats: LabelStats | None = None) -> dict[str, str]:
@@ -102,20 +103,39 @@ def label_themes(chat_model: BaseChatModel | None, themes: Mapping[str, Theme], 
     entries = [_entry(t, examples.get(t.id, [])) for t in todo]
     batches = pack(entries, lambda b: count_tokens(prompt.render(themes_json=data_json(b)), encoding),
                    budget=budget_tokens, max_items=MAX_THEMES_PER_CALL)
-    asker = RetryingChain(chat_model, prompt, ThemeLabels, encoding=encoding, max_retries=max_retries, stats=stats,
-                          what="theme labels", noun="themes", failing="keep their keyword label", logger=log)
+    asker = StructuredOutput(chat_model, prompt, ThemeLabels, encoding=encoding, max_reasks=max_retries, stats=stats,
+                             what="theme labels", logger=log)
     for batch in batches:
         taken = {label.casefold() for label in out.values()}
         ids = [e["id"] for e in batch]
-        # all labels of the first fully valid reply, else the valid ones of the last reply
-        labels = asker.ask({"themes_json": data_json(batch)}, ids, partial(check_labels, ids=ids, taken=taken),
-                           keep_first=False).value
+        labels = _ask(asker, batch, ids, taken)
         for entry in batch:
             tid = entry["id"]
             out[tid] = labels.get(tid) or keyword_label(themes[tid])
         stats.labelled += len(labels)
         stats.fallback += len(batch) - len(labels)
     return {tid: out[tid] for tid in themes}
+
+
+def _ask(asker: StructuredOutput[ThemeLabels], batch: list[dict[str, Any]], ids: list[str],
+         taken: set[str]) -> dict[str, str]:
+    """All labels of the first fully valid reply, else the valid ones of the last reply."""
+    found: dict[str, str] = {}
+
+    def check(reply: ThemeLabels) -> list[str]:
+        labels, problems = check_labels(reply, ids, taken)
+        found.clear()
+        found.update(labels)
+        return problems
+
+    try:
+        asker.ask({"themes_json": data_json(batch)}, check, context=f"themes={len(ids)}")
+    except StructuredOutputError as e:
+        if e.attempts[-1].value is None:  # the last reply did not parse: it has no valid label
+            found.clear()
+        log.warning("theme labels: %d of %d themes keep their keyword label after %d calls (last problems: %s)",
+                    len(ids) - len(found), len(ids), len(e.attempts), "; ".join(e.attempts[-1].problems[:3]))
+    return found
 
 
 def _entry(theme: Theme, spans: Sequence[str]) -> dict[str, Any]:

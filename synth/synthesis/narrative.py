@@ -6,10 +6,11 @@
 
 With a chat model, `prompts/narrative_v<N>.md | model | parse` is asked for JSON sentences with citations.
 The prompt carries the fact sheet's numbers as display strings ("42%", "12 points"), so the model computes
-nothing, and the resident quotes as untrusted data in a delimited block. A reply that does not parse, or that
-`check_narrative` rejects, is answered with the problems (`prompts/narrative_retry_v<N>.md`) in the same
-conversation, up to `max_attempts` calls in all; then the deterministic narrative, written by code from the
-facts alone, is used instead. A failing model call (network, server) raises LLMError.
+nothing, and the resident quotes as untrusted data in a delimited block. A reply that does not parse, or
+that `check_narrative` rejects, is answered with the problems (`synth.llm.structured`, with a reminder of
+the grounding rules) in the same conversation, up to `max_attempts` calls in all; then the deterministic
+narrative, written by code from the facts alone, is used instead. A failing model call (network, server)
+raises LLMError.
 
 Map-reduce: when the rendered prompt exceeds `budget_tokens`, the sheet's themes are split in halves (each
 half keeps the sheet's totals and its own praised themes) until every part fits; each part's narrative is
@@ -21,21 +22,15 @@ add a number or a claim.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from langchain_core.exceptions import OutputParserException
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
-from langchain_core.output_parsers import PydanticOutputParser
-from langchain_core.prompts import MessagesPlaceholder
-from langchain_core.runnables import Runnable, RunnableLambda
-
-from synth.errors import ConfigError, LLMError
-from synth.llm.chains import escaped_json, model_name
-from synth.prompts import PromptFile, load_prompt
+from synth.errors import ConfigError, StructuredOutputError
+from synth.llm.chains import escaped_json
+from synth.llm.model import ChatModel
+from synth.llm.structured import StructuredOutput
+from synth.prompts import load_prompt
 from synth.synthesis.facts import CITY_WIDE, NO_DISTRICT, display_forms
 from synth.synthesis.grounding import (
     GroundingIssue,
@@ -52,7 +47,8 @@ from synth.tokens import count_tokens
 log = logging.getLogger(__name__)
 
 PROMPT_NAME = "narrative"
-RETRY_PROMPT_NAME = "narrative_retry"
+RETRY_REMINDER = ("Use only numbers from FACTS exactly as written, and cite only record ids listed under the theme "
+                  "each sentence names.")
 DETERMINISTIC_PROMPT = "deterministic"  # recorded as the prompt when no model wrote anything
 DETERMINISTIC_VERSION = 1  # bump when deterministic_narrative's wording changes
 TOP_THEMES = 3  # themes the deterministic narrative reports
@@ -260,77 +256,13 @@ def prompt_variables(sheet: FactSheet) -> dict[str, str]:
     return {"facts_json": escaped_json(facts, indent=1), "quotes_json": escaped_json(quotes, indent=1)}
 
 
-# --- the chain and the loop ----------------------------------------------------------------------------
-
-
-@dataclass
-class _Reply:
-    text: str
-    narrative: Narrative | None
-    problem: str | None  # why it did not parse
-    usage: Mapping[str, Any] | None
-
-
-def _parse_reply(message: AIMessage) -> _Reply:
-    """The parser step: the reply as a Narrative, or why it is not one."""
-    text = message.text
-    usage = message.usage_metadata
-    try:
-        return _Reply(text, PydanticOutputParser(pydantic_object=Narrative).parse(text), None, usage)
-    except OutputParserException as e:
-        return _Reply(text, None, str(e).splitlines()[0][:500], usage)
-
-
-def build_chain(prompt: PromptFile, chat_model: BaseChatModel) -> Runnable[dict[str, Any], _Reply]:
-    """prompt (+ earlier attempts and their problems) | model | parse."""
-    chat_prompt = prompt.as_chat_prompt() + MessagesPlaceholder("history", optional=True)
-    return chat_prompt | chat_model | RunnableLambda(_parse_reply)
-
-
-def _problems(reply: _Reply, issues: list[GroundingIssue]) -> str:
-    if reply.narrative is None:
-        return f"- the reply is not JSON of the required shape: {reply.problem}"
-    lines = []
-    for issue in issues:
-        where = "the narrative"
-        if 0 <= issue.sentence < len(reply.narrative.sentences):
-            where = f'sentence {issue.sentence + 1} ("{reply.narrative.sentences[issue.sentence].text[:80]}")'
-        lines.append(f"- {where}: {issue.detail}")
-    return "\n".join(lines)
-
-
-@dataclass
-class _Call:
-    reply: _Reply
-    input_tokens: int
-    output_tokens: int
-    latency_ms: float
-
-
-def _call(
-    chain: Runnable[dict[str, Any], _Reply],
-    rendered: str,
-    variables: dict[str, str],
-    history: list[BaseMessage],
-    token_counter: TokenCounter,
-) -> _Call:
-    started = time.monotonic()
-    try:
-        reply = chain.invoke({**variables, "history": history})
-    except Exception as e:  # any failure of the model client: a clear error, never a silent fallback
-        raise LLMError(f"the chat model failed: {e}; check the LLM server, or run without a model") from e
-    latency_ms = (time.monotonic() - started) * 1000
-    usage = reply.usage or {}
-    sent = rendered + "".join(f"\n\n{m.text}" for m in history)
-    input_tokens = int(usage.get("input_tokens") or token_counter(sent))
-    output_tokens = int(usage.get("output_tokens") or token_counter(reply.text))
-    return _Call(reply, input_tokens, output_tokens, latency_ms)
+# --- the model's narrative ----------------------------------------------------------------------------
 
 
 def write_narrative(
     sheet: FactSheet,
     record_index: RecordIndex,
-    chat_model: BaseChatModel | None,
+    chat_model: ChatModel | None,
     *,
     max_attempts: int = 3,
     token_counter: TokenCounter = count_tokens,
@@ -346,53 +278,35 @@ def write_narrative(
     if chat_model is None:
         return _deterministic_result(sheet, record_index, theme_keywords)
     prompt = load_prompt(PROMPT_NAME, prompt_version)
-    retry = load_prompt(RETRY_PROMPT_NAME)
     variables = prompt_variables(sheet)
     rendered = prompt.render(**variables)  # strict: a missing or extra variable fails here
     if budget_tokens is not None and token_counter(rendered) > budget_tokens and len(sheet.themes) > 1:
         return _map_reduce(sheet, record_index, chat_model, max_attempts=max_attempts, token_counter=token_counter,
                            theme_keywords=theme_keywords, prompt_version=prompt_version, budget_tokens=budget_tokens)
-    chain = build_chain(prompt, chat_model)
-    model = model_name(chat_model)
-    history: list[BaseMessage] = []
-    tokens_in = tokens_out = 0
+    asker = StructuredOutput(chat_model, prompt, Narrative, max_reasks=max_attempts - 1, token_counter=token_counter,
+                             reminder=RETRY_REMINDER, what="narrative", logger=log)
     issues: list[GroundingIssue] = []
-    for attempt in range(1, max_attempts + 1):
-        call = _call(chain, rendered, variables, history, token_counter)
-        tokens_in, tokens_out = tokens_in + call.input_tokens, tokens_out + call.output_tokens
-        reply = call.reply
-        issues = _reply_issues(reply, sheet, record_index, theme_keywords)
-        log.info(
-            "narrative llm call model=%s prompt=%s attempt=%d/%d input_tokens=%d output_tokens=%d "
-            "latency_ms=%.0f issues=%d district=%s period=%s",
-            model, prompt.key, attempt, max_attempts, call.input_tokens, call.output_tokens,
-            call.latency_ms, len(issues), sheet.district, sheet.period,
-        )  # fmt: skip
-        if reply.narrative is not None and not issues:
-            return _result(
-                reply.narrative, "llm", prompt=(prompt.name, prompt.version), model=model,
-                tokens=(tokens_in, tokens_out), attempts=attempt,
-            )  # fmt: skip
-        feedback = retry.render(problems=_problems(reply, issues))
-        history += [AIMessage(content=reply.text), HumanMessage(content=feedback)]
-    log.warning(
-        "narrative for %s %s: the model's replies failed the checks %d times; using the deterministic "
-        "narrative (last problems: %s)",
-        sheet.district, sheet.period, max_attempts, "; ".join(i.detail for i in issues[:3]),
-    )  # fmt: skip
-    narrative = deterministic_narrative(sheet, theme_keywords=theme_keywords)
-    return _result(
-        narrative, "fallback", prompt=(prompt.name, prompt.version), model=model,
-        tokens=(tokens_in, tokens_out), attempts=max_attempts, issues=issues,
-    )  # fmt: skip
 
+    def check(narrative: Narrative) -> list[str]:  # the grounding issues, each naming its sentence
+        issues[:] = check_narrative(narrative, sheet, record_index, theme_keywords=theme_keywords)
+        return [(f'sentence {i.sentence + 1} ("{narrative.sentences[i.sentence].text[:80]}")'
+                 if 0 <= i.sentence < len(narrative.sentences) else "the narrative") + f": {i.detail}" for i in issues]
 
-def _reply_issues(
-    reply: _Reply, sheet: FactSheet, record_index: RecordIndex, theme_keywords: ThemeKeywords | None
-) -> list[GroundingIssue]:
-    if reply.narrative is None:
-        return [GroundingIssue(kind="unparseable", sentence=-1, detail=reply.problem or "not JSON")]
-    return check_narrative(reply.narrative, sheet, record_index, theme_keywords=theme_keywords)
+    made = (prompt.name, prompt.version)
+    try:
+        accepted = asker.ask(variables, check, context=f"district={sheet.district} period={sheet.period}")
+    except StructuredOutputError as e:
+        if e.attempts[-1].value is None:  # the last reply did not parse
+            issues[:] = [GroundingIssue(kind="unparseable", sentence=-1, detail="; ".join(e.attempts[-1].problems))]
+        log.warning("narrative for %s %s: the model's replies failed the checks %d times; using the deterministic "
+                    "narrative (last problems: %s)", sheet.district, sheet.period, max_attempts,
+                    "; ".join(i.detail for i in issues[:3]))
+        return _result(deterministic_narrative(sheet, theme_keywords=theme_keywords), "fallback", prompt=made,
+                       model=asker.model, tokens=(asker.stats.input_tokens, asker.stats.output_tokens),
+                       attempts=max_attempts, issues=list(issues))
+    assert accepted.value is not None
+    return _result(accepted.value, "llm", prompt=made, model=asker.model,
+                   tokens=(asker.stats.input_tokens, asker.stats.output_tokens), attempts=accepted.number)
 
 
 def _result(
@@ -449,7 +363,7 @@ def split_sheet(sheet: FactSheet) -> list[FactSheet]:
 def _map_reduce(
     sheet: FactSheet,
     record_index: RecordIndex,
-    chat_model: BaseChatModel,
+    chat_model: ChatModel,
     *,
     max_attempts: int,
     token_counter: TokenCounter,

@@ -21,7 +21,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import yaml
@@ -29,6 +28,7 @@ import yaml
 from synth.db import RecordStore
 from synth.errors import InputError, SynthError, TaxonomyError, ThemeNotFound
 from synth.llm.chains import model_name
+from synth.llm.model import ChatModel
 from synth.models import Record
 from synth.prompts import load_prompt
 from synth.synthesis.annotate import (
@@ -83,7 +83,7 @@ class RefreshReport:
 
 
 class Synthesizer:
-    def __init__(self, records: RecordStore, annotator: OfflineAnnotator, *, chat_model: Any = None,
+    def __init__(self, records: RecordStore, annotator: OfflineAnnotator, *, chat_model: ChatModel | None = None,
                  llm_annotator: LLMAnnotator | None = None, config: DiscoveryConfig | None = None,
                  batch_size: int = 512, narrative_budget_tokens: int | None = None) -> None:
         self.records = records
