@@ -79,3 +79,37 @@ def test_make_llm_and_synth_llm_serve_share_one_model_directory(monkeypatch: pyt
     assert Settings(_env_file=None).model_dir == tmp_path / "xdg" / "synth" / "models"
     monkeypatch.setenv("SYNTH_MODEL_DIR", str(tmp_path / "elsewhere"))
     assert Settings(_env_file=None).model_dir == tmp_path / "elsewhere"
+
+
+def _installed_ggml_libraries() -> list[Path]:
+    import importlib.util
+
+    spec = importlib.util.find_spec("llama_cpp")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    package = Path(next(iter(spec.submodule_search_locations)))
+    return sorted(p for p in package.rglob("lib*.so*") if "ggml" in p.name)
+
+
+def test_the_installed_llama_cpp_runs_on_any_x86_64_cpu_of_this_kind() -> None:
+    """scripts/setup_llm.sh builds llama.cpp for a portable baseline: no AMX tile or AVX-512 code, which
+    crashed the server on CPUs that advertise AMX when it was built with GGML_NATIVE."""
+    import platform
+    import shutil
+
+    if platform.machine() != "x86_64":
+        pytest.skip("the ISA check is for x86-64")
+    libraries = _installed_ggml_libraries()
+    if not libraries:
+        pytest.skip("llama-cpp-python is not installed (make llm)")
+    objdump = shutil.which("objdump")
+    if objdump is None:
+        pytest.skip("objdump (binutils) is not installed")
+    cpu = [p for p in libraries if "ggml-cpu" in p.name]
+    assert cpu, f"no CPU backend among {[p.name for p in libraries]}"
+    for library in cpu:
+        code = subprocess.run([objdump, "-d", "--no-show-raw-insn", str(library)], capture_output=True, text=True,
+                              check=True).stdout
+        assert "%xmm" in code  # the disassembly is real: SSE registers are everywhere
+        assert "%zmm" not in code, f"{library.name} has AVX-512 code"
+        assert "ldtilecfg" not in code and "%tmm" not in code, f"{library.name} has AMX tile code"
