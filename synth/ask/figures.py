@@ -12,7 +12,8 @@ import numpy as np
 from synth.ask.models import Citation, Coverage, Figure, StructuredQuery
 from synth.ask.query import FactIndex, Scope
 from synth.period import Period
-from synth.readout import percent, period_label
+from synth.readout import count as count_text
+from synth.readout import percent, period_label, ratio, round_half_up
 from synth.synthesis.facts import FactConfig
 from synth.synthesis.significance import two_proportion_p_value
 
@@ -109,7 +110,7 @@ class FigureWriter:
         what = self._what(query, theme)
         where = district or where_label(query.districts)
         when = period_label(month or query.period)
-        return Figure(name=f"{what} in {where}, {when}", value=value, display=str(value),
+        return Figure(name=f"{what} in {where}, {when}", value=value, display=count_text(value),
                       measure=query.measure, theme=theme, district=district, period=query.period, month=month)
 
     def _share(self, query: StructuredQuery, theme: str, mask: np.ndarray, district: str | None,
@@ -119,10 +120,10 @@ class FigureWriter:
         where = district or where_label(query.districts)
         when = period_label(month or query.period)
         share = Figure(name=f"share of records {self._unit(query).split(' ', 1)[1]} {self.label(theme)} in "
-                            f"{where}, {when}", value=round(count / total, 4) if total else 0.0,
+                            f"{where}, {when}", value=float(round_half_up(ratio(count, total), 4)),
                        display=percent(count, total), measure="share", theme=theme, district=district,
                        period=query.period, month=month)
-        base = Figure(name=f"records in {where}, {when}", value=total, display=str(total),
+        base = Figure(name=f"records in {where}, {when}", value=total, display=count_text(total),
                       measure="records_in_scope", district=district, period=query.period, month=month)
         return share, base
 
