@@ -12,6 +12,7 @@ import pytest
 from synth import readout
 from synth.synthesis.display import display_forms, sheet_numbers, theme_points
 from synth.synthesis.facts import build_fact_sheet
+from synth.synthesis.grounding import Narrative, check_narrative
 from synth.synthesis.narrative import NarrativeResult, prompt_variables, write_narrative
 from synth.synthesis.summary import build_summary, to_markdown, to_text
 from tests.test_facts import THEMES, c, row
@@ -92,3 +93,20 @@ def test_the_table_and_the_narrative_state_the_same_change() -> None:
     assert table_points == narrative_points == -4  # was "-5 pts" in the table: round(-4.8)
     assert md.startswith("## D1, November 2026\n")
     assert to_text(summary).startswith("D1, November 2026: 125 records, ")
+
+
+def test_a_range_is_named_by_its_label_in_the_narrative_and_passes_the_checks() -> None:
+    rows = []
+    for prefix, day, raising in (("o", dt.date(2025, 10, 3), 30), ("n", dt.date(2025, 11, 3), 30),
+                                 ("d", dt.date(2025, 12, 3), 30), ("j", dt.date(2026, 1, 3), 10)):
+        for i in range(40):
+            rows.append(row(f"{prefix}{i:03d}", c("t_light", text=f"The street lights are out {i}")
+                            if i < raising else c("t_speed"), date=day, meeting=f"{prefix}m{i % 7}"))
+    sheet = build_fact_sheet(rows, THEMES, district="D1", period="2025-12..2026-01")
+    assert (sheet.period, sheet.previous_period) == ("2025-12..2026-01", "2025-10..2025-11")  # JSON keeps keys
+    result = write_narrative(sheet, index_for(sheet), None)
+    assert result.text.startswith("This summary covers D1 for December 2025–January 2026.")
+    assert "down 25 points from 75% in October–November 2025" in result.text  # 40/80 = 50% now
+    assert check_narrative(Narrative(sentences=result.sentences), sheet, index_for(sheet)) == []
+    assert "| Street lighting | 40 | 50% | -25 pts (significant) |" in to_markdown(
+        build_summary(sheet, result, fp="x", annotator="test"))
