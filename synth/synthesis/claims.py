@@ -11,18 +11,15 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from synth.period import Period, PeriodError
+from synth.period import MONTH_NAMES, Period, PeriodError
 from synth.synthesis.display import numbers_by_owner, sheet_themes
 from synth.synthesis.models import FactSheet, ThemeFacts
 
 ThemeKeywords = Mapping[str, Sequence[str]]  # theme id -> keywords (Theme.keywords of the taxonomy)
 
 
-_MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
-    "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9,
-    "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
-}  # fmt: skip
+_MONTHS = {form: number for number, name in enumerate(MONTH_NAMES, start=1)
+           for form in (name.lower(), name[:3].lower())} | {"sept": 9}  # month words and abbreviations
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _ISO_DATE = re.compile(r"(?<!\d)(?P<year>\d{4})-(?P<month>\d{2})(?:-(?P<day>\d{2}))?(?!\d)")
 _MONTH_DAY = re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>\d{{4}})\b)?")
