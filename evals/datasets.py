@@ -26,6 +26,7 @@ from typing import Literal
 from evals.paths import shared_file
 from synth.columns import ALIASES, normalize_header
 from synth.errors import DatasetError
+from synth.period import month_of
 from synth.sample import CityTruth, generate_city
 from synth.synthesis.models import SentimentLabel
 from synth.synthesis.train_sentiment import nhs_test_slice
@@ -106,10 +107,6 @@ def load_dataset(spec: str, work: Path, limit: int | None = None) -> Dataset:
     if path.suffix.lower() != ".csv" or not path.is_file():
         raise DatasetError(f"unknown dataset {spec!r}: use one of {', '.join(NAMED)} or the path of a .csv file")
     return _csv(path, work, limit)
-
-
-def _month(d: dt.date | None) -> str | None:
-    return d.strftime("%Y-%m") if d else None
 
 
 def _write_import_csv(path: Path, rows: Iterable[dict[str, str]], columns: Iterable[str] = _IMPORT_COLUMNS) -> None:
@@ -203,7 +200,7 @@ def _bowling_green(work: Path, limit: int | None) -> Dataset:
             if limit is None or len(rows) < limit:
                 rows.append({"id": rid, "kind": "comment", "text": text, "district": "Bowling Green",
                              "date": date.isoformat()})
-                labels[rid] = Labels(district="Bowling Green", month=_month(date), themes=tuple(topics))
+                labels[rid] = Labels(district="Bowling Green", month=month_of(date), themes=tuple(topics))
     path = work / "bowling_green.csv"
     _write_import_csv(path, rows)
     peer = _sensemaker_report(shared_file(*BOWLING_GREEN_REPORT), texts, all_names)

@@ -30,11 +30,12 @@ from evals.runner import OpenStore, RunArtifacts, store_hook
 from evals.sections import section
 from synth.ask.llm import AskLLM
 from synth.ask.models import Answer, Figure
-from synth.ask.query import month_name, month_number
 from synth.ask.service import Asker
 from synth.models import Record
+from synth.period import Period, month_index
+from synth.readout import percent
 from synth.sample import CityTruth, RecordTruth
-from synth.synthesis.facts import FactRow, months_in, percent
+from synth.synthesis.facts import FactRow
 from synth.synthesis.models import Annotation, Concern, SentimentScore, Theme
 from synth.synthesis.themes import seed_state
 
@@ -103,7 +104,7 @@ def resolve_period(spec: QuestionSpec, end_month: str) -> str | None:
     """ "09..11" -> "2026-09..2026-11" for a city ending 2026-11 (each month's latest occurrence)."""
     if spec.period is None:
         return None
-    end = month_number(end_month)
+    end = month_index(end_month)
 
     def one(mm: str) -> int:
         if mm == "last":
@@ -113,7 +114,7 @@ def resolve_period(spec: QuestionSpec, end_month: str) -> str | None:
 
     lo, _, hi = spec.period.partition("..")
     a, b = one(lo), one(hi or lo)
-    return month_name(a) if a == b else f"{month_name(a)}..{month_name(b)}"
+    return Period(a, b).key
 
 
 def _in_scope(r: RecordTruth, districts: Sequence[str], months: set[str] | None, kinds: Sequence[str]) -> bool:
@@ -124,7 +125,7 @@ def _in_scope(r: RecordTruth, districts: Sequence[str], months: set[str] | None,
 def truth_count(truth: CityTruth, spec: QuestionSpec, districts: Sequence[str], period: str | None,
                 theme: str | None = None, measure: str | None = None) -> int:
     """Records (or distinct meetings of meeting notes) in scope raising `theme` (all records when None)."""
-    months = set(months_in(period)) if period else None
+    months = set(Period.parse(period).months()) if period else None
     measure = measure or spec.measure
     hits = [r for r in truth.records.values() if _in_scope(r, districts, months, spec.kinds)
             and (theme is None or theme in r.themes)
@@ -193,7 +194,7 @@ class _Scorer:
                                invalid_citations=invalid, answer=answer.text[:500])
 
     def invalid_citations(self, spec: QuestionSpec, answer: Answer, period: str | None) -> list[str]:
-        months = set(months_in(period)) if period else None
+        months = set(Period.parse(period).months()) if period else None
         bad = []
         for c in answer.citations:
             r = self.truth.records.get(c.record_id)
@@ -228,7 +229,7 @@ class _Scorer:
         if spec.group_by == "district":
             groups = [({"district": d}, [d], period) for d in self.truth.districts]
         elif spec.group_by == "month":
-            months = months_in(period) if period else self.truth.months
+            months = Period.parse(period).months() if period else self.truth.months
             groups = [({"month": m}, spec.districts, m) for m in months]
         else:
             groups = [({"district": None, "month": None}, spec.districts, period)]
@@ -287,7 +288,7 @@ class _Scorer:
         reasons = self._answered(answer)
         if reasons:
             return reasons
-        months = months_in(period) if period else self.truth.months
+        months = Period.parse(period).months() if period else self.truth.months
         first, last = months[0], months[-1]
 
         def share(m: str) -> float:

@@ -30,7 +30,8 @@ from evals import metrics as m
 from evals.judge import CitationJudge, Verdict
 from evals.models import Metric, Section
 from evals.runner import INJECTION_DISTRICT, PLUGIN_MODULES, RunArtifacts, load_plugins
-from synth.synthesis.grounding import Narrative, check_narrative, read_claims
+from synth.synthesis.claims import read_claims
+from synth.synthesis.grounding import Narrative, check_narrative
 from synth.synthesis.pipeline import CITY
 
 SectionFn = Callable[[RunArtifacts], Section | None]

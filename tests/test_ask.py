@@ -144,7 +144,7 @@ def test_count_answer_carries_figures_citations_and_coverage() -> None:
     [figure] = answer.figures
     assert (figure.value, figure.measure, figure.theme) == (2, "meetings", "lighting")
     assert answer.coverage is not None and answer.coverage.records == 4 and answer.coverage.meetings == 2
-    assert "based on 4 records" in answer.text and "Sep–Nov 2026" in answer.text
+    assert "based on 4 records" in answer.text and "September–November 2026" in answer.text
     assert answer.citations and {c.record_id for c in answer.citations} <= {"n1", "n2", "n3"}  # notes only
 
 

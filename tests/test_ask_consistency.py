@@ -125,7 +125,7 @@ def test_a_trend_of_two_themes_answers_both() -> None:
         for month, value in series.items():
             m = d4 & facts.month_mask(month or "")
             assert value == round(facts.count(m, theme) / facts.records(m), 4)
-    assert "From Aug 2026 to Nov 2026" in answer.text and answer.text.count("month by month") == 2
+    assert "From August 2026 to November 2026" in answer.text and answer.text.count("month by month") == 2
 
 
 # -- 4. other questions answered in a narrower scope than asked --------------------------------------------

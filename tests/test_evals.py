@@ -20,7 +20,7 @@ from evals.report import write_reports
 from evals.runner import RunArtifacts, run_pipeline, sabotage
 from synth.cli import app
 from synth.llm.fake import FakeChatModel
-from synth.synthesis.grounding import read_claims
+from synth.synthesis.claims import read_claims
 from tests.paths import SHARED_DATA
 from tests.test_grounding import make_sheet
 

@@ -9,6 +9,9 @@ from collections import Counter
 
 import pytest
 
+from synth.period import Period, month_of
+from synth.readout import percent
+from synth.synthesis.display import display_forms, display_numbers
 from synth.synthesis.facts import (
     CITY_WIDE,
     NO_DISTRICT,
@@ -16,15 +19,7 @@ from synth.synthesis.facts import (
     FactRow,
     build_city_sheet,
     build_fact_sheet,
-    display_forms,
-    display_numbers,
-    month_of,
-    percent,
-    period_bounds,
     periods_in,
-    previous_month,
-    previous_period,
-    two_proportion_p_value,
 )
 from synth.synthesis.models import (
     OTHER_THEME,
@@ -36,6 +31,7 @@ from synth.synthesis.models import (
     Theme,
     ThemeFacts,
 )
+from synth.synthesis.significance import two_proportion_p_value
 
 THEMES = {t.id: t for t in [Theme(id="t_light", label="Street lighting"),
                             Theme(id="t_speed", label="Speeding"), Theme(id="t_park", label="Parks"),
@@ -91,15 +87,17 @@ def sheet(rows: list[FactRow], period: str = "2026-09", district: str | None = "
 
 def test_months_and_periods() -> None:
     assert month_of(dt.date(2026, 9, 30)) == "2026-09"
-    assert previous_month("2026-01") == "2025-12"
-    assert previous_month("2026-10") == "2026-09"
-    assert previous_period("2026-01") == "2025-12"
-    assert previous_period("2026-02..2026-04") == "2025-11..2026-01"
-    assert period_bounds("2028-02") == (dt.date(2028, 2, 1), dt.date(2028, 2, 29))
-    assert period_bounds("2025-11..2026-01") == (dt.date(2025, 11, 1), dt.date(2026, 1, 31))
+    assert Period.parse("2026-01").previous().key == "2025-12"
+    assert Period.parse("2026-10").previous().key == "2026-09"
+    assert Period.parse("2026-01").previous() == Period.parse("2025-12")
+    assert Period.parse("2026-02..2026-04").previous().key == "2025-11..2026-01"
+    span = Period.parse("2028-02")
+    assert (span.start, span.end) == (dt.date(2028, 2, 1), dt.date(2028, 2, 29))
+    span = Period.parse("2025-11..2026-01")
+    assert (span.start, span.end) == (dt.date(2025, 11, 1), dt.date(2026, 1, 31))
     for bad in ("2026-13", "2026-9", "2026-09..2026-08", "2026-09..", "Sept"):
         with pytest.raises(ValueError):
-            previous_period(bad)
+            Period.parse(bad).previous()
     rows = [row("a", date=dt.date(2026, 9, 1)), row("b", date=dt.date(2025, 12, 31)), row("c", date=None),
             row("d", date=dt.date(2026, 9, 30))]
     assert periods_in(rows) == ["2025-12", "2026-09"]

@@ -11,6 +11,7 @@ import random
 
 import pytest
 
+from synth.synthesis.display import sheet_numbers
 from synth.synthesis.facts import FactRow, build_city_sheet, build_fact_sheet
 from synth.synthesis.grounding import (
     GroundingIssue,
@@ -19,7 +20,6 @@ from synth.synthesis.grounding import (
     RecordIndex,
     check_narrative,
     cited_themes,
-    sheet_numbers,
 )
 from synth.synthesis.models import (
     Annotation,

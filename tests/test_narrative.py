@@ -119,7 +119,7 @@ def test_without_a_model_the_narrative_is_deterministic() -> None:
     sheet = make_sheet()
     result = write_narrative(sheet, index_for(sheet), None)
     assert (result.source, result.model, result.attempts) == ("fallback", None, 0)
-    assert (result.prompt, result.prompt_version) == ("deterministic", 1)
+    assert (result.prompt, result.prompt_version) == ("deterministic", 2)  # 2: one period label
     assert (result.input_tokens, result.output_tokens, result.issues) == (0, 0, [])
     assert result.text.startswith("This summary covers District 2 for November 2026. Traffic & speeding")
 

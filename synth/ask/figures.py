@@ -10,27 +10,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from synth.ask.models import Citation, Coverage, Figure, StructuredQuery
-from synth.ask.query import FactIndex, Scope, month_name, month_number, period_months
-from synth.synthesis.facts import FactConfig, percent, two_proportion_p_value
+from synth.ask.query import FactIndex, Scope
+from synth.period import Period
+from synth.readout import count as count_text
+from synth.readout import percent, period_label, ratio, round_half_up
+from synth.synthesis.facts import FactConfig
+from synth.synthesis.significance import two_proportion_p_value
 
-_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 EXAMPLES = 3
 EXAMPLES_EACH = 2  # examples per theme when a question names several
 _TREND = FactConfig()  # the summaries' significance rules: min records, min mentions, alpha
-
-
-def period_label(period: str | None) -> str:
-    """ "2026-09..2026-11" -> "Sep–Nov 2026"; "2026-10" -> "Oct 2026"; None -> "all dates"."""
-    if not period:
-        return "all dates"
-    lo, hi = period_months(period)
-
-    def one(n: int, year: bool = True) -> str:
-        return f"{_ABBR[n % 12]} {n // 12}" if year else _ABBR[n % 12]
-
-    if lo == hi:
-        return one(lo)
-    return f"{one(lo, lo // 12 != hi // 12)}–{one(hi)}"
 
 
 def where_label(districts: list[str] | tuple[str, ...]) -> str:
@@ -61,8 +50,7 @@ def coverage(index: FactIndex, scope: Scope, mask: np.ndarray | None = None) -> 
     months = months[months >= 0]
     period = scope.period
     if period is None and months.size:
-        lo, hi = int(months.min()), int(months.max())
-        period = month_name(lo) if lo == hi else f"{month_name(lo)}..{month_name(hi)}"
+        period = Period.months_from(int(months.min()), int(months.max())).key
     parts = [f"{notes} meeting notes from {meetings} meetings"] if notes else []
     if records - notes:
         parts.append(f"{records - notes} other records (comments, surveys, emails)")
@@ -122,7 +110,7 @@ class FigureWriter:
         what = self._what(query, theme)
         where = district or where_label(query.districts)
         when = period_label(month or query.period)
-        return Figure(name=f"{what} in {where}, {when}", value=value, display=str(value),
+        return Figure(name=f"{what} in {where}, {when}", value=value, display=count_text(value),
                       measure=query.measure, theme=theme, district=district, period=query.period, month=month)
 
     def _share(self, query: StructuredQuery, theme: str, mask: np.ndarray, district: str | None,
@@ -132,10 +120,10 @@ class FigureWriter:
         where = district or where_label(query.districts)
         when = period_label(month or query.period)
         share = Figure(name=f"share of records {self._unit(query).split(' ', 1)[1]} {self.label(theme)} in "
-                            f"{where}, {when}", value=round(count / total, 4) if total else 0.0,
+                            f"{where}, {when}", value=float(round_half_up(ratio(count, total), 4)),
                        display=percent(count, total), measure="share", theme=theme, district=district,
                        period=query.period, month=month)
-        base = Figure(name=f"records in {where}, {when}", value=total, display=str(total),
+        base = Figure(name=f"records in {where}, {when}", value=total, display=count_text(total),
                       measure="records_in_scope", district=district, period=query.period, month=month)
         return share, base
 
@@ -199,15 +187,15 @@ class FigureWriter:
         return [(where_label(query.districts), base, None, None)]
 
     def _months(self, query: StructuredQuery, base: np.ndarray) -> list[str]:
-        if query.period:
-            lo, hi = period_months(query.period)
+        if query.period and not (span := Period.parse(query.period)).is_all:
+            lo, hi = span.bounds()
         else:
             months = self.index.month[base]
             months = months[months >= 0]
             if not months.size:
                 return []
             lo, hi = int(months.min()), int(months.max())
-        return [month_name(n) for n in range(lo, hi + 1)]
+        return Period.months_from(lo, hi).months()
 
     def ranking(self, query: StructuredQuery) -> Result:
         base = self.index.mask(scope_of(query))
@@ -356,10 +344,6 @@ class FigureWriter:
         citations = [c for _, _, d in rows for c in self.cite(base & self.index.district_mask(d), theme, 2,
                                                                   query.sentiment, query.measure)]
         return Result(text, figures, citations)
-
-
-def months_between(lo: str, hi: str) -> list[str]:
-    return [month_name(n) for n in range(month_number(lo), month_number(hi) + 1)]
 
 
 def _distinct(figures: list[Figure]) -> list[Figure]:

@@ -34,8 +34,8 @@ from synth.llm.chains import escaped_json
 from synth.llm.model import ChatModel
 from synth.llm.structured import StructuredOutput, Tally
 from synth.models import RecordKind
+from synth.period import Period
 from synth.prompts import load_prompt
-from synth.synthesis.facts import months_in
 from synth.tokens import count_tokens
 
 log = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ def validate_query(query: StructuredQuery, ctx: ParseContext) -> str | None:
         return f"kinds {bad_kinds} are not record kinds (use only {sorted(_KINDS)})"
     if query.period:
         try:
-            months_in(query.period)
+            Period.parse(query.period).months()
         except ValueError as e:
             return f"period {query.period!r}: {e}"
     if query.intent == "out_of_scope" and not query.decline_reason:

@@ -1,6 +1,6 @@
 """Periods in plain language, resolved against the latest month of the data (never the wall clock):
 "since September", "in October", "Sep-Nov", "between August and October", "last month", "last 3 months",
-"this year", "2026-10". The result is a facts period ("YYYY-MM" or "YYYY-MM..YYYY-MM").
+"this year", "2026-10". The result is the key of a `synth.period.Period` ("YYYY-MM" or "YYYY-MM..YYYY-MM").
 
 "last month", "this month" and "latest month" all mean the latest month that has records: feedback is
 reported on the month just closed, and the coverage line of every answer names the months used.
@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from synth.ask.query import month_name, month_number
+from synth.period import MONTH_NAMES, Period, month_index
 
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTHS = tuple(name[:3].lower() for name in MONTH_NAMES)
 _MONTH = (r"(?P<{g}>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
           r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?:\s+(?P<{g}y>\d{{4}}))?")
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -54,7 +54,7 @@ def _month_of(token: str, year: str | None, latest: int) -> int:
 
 
 def _name(lo: int, hi: int) -> str:
-    return month_name(lo) if lo == hi else f"{month_name(lo)}..{month_name(hi)}"
+    return Period.months_from(lo, hi).key
 
 
 def _is_month_word(match: re.Match[str], question: str) -> bool:
@@ -76,10 +76,10 @@ def parse_period(question: str, latest_month: str | None, first_month: str | Non
     """The period a question names, or None. `latest_month` anchors relative and year-less dates."""
     if latest_month is None:
         return None
-    latest = month_number(latest_month)
-    first = month_number(first_month) if first_month else latest - 11
+    latest = month_index(latest_month)
+    first = month_index(first_month) if first_month else latest - 11
     if m := _ISO_RANGE.search(question):
-        lo, hi = sorted((month_number(m[1]), month_number(m[2])))
+        lo, hi = sorted((month_index(m[1]), month_index(m[2])))
         return PeriodMatch(_name(lo, hi), m[0], m.span())
     if m := _RANGE.search(question):
         hi = _month_of(m["b"], m["by"], latest)
@@ -111,7 +111,7 @@ def parse_period(question: str, latest_month: str | None, first_month: str | Non
         lo = month + 1 if op == "after" else month
         return PeriodMatch(_name(lo, max(lo, latest)), m[0], m.span())
     if m := _ISO.search(question):
-        n = month_number(m[1])
+        n = month_index(m[1])
         return PeriodMatch(_name(n, n), m[0], m.span())
     for m in _SINGLE.finditer(question):
         if _is_month_word(m, question):

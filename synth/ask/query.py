@@ -15,25 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synth.synthesis.facts import FactRow, month_of, months_in
+from synth.period import Period, month_index, month_key, month_of
+from synth.synthesis.facts import FactRow
 from synth.synthesis.models import DECLARED_INDEX, OTHER_THEME, Theme
 
 NOTE_KIND = "meeting_note"
-
-
-def month_number(month: str) -> int:
-    """ "2026-09" -> a month index that orders and subtracts (year * 12 + month - 1)."""
-    year, _, mon = month.partition("-")
-    return int(year) * 12 + int(mon) - 1
-
-
-def month_name(number: int) -> str:
-    return f"{number // 12:04d}-{number % 12 + 1:02d}"
-
-
-def period_months(period: str) -> tuple[int, int]:
-    months = months_in(period)
-    return month_number(months[0]), month_number(months[-1])
 
 
 @dataclass(frozen=True)
@@ -77,7 +63,7 @@ class FactIndex:
             if r.district:
                 self.district[i] = district_code[r.district]
             if r.date is not None:
-                self.month[i] = month_number(month_of(r.date))
+                self.month[i] = month_index(month_of(r.date))
             self.kind[i] = kind_code[r.kind]
             if r.meeting_id:
                 self.meeting[i] = meetings.setdefault((r.district, r.meeting_id), len(meetings))
@@ -89,8 +75,8 @@ class FactIndex:
         self.column = column
         self.is_note = self.kind == kind_code[NOTE_KIND] if NOTE_KIND in kind_code else np.zeros(n, dtype=bool)
         dated = self.month[self.month >= 0]
-        self.first_month = month_name(int(dated.min())) if dated.size else None
-        self.latest_month = month_name(int(dated.max())) if dated.size else None
+        self.first_month = month_key(int(dated.min())) if dated.size else None
+        self.latest_month = month_key(int(dated.max())) if dated.size else None
         self.latest_date: dt.date | None = max((r.date for r in self.rows if r.date), default=None)
 
     def __len__(self) -> int:
@@ -102,8 +88,8 @@ class FactIndex:
         if scope.districts:
             codes = [self.districts.index(d) for d in scope.districts if d in self.districts]
             m &= np.isin(self.district, codes)
-        if scope.period:
-            lo, hi = period_months(scope.period)
+        if scope.period and not (span := Period.parse(scope.period)).is_all:
+            lo, hi = span.bounds()
             m &= (self.month >= lo) & (self.month <= hi)
         if scope.kinds:
             codes = [self.kinds.index(k) for k in scope.kinds if k in self.kinds]
@@ -111,7 +97,7 @@ class FactIndex:
         return m
 
     def month_mask(self, month: str) -> np.ndarray:
-        return self.month == month_number(month)
+        return self.month == month_index(month)
 
     def district_mask(self, district: str) -> np.ndarray:
         return self.district == (self.districts.index(district) if district in self.districts else -2)

@@ -14,7 +14,8 @@ from synth.ask.figures import EXAMPLES, period_label, where_label
 from synth.ask.models import Citation, StructuredQuery
 from synth.ask.query import FactIndex, theme_concern
 from synth.ask.themes import content_words, stem
-from synth.synthesis.facts import FactRow, period_bounds
+from synth.period import Period
+from synth.synthesis.facts import FactRow
 from vectorstore.store import ChromaIndex, SearchFilter
 
 MAX_SNIPPET = 240
@@ -31,7 +32,8 @@ class RetrievalConfig:
 
 
 def search_filter(query: StructuredQuery) -> SearchFilter:
-    start, end = period_bounds(query.period) if query.period else (None, None)
+    span = Period.parse(query.period) if query.period else Period.ALL
+    start, end = (None, None) if span.is_all else (span.start, span.end)
     return SearchFilter(districts=query.districts or None, date_from=start, date_to=end, kinds=query.kinds or None)
 
 
@@ -68,10 +70,8 @@ class Retriever:
             return False
         if query.kinds and row.kind not in query.kinds:
             return False
-        if query.period:
-            start, end = period_bounds(query.period)
-            if row.date is None or not start <= row.date <= end:
-                return False
+        if query.period and not Period.parse(query.period).contains(row.date):
+            return False
         if query.sentiment and not query.themes:  # as counted: the record as a whole (FactIndex.felt_mask)
             return row.annotation.sentiment.label == query.sentiment
         if query.sentiment and not any(c.sentiment.label == query.sentiment for c in row.annotation.concerns

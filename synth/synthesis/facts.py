@@ -5,11 +5,11 @@ district and period itself. Same input (in any row order) -> identical output.
 
 Scope
 -----
-* A **period** is one month ``"YYYY-MM"`` or an inclusive range ``"YYYY-MM..YYYY-MM"``. A record is in the
-  period when its ``date`` falls between the first day of the first month and the last day of the last month;
-  records without a date are in no period. The **previous period** has the same number of months and ends
-  the month before the period starts (previous of ``"2026-01"`` is ``"2025-12"``; of
-  ``"2026-04..2026-06"`` it is ``"2026-01..2026-03"``).
+* A **period** (`synth.period.Period`) is one month ``"YYYY-MM"``, an inclusive range ``"YYYY-MM..YYYY-MM"``
+  or a year ``"YYYY"``. A record is in the period when its ``date`` falls between the first day of the first
+  month and the last day of the last month; records without a date are in no period. The **previous
+  period** has the same number of months and ends the month before the period starts (previous of
+  ``"2026-01"`` is ``"2025-12"``; of ``"2026-04..2026-06"`` it is ``"2026-01..2026-03"``).
 * A **district sheet** (`build_fact_sheet`) covers the records whose ``district`` equals the given name
   exactly. ``district=None`` selects the records that have no district; that sheet is named
   ``NO_DISTRICT``. The **city sheet** (`build_city_sheet`, named ``CITY_WIDE``) covers every record, with or
@@ -67,55 +67,36 @@ Which themes, in which order
 * ``leading_theme_by_district`` (city sheet only): per named district with at least one theme mention in
   the period, the theme with the most mentions (ties: label, then id).
 
-Quotes
-------
-Up to ``quotes_per_theme`` per theme. Candidates are the theme's concerns in scope; a quote is the concern's
-text (already redacted), stripped of surrounding whitespace, never the whole record and never altered.
-Candidates are ranked by: representativeness ``scores[(record_id, concern.index)]`` descending when
-``scores`` is given (unscored candidates after scored ones); then sentiment agreeing with the theme's
-majority concern label (ties: positive, neutral, negative); then length within
-``quote_min_chars..quote_max_chars`` (30..240) before lengths outside it (nearest to the range first); then
-shorter first; then record id and concern index. Picking in that order, a quote must come from a record and
-a meeting not yet quoted and have a text (compared case- and whitespace-insensitively) not yet quoted; if
-that leaves free slots, a second pass fills them from already quoted meetings (still distinct records and
-texts).
-
-Display forms
--------------
-`display_forms` gives the one display string of each number (counts as integers, shares as whole
-percentages ``"42%"`` rounded half up from the exact mentions / records, net sentiment with 2 decimals and a
-sign); `display_numbers` is every number string a narrative may contain. Narratives and the grounding check
-must both use them. A change is shown in percentage points as the difference of the two displayed
-percentages (so "from 30% to 42%, up 12 points" always adds up). A previous share is displayed from its stored
-4-decimal value (the sheet does not carry the previous period's record count). P-values are not display
-numbers: a narrative says "a significant rise", not the p-value.
+Quotes and display
+------------------
+Which concerns are quoted: synth/synthesis/quotes.py. How each number is shown, and which number strings a
+narrative may contain: synth/synthesis/display.py (formatting by synth/readout.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from scipy import stats
-
+from synth.period import Period, month_of
+from synth.readout import ratio, round_half_up
 from synth.synthesis.models import (
-    DECLARED_INDEX,
     OTHER_THEME,
     Annotation,
     Concern,
     FactSheet,
-    Quote,
     SentimentLabel,
     Theme,
     ThemeChange,
     ThemeFacts,
 )
+from synth.synthesis.quotes import QuoteScores, pick_quotes
+from synth.synthesis.significance import two_proportion_p_value
 
 CITY_WIDE = "City-wide"
 NO_DISTRICT = "No district"
@@ -123,7 +104,6 @@ SENTIMENT_LABELS: tuple[SentimentLabel, ...] = ("positive", "neutral", "negative
 
 Status = Literal["emerging", "fading", "steady", "new"]
 Direction = Literal["up", "down", "flat"]
-QuoteScores = Mapping[tuple[str, int], float]  # (record_id, Concern.index) -> representativeness
 
 
 @dataclass(frozen=True)
@@ -139,6 +119,11 @@ class FactRow:
     attendee_count: int | None
     text: str  # redacted text
     annotation: Annotation
+
+    @property
+    def meeting(self) -> tuple[str | None, str] | None:
+        """The meeting the record belongs to, as (district, meeting_id); None outside meetings."""
+        return (self.district, self.meeting_id) if self.meeting_id else None
 
 
 @dataclass(frozen=True)
@@ -164,101 +149,14 @@ class FactConfig:
 
 DEFAULT_CONFIG = FactConfig()
 
-# ---------------------------------------------------------------------------------------------- periods
-
-_MONTH_RE = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
-
-
-def month_of(d: dt.date) -> str:
-    """``"2026-09"`` for any day of September 2026."""
-    return f"{d.year:04d}-{d.month:02d}"
-
-
-def _month_index(month: str) -> int:
-    m = _MONTH_RE.fullmatch(month)
-    if not m:
-        raise ValueError(f"not a month (YYYY-MM): {month!r}")
-    return int(m[1]) * 12 + int(m[2]) - 1
-
-
-def _month_name(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def _parse_period(period: str) -> tuple[int, int]:
-    """(first, last) month index of a period, inclusive."""
-    first, sep, last = period.partition("..")
-    lo, hi = _month_index(first), _month_index(last if sep else first)
-    if hi < lo:
-        raise ValueError(f"period ends before it starts: {period!r}")
-    return lo, hi
-
-
-def _period_name(lo: int, hi: int) -> str:
-    return _month_name(lo) if lo == hi else f"{_month_name(lo)}..{_month_name(hi)}"
-
-
-def previous_month(period: str) -> str:
-    """The month before a month: ``previous_month("2026-01") == "2025-12"``."""
-    return _month_name(_month_index(period) - 1)
-
-
-def previous_period(period: str) -> str:
-    """The period of the same length that ends the month before ``period`` starts."""
-    lo, hi = _parse_period(period)
-    return _period_name(2 * lo - hi - 1, lo - 1)
-
-
-def period_bounds(period: str) -> tuple[dt.date, dt.date]:
-    """First and last day of a period."""
-    lo, hi = _parse_period(period)
-    start = dt.date(lo // 12, lo % 12 + 1, 1)
-    after = dt.date((hi + 1) // 12, (hi + 1) % 12 + 1, 1)
-    return start, after - dt.timedelta(days=1)
-
-
-def months_in(period: str) -> list[str]:
-    lo, hi = _parse_period(period)
-    return [_month_name(i) for i in range(lo, hi + 1)]
-
-
 def periods_in(rows: Iterable[FactRow]) -> list[str]:
     """The months (``"YYYY-MM"``, ascending) that hold at least one dated record."""
     return sorted({month_of(r.date) for r in rows if r.date is not None})
 
 
-# --------------------------------------------------------------------------------------------- numbers
-
-
-def _round_half_up(x: Fraction, places: int = 0) -> Fraction:
-    """Round half away from zero, exactly."""
-    scale = Fraction(10) ** places
-    n = math.floor(abs(x) * scale + Fraction(1, 2))
-    return Fraction(n if x >= 0 else -n) / scale
-
-
 def _r4(x: Fraction) -> float:
-    return float(_round_half_up(x, 4))
-
-
-def _ratio(num: int, den: int) -> Fraction:
-    return Fraction(num, den) if den else Fraction(0)
-
-
-def two_proportion_p_value(m1: int, n1: int, m0: int, n0: int, *, min_expected: int = 5) -> float:
-    """Two-sided p-value for "m1 of n1" vs "m0 of n0": pooled z-test, or Fisher's exact test when an
-    expected cell count under the null is below ``min_expected``."""
-    if not (0 <= m1 <= n1 and 0 <= m0 <= n0 and n1 > 0 and n0 > 0):
-        raise ValueError("need 0 <= m <= n and n > 0 for both samples")
-    pooled = Fraction(m1 + m0, n1 + n0)
-    expected = (n1 * pooled, n1 * (1 - pooled), n0 * pooled, n0 * (1 - pooled))
-    if min(expected) < min_expected:
-        _, p = stats.fisher_exact([[m1, n1 - m1], [m0, n0 - m0]], alternative="two-sided")
-        return min(1.0, float(p))
-    p_pool = float(pooled)
-    se = math.sqrt(p_pool * (1 - p_pool) * (1 / n1 + 1 / n0))
-    z = float(Fraction(m1, n1) - Fraction(m0, n0)) / se
-    return min(1.0, float(2 * stats.norm.sf(abs(z))))
+    """A fraction as stored: rounded half away from zero to 4 decimals."""
+    return float(round_half_up(x, 4))
 
 
 # ----------------------------------------------------------------------------------------------- scope
@@ -284,8 +182,8 @@ class _Tally:
         return cls(len(rows), mentions, dict(concerns))
 
 
-def _select(rows: Iterable[FactRow], in_district: Callable[[FactRow], bool], period: str) -> list[FactRow]:
-    start, end = period_bounds(period)
+def _select(rows: Iterable[FactRow], in_district: Callable[[FactRow], bool], period: Period) -> list[FactRow]:
+    start, end = period.start, period.end
     return [r for r in rows if r.date is not None and start <= r.date <= end and in_district(r)]
 
 
@@ -302,15 +200,11 @@ def _check(rows: Iterable[FactRow], themes: Mapping[str, Theme]) -> None:
             raise ValueError(f"record {r.record_id!r} raises unknown themes {unknown}")
 
 
-def _meeting_key(row: FactRow) -> tuple[str | None, str] | None:
-    return (row.district, row.meeting_id) if row.meeting_id else None
-
-
 def _residents_reached(rows: Iterable[FactRow]) -> tuple[int, int]:
     """(meetings, residents reached): each meeting once, at its largest attendee count."""
     attendees: dict[tuple[str | None, str], int] = {}
     for r in rows:
-        if (key := _meeting_key(r)) is not None:
+        if (key := r.meeting) is not None:
             attendees[key] = max(attendees.get(key, 0), r.attendee_count or 0)
     return len(attendees), sum(attendees.values())
 
@@ -324,7 +218,7 @@ def _label_counts(labels: Iterable[SentimentLabel]) -> dict[SentimentLabel, int]
 
 
 def _change(m1: int, n1: int, m0: int, n0: int, cfg: FactConfig) -> ThemeChange:
-    delta = _ratio(m1, n1) - _ratio(m0, n0)
+    delta = ratio(m1, n1) - ratio(m0, n0)
     p: float | None = None
     if n1 >= cfg.min_records and n0 >= cfg.min_records and max(m1, m0) >= cfg.min_mentions:
         p = two_proportion_p_value(m1, n1, m0, n0, min_expected=cfg.min_expected)
@@ -332,7 +226,7 @@ def _change(m1: int, n1: int, m0: int, n0: int, cfg: FactConfig) -> ThemeChange:
     direction: Direction = "flat"
     if significant:
         direction = "up" if delta > 0 else "down" if delta < 0 else "flat"
-    return ThemeChange(previous_mentions=m0, previous_share=_r4(_ratio(m0, n0)), delta_share=_r4(delta),
+    return ThemeChange(previous_mentions=m0, previous_share=_r4(ratio(m0, n0)), delta_share=_r4(delta),
                        p_value=p, significant=significant, direction=direction)
 
 
@@ -352,7 +246,7 @@ def _dominance(rows: Sequence[FactRow], cfg: FactConfig) -> tuple[Literal["meeti
     if len(rows) < cfg.min_mentions:
         return None, None
     sources: tuple[tuple[Literal["meeting", "note_taker"], Callable[[FactRow], object]], ...] = (
-        ("meeting", _meeting_key), ("note_taker", lambda r: r.note_taker))
+        ("meeting", lambda r: r.meeting), ("note_taker", lambda r: r.note_taker))
     for kind, key in sources:
         counts = Counter(k for r in rows if (k := key(r)) is not None)
         if counts:
@@ -364,43 +258,6 @@ def _dominance(rows: Sequence[FactRow], cfg: FactConfig) -> tuple[Literal["meeti
 
 def _majority(labels: dict[SentimentLabel, int]) -> SentimentLabel:
     return max(SENTIMENT_LABELS, key=lambda label: (labels[label], -SENTIMENT_LABELS.index(label)))
-
-
-def _normal(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-def _quotes(candidates: Sequence[tuple[FactRow, Concern]], majority: SentimentLabel,
-            scores: QuoteScores | None, cfg: FactConfig) -> list[Quote]:
-    lo, hi = cfg.quote_min_chars, cfg.quote_max_chars
-
-    def rank(item: tuple[FactRow, Concern, str]) -> tuple[object, ...]:
-        row, concern, text = item
-        score = scores.get((row.record_id, concern.index)) if scores is not None else None
-        n = len(text)
-        outside = max(lo - n, n - hi, 0)
-        return (score is None, -(score or 0.0), concern.sentiment.label != majority, outside > 0, outside, n,
-                row.record_id, concern.index)
-
-    items = sorted(((r, c, c.text.strip()) for r, c in candidates if c.text.strip() and c.index < DECLARED_INDEX),
-                   key=rank)
-    picked: list[Quote] = []
-    records: set[str] = set()
-    meetings: set[object] = set()
-    texts: set[str] = set()
-    for distinct_meetings in (True, False):
-        for row, _, text in items:
-            if len(picked) >= cfg.quotes_per_theme:
-                return picked
-            meeting = _meeting_key(row)
-            if row.record_id in records or _normal(text) in texts or (
-                    distinct_meetings and meeting is not None and meeting in meetings):
-                continue
-            picked.append(Quote(record_id=row.record_id, text=text))
-            records.add(row.record_id)
-            texts.add(_normal(text))
-            meetings.add(meeting)
-    return picked
 
 
 def _theme_facts(theme: Theme, now: _Tally, before: _Tally | None, scores: QuoteScores | None,
@@ -415,9 +272,9 @@ def _theme_facts(theme: Theme, now: _Tally, before: _Tally | None, scores: Quote
     raising = {r.record_id: r for r, _ in concerns}
     dominated_by, dominance = _dominance(sorted(raising.values(), key=lambda r: r.record_id), cfg)
     return ThemeFacts(id=theme.id, label=theme.label, mentions=mentions,
-                      share=_r4(_ratio(mentions, now.records)), sentiment=labels, net_sentiment=_r4(net),
+                      share=_r4(ratio(mentions, now.records)), sentiment=labels, net_sentiment=_r4(net),
                       change=change,
-                      quotes=_quotes(concerns, _majority(labels), scores, cfg),
+                      quotes=pick_quotes(concerns, _majority(labels), scores, cfg),
                       status=_status(mentions, change, cfg), dominated_by=dominated_by,
                       dominance_share=dominance)
 
@@ -434,10 +291,9 @@ def _leading_theme(tally: _Tally, themes: Mapping[str, Theme]) -> str | None:
 def _sheet(rows: Sequence[FactRow], themes: Mapping[str, Theme], *, name: str,
            in_district: Callable[[FactRow], bool], period: str, config: FactConfig,
            scores: QuoteScores | None) -> tuple[FactSheet, list[FactRow]]:
-    lo, hi = _parse_period(period)
-    period = _period_name(lo, hi)
-    prev = previous_period(period)
-    current = _select(rows, in_district, period)
+    span = Period.parse(period)
+    prev = span.previous()
+    current = _select(rows, in_district, span)
     previous = _select(rows, in_district, prev)
     _check([*current, *previous], themes)
     now = _Tally.of(current)
@@ -451,10 +307,9 @@ def _sheet(rows: Sequence[FactRow], themes: Mapping[str, Theme], *, name: str,
     highlights = [f for f in facts if f.net_sentiment >= config.praise_threshold
                   and f.sentiment["positive"] >= config.min_mentions]
     meetings, reached = _residents_reached(current)
-    start, end = period_bounds(period)
     sheet = FactSheet(
-        district=name, period=period, period_start=start, period_end=end,
-        previous_period=prev if before is not None else None,
+        district=name, period=span.key, period_start=span.start, period_end=span.end,
+        previous_period=prev.key if before is not None else None,
         records=len(current), meetings=meetings, residents_reached=reached,
         records_by_kind=dict(sorted(Counter(r.kind for r in current).items())),
         sentiment=_label_counts(r.annotation.sentiment.label for r in current),
@@ -499,66 +354,3 @@ def build_city_sheet(rows: Sequence[FactRow], themes: Mapping[str, Theme], *, pe
 def _check_scores(scores: QuoteScores | None) -> None:
     if scores is not None and not all(math.isfinite(s) for s in scores.values()):
         raise ValueError("quote scores must be finite")
-
-
-# --------------------------------------------------------------------------------------------- display
-
-
-def percent(numerator: int, denominator: int) -> str:
-    """``"42%"``: numerator / denominator as a whole percentage, rounded half up (``"0%"`` when empty)."""
-    return f"{int(_round_half_up(_ratio(numerator, denominator) * 100))}%"
-
-
-def _percent_of(share: float) -> int:
-    """A stored (4-decimal) share as a whole percentage, rounded half up."""
-    return int(_round_half_up(Fraction(str(share)) * 100))
-
-
-def _signed(x: float) -> str:
-    return f"{float(_round_half_up(Fraction(str(x)), 2)):+.2f}"
-
-
-def display_forms(sheet: FactSheet) -> dict[str, str]:
-    """The display string of each number in a sheet, by name: ``"records"``, ``"records_by_kind.comment"``,
-    ``"themes.<id>.share"`` (``"42%"``), ``"themes.<id>.previous_share"``, ``"themes.<id>.delta_points"``
-    (difference of the displayed percentages, signed), ``"themes.<id>.net_sentiment"`` (``"+0.35"``) ..."""
-    forms: dict[str, str] = {"period": sheet.period, "period_start": sheet.period_start.isoformat(),
-                             "period_end": sheet.period_end.isoformat(), "records": str(sheet.records),
-                             "meetings": str(sheet.meetings),
-                             "residents_reached": str(sheet.residents_reached),
-                             "themes_raised": str(sum(1 for t in sheet.themes if t.mentions)),
-                             "highlights": str(len(sheet.highlights))}
-    if sheet.previous_period:
-        forms["previous_period"] = sheet.previous_period
-    forms |= {f"records_by_kind.{k}": str(v) for k, v in sheet.records_by_kind.items()}
-    forms |= {f"sentiment.{k}": str(v) for k, v in sheet.sentiment.items()}
-    for t in sheet.themes:
-        p = f"themes.{t.id}."
-        share = int(percent(t.mentions, sheet.records)[:-1])
-        forms |= {p + "mentions": str(t.mentions), p + "share": f"{share}%",
-                  p + "net_sentiment": _signed(t.net_sentiment)}
-        forms |= {f"{p}sentiment.{k}": str(v) for k, v in t.sentiment.items()}
-        if t.dominance_share is not None:
-            forms[p + "dominance_share"] = f"{_percent_of(t.dominance_share)}%"
-        if t.change is not None:
-            before = _percent_of(t.change.previous_share)
-            forms |= {p + "previous_mentions": str(t.change.previous_mentions),
-                      p + "previous_share": f"{before}%", p + "delta_points": f"{share - before:+d}"}
-    return forms
-
-
-def display_numbers(sheet: FactSheet) -> set[str]:
-    """Every number string a narrative about ``sheet`` may legitimately contain: the display forms, counts
-    also with thousands separators, signed numbers also without their sign, the months of the period and
-    their years."""
-    out: set[str] = set()
-    for value in display_forms(sheet).values():
-        out.add(value)
-        if value.isdigit():
-            out.add(f"{int(value):,}")
-        if value[:1] in "+-" and len(value) > 1:
-            out.add(value[1:])
-    months = months_in(sheet.period) + (months_in(sheet.previous_period) if sheet.previous_period else [])
-    out.update(months)
-    out.update(m[:4] for m in months)
-    return out

@@ -26,12 +26,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from synth import readout
 from synth.errors import ConfigError, StructuredOutputError
 from synth.llm.chains import escaped_json
 from synth.llm.model import ChatModel
 from synth.llm.structured import StructuredOutput
+from synth.period import PeriodError
 from synth.prompts import load_prompt
-from synth.synthesis.facts import CITY_WIDE, NO_DISTRICT, display_forms
+from synth.synthesis.display import display_forms, theme_forms
+from synth.synthesis.facts import CITY_WIDE, NO_DISTRICT
 from synth.synthesis.grounding import (
     GroundingIssue,
     Narrative,
@@ -39,7 +42,6 @@ from synth.synthesis.grounding import (
     RecordIndex,
     ThemeKeywords,
     check_narrative,
-    theme_forms,
 )
 from synth.synthesis.models import FactSheet, ThemeFacts
 from synth.tokens import count_tokens
@@ -50,15 +52,11 @@ PROMPT_NAME = "narrative"
 RETRY_REMINDER = ("Use only numbers from FACTS exactly as written, and cite only record ids listed under the theme "
                   "each sentence names.")
 DETERMINISTIC_PROMPT = "deterministic"  # recorded as the prompt when no model wrote anything
-DETERMINISTIC_VERSION = 1  # bump when deterministic_narrative's wording changes
+DETERMINISTIC_VERSION = 2  # bump when deterministic_narrative's wording changes
 TOP_THEMES = 3  # themes the deterministic narrative reports
 TOP_PRAISED = 2
 MAX_CITATIONS = 3  # record ids per deterministic sentence
 PROMPT_THEMES = 8  # themes (and praised themes) given to the model
-_MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 TokenCounter = Callable[[str], int]
 
@@ -98,20 +96,14 @@ def render_text(sentences: Sequence[NarrativeSentence]) -> str:
 
 
 def period_words(period: str | None) -> str | None:
-    """ "2026-11" -> "November 2026"; "2026-06..2026-11" -> "June 2026 to November 2026"; else as given."""
+    """ "2026-11" -> "November 2026"; "2026-06..2026-11" -> "June–November 2026" (`readout.period_label`);
+    None stays None, an unreadable period is given as is."""
     if not period:
         return None
-    ends = [_month_words(p) for p in period.split("..")]
-    if any(e is None for e in ends):
+    try:
+        return readout.period_label(period)
+    except PeriodError:
         return period
-    return " to ".join(dict.fromkeys(e for e in ends if e))
-
-
-def _month_words(text: str) -> str | None:
-    year, _, month = text.strip().partition("-")
-    if not (year.isdigit() and len(year) == 4 and month.isdigit() and 1 <= int(month) <= 12):
-        return None
-    return f"{_MONTH_NAMES[int(month) - 1]} {year}"
 
 
 def _opening(sheet: FactSheet) -> NarrativeSentence:
@@ -129,9 +121,8 @@ def _change_words(theme: ThemeFacts, shown: Mapping[str, str], previous: str | N
     points = int(shown["delta_points"])
     if points == 0:
         return f", level with {before}"
-    direction = "up" if points > 0 else "down"
     significance = "statistically significant" if theme.change.significant else "not statistically significant"
-    return f", {direction} {abs(points)} points from {before} ({significance})"
+    return f", {readout.change_words(points)} from {before} ({significance})"
 
 
 def _caveat(theme: ThemeFacts, shown: Mapping[str, str]) -> str | None:
@@ -217,8 +208,8 @@ def _theme_facts(theme: ThemeFacts, forms: Mapping[str, str]) -> dict[str, Any]:
     if theme.change is not None and "delta_points" in shown:
         points = int(shown["delta_points"])
         facts["change_since_previous_period"] = {
-            "direction": "none" if points == 0 else "up" if points > 0 else "down",
-            "points": f"{abs(points)} points",
+            "direction": readout.direction(points),
+            "points": readout.points(points),
             "previous_share": shown["previous_share"],
             "previous_mentions": shown["previous_mentions"],
             "statistically_significant": theme.change.significant,

@@ -26,7 +26,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from synth.synthesis.facts import percent
+from synth import readout
+from synth.synthesis.display import theme_points
 from synth.synthesis.grounding import GroundingIssue, NarrativeSentence
 from synth.synthesis.models import FactSheet, Quote, SentimentLabel, ThemeChange
 from synth.synthesis.narrative import NarrativeResult
@@ -113,26 +114,34 @@ def build_summary(sheet: FactSheet, narrative: NarrativeResult, *, fp: str, anno
     )
 
 
+def table_change(t: ThemeSummary, records: int) -> str:
+    """The change cell of a theme's table row: "-4 pts (significant)", the points the narrative states."""
+    points = theme_points(t.mentions, records, t.change)
+    if points is None or t.change is None:
+        return ""
+    return readout.table_change(points) + (" (significant)" if t.change.significant else "")
+
+
 def to_markdown(s: Summary) -> str:
-    lines = [f"## {s.district}, {s.period}", "",
-             f"{s.counts.records} records from {s.counts.meetings} meetings "
-             f"({s.counts.residents_reached} residents reached).", "", s.narrative, "",
+    c, n = s.counts, readout.count
+    lines = [f"## {s.district}, {readout.period_label(s.period)}", "",
+             f"{n(c.records)} records from {n(c.meetings)} meetings "
+             f"({n(c.residents_reached)} residents reached).", "", s.narrative, "",
              "| theme | mentions | share | change | sentiment (+/=/-) |", "|---|---:|---:|---|---|"]
     for t in s.themes:
-        change = "" if t.change is None else f"{t.change.delta_share * 100:+.0f} pts" + (
-            " (significant)" if t.change.significant else "")
-        lines.append(f"| {t.label} | {t.mentions} | {percent(t.mentions, s.counts.records)} | {change} | "
-                     f"{t.sentiment.get('positive', 0)}/{t.sentiment.get('neutral', 0)}/"
-                     f"{t.sentiment.get('negative', 0)} |")
+        lines.append(f"| {t.label} | {n(t.mentions)} | {readout.percent(t.mentions, c.records)} | "
+                     f"{table_change(t, c.records)} | {n(t.sentiment.get('positive', 0))}/"
+                     f"{n(t.sentiment.get('neutral', 0))}/{n(t.sentiment.get('negative', 0))} |")
     return "\n".join(lines) + "\n"
 
 
 def to_text(s: Summary) -> str:
-    out = [f"{s.district}, {s.period}: {s.counts.records} records, {s.counts.meetings} meetings, "
-           f"{s.counts.residents_reached} residents reached", f"  {s.narrative}"]
+    c, n = s.counts, readout.count
+    out = [f"{s.district}, {readout.period_label(s.period)}: {n(c.records, 'record')}, "
+           f"{n(c.meetings, 'meeting')}, {n(c.residents_reached)} residents reached", f"  {s.narrative}"]
     for t in s.themes[:10]:
-        noun = "mention" if t.mentions == 1 else "mentions"
-        out.append(f"  - {t.label}: {t.mentions} {noun} ({percent(t.mentions, s.counts.records)}), {t.status}")
+        out.append(f"  - {t.label}: {n(t.mentions, 'mention')} ({readout.percent(t.mentions, c.records)}), "
+                   f"{t.status}")
     return "\n".join(out) + "\n"
 
 
