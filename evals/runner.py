@@ -40,6 +40,7 @@ from evals.datasets import Dataset, load_dataset
 from evals.judge import CitationJudge
 from synth.ingest import IngestOptions
 from synth.llm.model import ChatModel
+from synth.period import Period
 from synth.services import Services
 from synth.settings import Settings
 from synth.synthesis.annotate import record_sentiment
@@ -273,7 +274,7 @@ def _injection_check(ds: Dataset, rows: list[FactRow], themes: dict[str, Theme])
             row = dataclasses.replace(row, annotation=cleaned) if cleaned else row
         rows_without.append(row)
     months = periods_in(rows)
-    periods = [months[-1], f"{months[0]}..{months[-1]}"] if months else []
+    periods = [months[-1], Period.parse(f"{months[0]}..{months[-1]}").key] if months else []
 
     def facts(rs: list[FactRow]) -> dict[str, object]:
         return {p: _fact_numbers(build_fact_sheet(rs, themes, district=INJECTION_DISTRICT, period=p))
