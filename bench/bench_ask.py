@@ -29,13 +29,11 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -43,6 +41,8 @@ from evals.questions import load_questions, truth_themes  # noqa: E402
 from synth.ask.llm import AskLLM  # noqa: E402
 from synth.ask.parse import parse_question  # noqa: E402
 from synth.ask.service import Asker  # noqa: E402
+from synth.llm.fake import FakeChatModel  # noqa: E402
+from synth.llm.model import Message  # noqa: E402
 from synth.sample import CityTruth, generate_city  # noqa: E402
 from synth.synthesis.facts import FactRow  # noqa: E402
 from synth.synthesis.models import Annotation, Concern, SentimentScore  # noqa: E402
@@ -93,30 +93,22 @@ def time_questions(asker: Asker, questions: list[str], rounds: int) -> list[floa
     return out
 
 
-class EchoChatModel(BaseChatModel):
-    """A fake chat model: replies to the parse prompt with the rules parser's query for the question, and to
-    the answer prompt with the code's answer text (the coverage for an open answer) and the record ids it was
-    given."""
+def echo_reply(context: Any) -> Callable[[list[Message]], str]:
+    """A fake chat model's answers: to the parse prompt the rules parser's query for the question, to the
+    answer prompt the code's answer text (the coverage for an open answer) and the record ids it was given."""
 
-    context: Any = None
-
-    @property
-    def _llm_type(self) -> str:
-        return "echo"
-
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
-                  **kwargs: Any) -> ChatResult:
-        prompt = "\n".join(str(m.content) for m in messages)
+    def respond(messages: list[Message]) -> str:
+        prompt = "\n".join(text for _, text in messages)
         if "<<<QUESTION" in prompt and "<<<FIGURES" not in prompt:
             question = prompt.split("<<<QUESTION", 1)[1].split("QUESTION>>>", 1)[0].strip()
-            reply = parse_question(question, self.context).model_dump_json(exclude_defaults=True)
-        else:
-            facts = json.loads(prompt.split("<<<FIGURES", 1)[1].split("FIGURES>>>", 1)[0])
-            ids = re.findall(r'"record_id": "([^"]+)"', prompt.split("<<<RECORDS", 1)[1])
-            # an open answer's FIGURES hold no sentence (its text quotes residents, who stay in RECORDS)
-            text = facts.get("computed_answer") or f"Residents spoke about this ({facts['coverage']})."
-            reply = json.dumps({"text": text, "citations": ids[:3]})
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
+            return parse_question(question, context).model_dump_json(exclude_defaults=True)
+        facts = json.loads(prompt.split("<<<FIGURES", 1)[1].split("FIGURES>>>", 1)[0])
+        ids = re.findall(r'"record_id": "([^"]+)"', prompt.split("<<<RECORDS", 1)[1])
+        # an open answer's FIGURES hold no sentence (its text quotes residents, who stay in RECORDS)
+        text = facts.get("computed_answer") or f"Residents spoke about this ({facts['coverage']})."
+        return json.dumps({"text": text, "citations": ids[:3]})
+
+    return respond
 
 
 def main() -> None:
@@ -145,7 +137,7 @@ def main() -> None:
         ms = time_questions(asker, figure_qs, args.rounds)
         print(f"figures path, {size:,} records (FactIndex built in {build:.2f} s): {percentiles(ms)}")
         if size == args.sizes[0]:
-            llm = AskLLM(EchoChatModel(context=asker.context))
+            llm = AskLLM(FakeChatModel(name="echo", respond=echo_reply(asker.context)))
             llm_asker = Asker(asker.facts, asker.matcher, llm=llm)
             tokens = [llm_asker.ask(q).llm_tokens for q in figure_qs + open_qs]
             answered = [t for t in tokens if t]

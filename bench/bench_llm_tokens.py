@@ -11,13 +11,16 @@ Generates the sample city, ingests it offline (MiniLM embedder, regex redactor),
     (`Synthesizer.summarize` -> `write_narrative`, fact sheets by code);
 (b) per-record LLM annotation on top: `LLMAnnotator.annotate` over every record (no cache).
 
-Without --base-url each phase has a fake chat model that reads the real rendered prompt and returns
-schema-valid output (labels from keywords, annotations from the offline annotation's spans, narratives from
-the prompt's own facts and quotes), so the prompts are the real ones and replies are of realistic size.
-Tokens are counted by synth.llm.chat.UsageCounter: with tiktoken (the configured encoding) over the rendered
-messages plus chat-format overhead, and over the returned text. With --base-url the same chains call that
-OpenAI-compatible server and the counts are the server's own (its tokenizer); --annotate-limit then
-annotates only that many records and scales the figure to 1,000.
+Without --base-url each phase has a fake chat model (synth.llm.fake.FakeChatModel) that reads the real
+rendered prompt and returns schema-valid output (labels from keywords, annotations from the offline
+annotation's spans, narratives from the prompt's own facts and quotes), so the prompts are the real ones and
+replies are of realistic size. The figures are the product's own accounting, as each step records it
+(synth.llm.structured.StructuredOutput): the theme labels' LabelStats, each summary's provenance and the
+annotator's AnnotationStats. The fake reports no usage, so every call is counted with tiktoken over the text of
+the messages sent and over the reply (labels and annotation in --encoding; narratives in the synthesizer's
+default, cl100k_base). With --base-url the same chains call that OpenAI-compatible server and the counts are
+the server's own (its tokenizer); --annotate-limit then annotates only that many records and scales the figure
+to 1,000.
 
 Anchor: Jigsaw's Sensemaker reports about 340k input and 107k output tokens per 1,000 statements.
 """
@@ -38,41 +41,27 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from langchain_core.language_models import BaseChatModel  # noqa: E402
-from langchain_core.language_models.fake_chat_models import FakeListChatModel  # noqa: E402
-from langchain_core.messages import BaseMessage  # noqa: E402
-from pydantic import Field  # noqa: E402
-
-from synth.llm.chat import UsageCounter  # noqa: E402
+from synth.llm.fake import FakeChatModel  # noqa: E402
+from synth.llm.model import ChatModel, Message  # noqa: E402
+from synth.llm.structured import CallTotals, Tally  # noqa: E402
 from synth.synthesis.models import OTHER_THEME, Annotation, Theme  # noqa: E402
 
 ANCHOR_IN, ANCHOR_OUT = 340_000, 107_000  # Sensemaker, per 1,000 statements
 SPAN_WORDS = 12  # the annotate prompt asks for excerpts of at most 12 words
 
 
-def block(messages: list[BaseMessage], name: str) -> Any:
+def block(messages: list[Message], name: str) -> Any:
     """The JSON inside the prompt's `<<<NAME ... NAME>>>` block (retries append messages after it)."""
-    for message in messages:
-        if m := re.search(rf"<<<{name}[^\n]*\n(.*?)\n{name}>>>", message.text, re.DOTALL):
+    for _, text in messages:
+        if m := re.search(rf"<<<{name}[^\n]*\n(.*?)\n{name}>>>", text, re.DOTALL):
             return json.loads(m.group(1))
     raise ValueError(f"no {name} block in the prompt")
-
-
-class Responder(FakeListChatModel):
-    """A fake chat model that answers each call from its rendered messages (`respond`)."""
-
-    model_name: str = "bench-fake"
-    responses: list[str] = Field(default_factory=lambda: [""])
-    respond: Callable[[list[BaseMessage]], str]
-
-    def _call(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> str:
-        return self.respond(messages)
 
 
 # --- schema-valid replies from the real prompts ---------------------------------------------------------
 
 
-def label_reply(messages: list[BaseMessage]) -> str:
+def label_reply(messages: list[Message]) -> str:
     """2-4 word labels from each theme's keywords, distinct."""
     taken: set[str] = set()
     out = []
@@ -88,7 +77,7 @@ def label_reply(messages: list[BaseMessage]) -> str:
     return json.dumps({"labels": out})
 
 
-def narrative_reply(messages: list[BaseMessage]) -> str:
+def narrative_reply(messages: list[Message]) -> str:
     """One cited sentence per top theme (numbers as FACTS writes them) and per praised theme."""
     facts, quotes = block(messages, "FACTS"), block(messages, "RESIDENT_QUOTES")
     sentences: list[dict[str, Any]] = []  # no uncited opening: a theme named "District ..." would make it a claim
@@ -104,10 +93,10 @@ def narrative_reply(messages: list[BaseMessage]) -> str:
     return json.dumps({"sentences": sentences})
 
 
-def annotation_reply(offline: dict[str, Annotation]) -> Callable[[list[BaseMessage]], str]:
+def annotation_reply(offline: dict[str, Annotation]) -> Callable[[list[Message]], str]:
     """Per record the offline annotation's themed concerns, as excerpts of at most SPAN_WORDS words."""
 
-    def respond(messages: list[BaseMessage]) -> str:
+    def respond(messages: list[Message]) -> str:
         shown = {t["id"] for t in block(messages, "THEMES")}
         out = []
         for rec in block(messages, "RECORDS"):
@@ -134,21 +123,21 @@ class Phase:
     note: str = ""
 
 
-def chat_model(args: argparse.Namespace, respond: Callable[[list[BaseMessage]], str],
-               usage: UsageCounter) -> BaseChatModel:
+def chat_model(args: argparse.Namespace, respond: Callable[[list[Message]], str]) -> ChatModel:
     if not args.base_url:
-        return Responder(respond=respond, callbacks=[usage])
-    from synth.llm.chat import build_chat_model
+        return FakeChatModel(name="bench-fake", respond=respond)
+    from synth.llm.chat import open_chat_model
     from synth.settings import Settings
 
     settings = Settings(_env_file=None, llm_backend="openai", openai_base_url=args.base_url,
                         openai_api_key=args.api_key, llm_model=args.model, tiktoken_encoding=args.encoding)
-    return build_chat_model(settings, usage=usage, max_tokens=args.max_tokens, timeout=1800, max_retries=0)
+    return open_chat_model(settings, max_tokens=args.max_tokens, timeout=1800, max_retries=0)
 
 
-def phase(name: str, usage: UsageCounter, records: int, sample: int | None = None, note: str = "") -> Phase:
+def phase(name: str, totals: CallTotals, records: int, sample: int | None = None, note: str = "") -> Phase:
+    """A phase's calls and tokens as the product counted them (`totals`: its stats)."""
     scale = 1000 / (sample if sample else records)
-    return Phase(name, len(usage.calls), usage.prompt_tokens, usage.completion_tokens, scale, note)
+    return Phase(name, totals.calls, totals.input_tokens, totals.output_tokens, scale, note)
 
 
 def run(args: argparse.Namespace) -> list[Phase]:
@@ -175,40 +164,40 @@ def run(args: argparse.Namespace) -> list[Phase]:
         concern_themes = {tid: t for tid, t in state.themes.items() if t.is_concern}
         examples = theme_examples(offline, concern_themes)
 
-        label_usage = UsageCounter(args.encoding, log_calls=False)
         stats = LabelStats()
-        labels = label_themes(chat_model(args, label_reply, label_usage), concern_themes, examples,
-                              encoding=args.encoding, stats=stats)
+        labels = label_themes(chat_model(args, label_reply), concern_themes, examples, encoding=args.encoding,
+                              stats=stats)
         for tid, label in labels.items():
             state.themes[tid] = state.themes[tid].model_copy(update={"label": label})
         synth.store.save_taxonomy(state)
 
-        narrative_usage = UsageCounter(args.encoding, log_calls=False)
         summaries = []
         if not args.skip_narratives:
-            model = chat_model(args, narrative_reply, narrative_usage)
+            model = chat_model(args, narrative_reply)
             writer = Synthesizer(svc.records, synth.annotator, chat_model=model, config=synth.config,
                                  narrative_budget_tokens=synth.narrative_budget_tokens)
             summaries = writer.summarize()
         by_source = {s: sum(x.provenance.source == s for x in summaries) for s in ("llm", "fallback")}
-        attempts = sum(x.provenance.attempts for x in summaries)
+        # every call a narrative made is an attempt; its tokens add up every attempt (summary provenance)
+        narrative_totals = Tally(calls=sum(x.provenance.attempts for x in summaries),
+                                 input_tokens=sum(x.provenance.input_tokens for x in summaries),
+                                 output_tokens=sum(x.provenance.output_tokens for x in summaries))
 
         records = list(svc.records.iter_records())
         sample = records[:args.annotate_limit] if args.annotate_limit else records
         by_text = {r.text: offline[r.id] for r in records if r.id in offline}
-        annotate_usage = UsageCounter(args.encoding, log_calls=False)
-        annotator = LLMAnnotator(chat_model(args, annotation_reply(by_text), annotate_usage), args.encoding,
+        annotator = LLMAnnotator(chat_model(args, annotation_reply(by_text)), args.encoding,
                                  budget_tokens=args.budget, max_records=args.max_records,
                                  fallback=lambda rs: {r.id: offline[r.id] for r in rs})
         annotator.annotate(sample, {tid: state.themes[tid] for tid in concern_themes})
         svc.close()
     n = report.accepted
     return [
-        phase("theme labels", label_usage, n, note=f"{len(concern_themes)} themes, {stats.labelled} LLM labels"),
-        phase("narratives", narrative_usage, n,
+        phase("theme labels", stats, n, note=f"{len(concern_themes)} themes, {stats.labelled} LLM labels"),
+        phase("narratives", narrative_totals, n,
               note=f"{len(summaries)} summaries ({by_source['llm']} llm, {by_source['fallback']} fallback), "
-                   f"{attempts} attempts"),
-        phase("record annotation", annotate_usage, n, len(sample),
+                   f"{narrative_totals.calls} attempts"),
+        phase("record annotation", annotator.stats, n, len(sample),
               note=f"{len(sample)} records, {annotator.stats.fallback} fallback, budget {args.budget}, "
                    f"max {args.max_records} a call"),
     ]
