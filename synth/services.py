@@ -92,7 +92,8 @@ class Services:
                                          max_records=self.settings.llm_batch_records,
                                          cache=AnnotationCache(self.records.engine))
         return Synthesizer(self.records, annotator, chat_model=chat_model, llm_annotator=llm_annotator,
-                           narrative_budget_tokens=self.settings.narrative_budget_tokens)
+                           narrative_budget_tokens=self.settings.narrative_budget_tokens,
+                           token_encoding=self.settings.tiktoken_encoding)
 
     def reindex(self, progress: ProgressFn | None = None) -> int:
         """Rebuild the vector index from the system of record, also after a change of embedder (a fresh

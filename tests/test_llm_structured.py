@@ -238,11 +238,13 @@ def test_services_own_the_chat_model_and_hand_it_to_every_step(tmp_path: Path) -
     offline.close()
     fake = FakeChatModel(name="fake-svc")
     svc = Services(Settings(data_dir=tmp_path / "data", embedder="hashing", redactor="regex", annotator="llm",
-                            llm_backend="openai", _env_file=None),
+                            llm_backend="openai", tiktoken_encoding="o200k_base", _env_file=None),
                    _embedder=HashingEmbedder(), _redactor=RegexRedactor(), _chat_model=fake)
     assert svc.chat_model is fake and svc.synthesizer.chat_model is fake
     assert svc.synthesizer.llm_annotator is not None and svc.synthesizer.llm_annotator.chat_model is fake
     assert svc.synthesizer.llm_annotator.key == "llm:annotate_v1:fake-svc"
+    # narratives are budgeted and counted in the configured encoding, like the annotator and the labels
+    assert svc.synthesizer.token_encoding == "o200k_base"
     svc.close()
     incomplete = Services(Settings(data_dir=tmp_path / "data", llm_backend="openai", _env_file=None))
     with pytest.raises(ConfigError, match="SYNTH_OPENAI_BASE_URL"):  # configured but incomplete: a clear error

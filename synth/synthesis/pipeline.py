@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +66,7 @@ from synth.synthesis.themes import (
     seed_state,
     split,
 )
+from synth.tokens import count_tokens
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[str, int, int], None]
@@ -85,7 +86,8 @@ class RefreshReport:
 class Synthesizer:
     def __init__(self, records: RecordStore, annotator: OfflineAnnotator, *, chat_model: ChatModel | None = None,
                  llm_annotator: LLMAnnotator | None = None, config: DiscoveryConfig | None = None,
-                 batch_size: int = 512, narrative_budget_tokens: int | None = None) -> None:
+                 batch_size: int = 512, narrative_budget_tokens: int | None = None,
+                 token_encoding: str = "cl100k_base") -> None:
         self.records = records
         self.store = SynthesisStore(records)
         self.annotator = annotator
@@ -94,6 +96,7 @@ class Synthesizer:
         self.config = config or DiscoveryConfig()
         self.batch_size = batch_size
         self.narrative_budget_tokens = narrative_budget_tokens
+        self.token_encoding = token_encoding  # the narrative's budget and accounting count in this encoding
         self._phrases: dict[str, np.ndarray] = {}
 
     # -- annotations ----------------------------------------------------------------------------------------
@@ -281,7 +284,8 @@ class Synthesizer:
         if cached := self.store.find_summary(sheet.district, sheet.period, fp):
             return Summary.model_validate(cached)
         result = write_narrative(sheet, index, self.chat_model, theme_keywords=keywords,
-                                 budget_tokens=self.narrative_budget_tokens)
+                                 budget_tokens=self.narrative_budget_tokens,
+                                 token_counter=partial(count_tokens, encoding=self.token_encoding))
         summary = build_summary(sheet, result, fp=fp, annotator=self.annotator_key)
         self.store.save_summary(sheet.district, sheet.period, fp, summary.model_dump(mode="json", by_alias=True))
         log.info("summary %s %s: %s narrative, %d themes", sheet.district, sheet.period, result.source,
