@@ -40,10 +40,10 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from evals.questions import load_questions, truth_themes  # noqa: E402
+from samplecity import CityTruth, generate_city  # noqa: E402
 from synth.ask.llm import AskLLM  # noqa: E402
 from synth.ask.parse import parse_question  # noqa: E402
 from synth.ask.service import Asker  # noqa: E402
-from synth.sample import CityTruth, generate_city  # noqa: E402
 from synth.synthesis.facts import FactRow  # noqa: E402
 from synth.synthesis.models import Annotation, Concern, SentimentScore  # noqa: E402
 from synth.synthesis.themes import seed_state  # noqa: E402

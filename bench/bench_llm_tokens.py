@@ -152,7 +152,7 @@ def phase(name: str, usage: UsageCounter, records: int, sample: int | None = Non
 
 
 def run(args: argparse.Namespace) -> list[Phase]:
-    from synth.sample import generate_city
+    from samplecity import generate_city
     from synth.services import Services
     from synth.settings import Settings
     from synth.synthesis.llm_annotate import LLMAnnotator

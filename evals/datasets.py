@@ -2,7 +2,7 @@
 
 | name | truth | what |
 |---|---|---|
-| ``sample`` | exact | a synthetic city (``synth.sample.generate_city``, 600 records unless ``limit``) |
+| ``sample`` | exact | a synthetic city (``samplecity.generate_city``, 600 records unless ``limit``) |
 | ``bowling-green`` | silver | 607 Polis statements with Sensemaker's LLM topic labels, and Sensemaker's report |
 | ``nhs`` | human | the held-out slice of NHS patient feedback (human category and criticality labels) |
 | ``PATH.csv`` | as labelled | a CSV in the import format; optional ``themes`` (``a;b``), ``sentiment`` |
@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Literal
 
 from evals.paths import shared_file
+from samplecity import CityTruth, generate_city
 from synth.columns import ALIASES, normalize_header
-from synth.sample import CityTruth, generate_city
 from synth.synthesis.models import SentimentLabel
 from synth.synthesis.train_sentiment import nhs_test_slice
 

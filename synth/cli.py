@@ -120,7 +120,7 @@ def sample(
     seed: Annotated[int, typer.Option(help="random seed")] = 7,
 ) -> None:
     """Write a synthetic city (meeting notes, comments, exact ground truth) for demos, tests and evals."""
-    from synth.sample import generate_city
+    from samplecity import generate_city
 
     truth = generate_city(out_dir, records=records, seed=seed)
     out.print(f"wrote {truth.records_total} records for {len(truth.districts)} districts to {out_dir} "

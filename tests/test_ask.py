@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from evals.questions import load_questions, score_questions, truth_asker
+from samplecity import CityTruth, generate_city
 from synth.ask.conversation import ConversationStore
 from synth.ask.errors import QuestionError
 from synth.ask.llm import AskLLM
@@ -22,7 +23,6 @@ from synth.ask.periods import parse_period
 from synth.ask.query import FactIndex, Scope
 from synth.ask.service import Asker
 from synth.ask.themes import ThemeMatcher
-from synth.sample import CityTruth, generate_city
 from synth.synthesis.facts import FactRow
 from synth.synthesis.models import Annotation, Concern, SentimentScore, Theme
 from vectorstore.embeddings import HashingEmbedder
