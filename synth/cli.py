@@ -22,7 +22,6 @@ from synth.cli_common import err, out, progress_bar, services
 from synth.cli_eval import eval_command
 from synth.cli_synthesis import annotations_app, summarize, themes_app
 from synth.errors import SynthError
-from synth.ingest import IngestOptions
 from synth.llm.cli import llm_app
 
 app = typer.Typer(help="synth: feedback synthesis for community engagement.", no_args_is_help=True,
@@ -56,6 +55,8 @@ def ingest(
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Load meeting notes and resident comments: validate, redact, de-duplicate, store and embed."""
+    from synth.ingest import IngestOptions
+
     defaults = {k: v for k, v in {"district": district, "kind": kind}.items() if v}
     options = IngestOptions(mapping=_pairs(map_, "--map"), ignore=tuple(ignore), profile=profile,
                             defaults=defaults, id_prefix=id_prefix)
