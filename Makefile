@@ -40,8 +40,8 @@ test: install
 	SYNTH_TEST_MODEL_DIR=$(LLM_MODEL_DIR) $(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check synth vectorstore api evals tests bench
-	$(BIN)/mypy synth vectorstore api
+	$(BIN)/ruff check synth vectorstore api evals tests bench samplecity scripts
+	$(BIN)/mypy synth vectorstore api samplecity
 
 bench: install
 	$(BIN)/python bench/bench_ingest.py --records 10000

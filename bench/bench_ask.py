@@ -38,12 +38,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from evals.questions import load_questions, truth_themes  # noqa: E402
+from samplecity import CityTruth, generate_city  # noqa: E402
 from synth.ask.llm import AskLLM  # noqa: E402
 from synth.ask.parse import parse_question  # noqa: E402
 from synth.ask.service import Asker  # noqa: E402
 from synth.llm.fake import FakeChatModel  # noqa: E402
 from synth.llm.model import Message  # noqa: E402
-from synth.sample import CityTruth, generate_city  # noqa: E402
 from synth.synthesis.facts import FactRow  # noqa: E402
 from synth.synthesis.models import Annotation, Concern, SentimentScore  # noqa: E402
 from synth.synthesis.themes import seed_state  # noqa: E402

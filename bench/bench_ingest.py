@@ -75,7 +75,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     args = ap.parse_args()
 
-    from synth.sample import generate_city
+    from samplecity import generate_city
 
     ctx = mp.get_context("spawn")
     with tempfile.TemporaryDirectory() as tmp:

@@ -4,7 +4,7 @@
     python bench/bench_llm_annotate.py --local --records 300 --annotate-limit 30
     python bench/bench_llm_annotate.py --base-url http://127.0.0.1:8080/v1 --model M --api-key KEY --annotate-limit 100
 
-Generates the sample city (`synth.sample.generate_city`), ingests it into a temporary store (MiniLM embedder,
+Generates the sample city (`samplecity.generate_city`), ingests it into a temporary store (MiniLM embedder,
 regex redactor), seeds the coordinator's taxonomy from its taxonomy.yaml (as `synth themes seed` does: the
 theme ids are the truth's ids) and refreshes. Then the same K records (--annotate-limit, drawn in a fixed
 seeded random order) are annotated twice:
@@ -191,9 +191,9 @@ def score(name: str, ids: Sequence[str], predicted: Mapping[str, Annotation], tr
 
 
 def run(args: argparse.Namespace, base_url: str, model: str, api_key: str) -> tuple[list[Score], str]:
+    from samplecity import generate_city
     from synth.errors import LLMError
     from synth.llm.chat import build_chat_model
-    from synth.sample import generate_city
     from synth.services import Services
     from synth.settings import Settings
     from synth.synthesis.llm_annotate import LLMAnnotator

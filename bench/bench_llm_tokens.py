@@ -141,7 +141,7 @@ def phase(name: str, totals: CallTotals, records: int, sample: int | None = None
 
 
 def run(args: argparse.Namespace) -> list[Phase]:
-    from synth.sample import generate_city
+    from samplecity import generate_city
     from synth.services import Services
     from synth.settings import Settings
     from synth.synthesis.llm_annotate import LLMAnnotator

@@ -5,7 +5,7 @@
 
 Evaluation sets (neither is used to train or tune the model):
 * civic: the hand-written civic test sentences in tests/test_sentiment.py (CIVIC_TEST);
-* NHS: the held-out slice of ../shared/data/nhs_phase1/text_data.csv (train_sentiment's bucket 0).
+* NHS: the held-out slice of ../shared/data/nhs_phase1/text_data.csv (evals/nhs_sentiment.py's bucket 0).
   NHS England pxtextmining phase 1 data, MIT licence.
 
 Throughput is reported on short civic sentences and on longer NHS answers, three ways: OfflineSentiment
@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from synth.synthesis import train_sentiment as ts  # noqa: E402
+from evals import nhs_sentiment as nhs  # noqa: E402
 from synth.synthesis.sentiment import OfflineSentiment, SentimentModel, VaderSentiment  # noqa: E402
 from tests.test_sentiment import CIVIC_TEST  # noqa: E402
 from vectorstore.embeddings import MiniLMEmbedder  # noqa: E402
@@ -42,7 +42,7 @@ def best_time(fn: Callable[[], object], repeats: int) -> float:
 
 def figures(model: SentimentModel, texts: list[str], gold: list[str]) -> str:
     pred = [s.label for s in model.score_batch(texts)]
-    return f"accuracy {ts.accuracy(gold, pred):.3f}  macro-F1 {ts.macro_f1(gold, pred):.3f}"
+    return f"accuracy {nhs.accuracy(gold, pred):.3f}  macro-F1 {nhs.macro_f1(gold, pred):.3f}"
 
 
 def report_accuracy(name: str, texts: list[str], gold: list[str], models: dict[str, SentimentModel]) -> None:
@@ -50,9 +50,9 @@ def report_accuracy(name: str, texts: list[str], gold: list[str], models: dict[s
     print(f"\n{name} (n={len(texts)}, {counts})")
     for label, model in models.items():
         print(f"  {label:<24} {figures(model, texts, gold)}")
-    majority = [ts.majority_label(gold)] * len(gold)
-    print(f"  {'always ' + majority[0]:<24} accuracy {ts.accuracy(gold, majority):.3f}  "
-          f"macro-F1 {ts.macro_f1(gold, majority):.3f}")
+    majority = [nhs.majority_label(gold)] * len(gold)
+    print(f"  {'always ' + majority[0]:<24} accuracy {nhs.accuracy(gold, majority):.3f}  "
+          f"macro-F1 {nhs.macro_f1(gold, majority):.3f}")
 
 
 def report_throughput(name: str, texts: list[str], embedder: MiniLMEmbedder, offline: OfflineSentiment,
@@ -71,7 +71,7 @@ def report_throughput(name: str, texts: list[str], embedder: MiniLMEmbedder, off
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--nhs", type=Path, default=ts.NHS_CSV, help="NHS text_data.csv")
+    parser.add_argument("--nhs", type=Path, default=nhs.NHS_CSV, help="NHS text_data.csv")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--throughput-texts", type=int, default=500, help="NHS texts timed (0 = all)")
     args = parser.parse_args(argv)
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.nhs.is_file():
         print(f"\nNHS data not found at {args.nhs}: skipping the NHS slice")
         return 0
-    test = ts.nhs_test_slice(args.nhs)
+    test = nhs.nhs_test_slice(args.nhs)
     nhs_texts, nhs_gold = [e.text for e in test], [e.label for e in test]
     report_accuracy("NHS held-out slice", nhs_texts, nhs_gold, models)
     timed = nhs_texts[: args.throughput_texts] if args.throughput_texts else nhs_texts

@@ -39,7 +39,7 @@ class _DroppingIndex:
 
 
 def run(records: int, seed: int, q: mp.Queue) -> None:
-    from synth.sample import generate_city
+    from samplecity import generate_city
     from synth.services import Services
     from synth.settings import Settings
 

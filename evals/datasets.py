@@ -2,7 +2,7 @@
 
 | name | truth | what |
 |---|---|---|
-| ``sample`` | exact | a synthetic city (``synth.sample.generate_city``, 600 records unless ``limit``) |
+| ``sample`` | exact | a synthetic city (``samplecity.generate_city``, 600 records unless ``limit``) |
 | ``bowling-green`` | silver | 607 Polis statements with Sensemaker's LLM topic labels, and Sensemaker's report |
 | ``nhs`` | human | the held-out slice of NHS patient feedback (human category and criticality labels) |
 | ``PATH.csv`` | as labelled | a CSV in the import format; optional ``themes`` (``a;b``), ``sentiment`` |
@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from evals.nhs_sentiment import nhs_test_slice
 from evals.paths import shared_file
+from samplecity import CityTruth, generate_city
 from synth.columns import ALIASES, normalize_header
 from synth.errors import DatasetError
 from synth.period import month_of
-from synth.sample import CityTruth, generate_city
 from synth.synthesis.models import SentimentLabel
-from synth.synthesis.train_sentiment import nhs_test_slice
 
 TruthKind = Literal["exact", "silver", "human", "labelled"]
 NAMED = ("sample", "bowling-green", "nhs")
@@ -213,7 +213,7 @@ def _bowling_green(work: Path, limit: int | None) -> Dataset:
 
 
 def _nhs(work: Path, limit: int | None) -> Dataset:
-    """The NHS test bucket that the shipped sentiment model never saw (train_sentiment.nhs_test_slice: stray
+    """The NHS test bucket that the shipped sentiment model never saw (evals.nhs_sentiment.nhs_test_slice: stray
     criticality values rejected, labels mapped, duplicates resolved). Theme = the human category."""
     examples = nhs_test_slice(shared_file(*NHS))
     if limit is not None:

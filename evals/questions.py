@@ -28,13 +28,13 @@ from pydantic import BaseModel, Field
 from evals.models import Metric, Section
 from evals.runner import OpenStore, RunArtifacts, store_hook
 from evals.sections import section
+from samplecity import CityTruth, RecordTruth
 from synth.ask.llm import AskLLM
 from synth.ask.models import Answer, Figure
 from synth.ask.service import Asker
 from synth.models import Record
 from synth.period import Period, month_index
 from synth.readout import percent
-from synth.sample import CityTruth, RecordTruth
 from synth.synthesis.facts import FactRow
 from synth.synthesis.models import Annotation, Concern, SentimentScore, Theme
 from synth.synthesis.themes import seed_state

@@ -22,7 +22,6 @@ from synth.cli_common import err, out, progress_bar, services
 from synth.cli_eval import eval_command
 from synth.cli_synthesis import annotations_app, summarize, themes_app
 from synth.errors import SynthError
-from synth.ingest import IngestOptions
 from synth.llm.cli import llm_app
 
 app = typer.Typer(help="synth: feedback synthesis for community engagement.", no_args_is_help=True,
@@ -56,6 +55,8 @@ def ingest(
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Load meeting notes and resident comments: validate, redact, de-duplicate, store and embed."""
+    from synth.ingest import IngestOptions
+
     defaults = {k: v for k, v in {"district": district, "kind": kind}.items() if v}
     options = IngestOptions(mapping=_pairs(map_, "--map"), ignore=tuple(ignore), profile=profile,
                             defaults=defaults, id_prefix=id_prefix)
@@ -120,7 +121,7 @@ def sample(
     seed: Annotated[int, typer.Option(help="random seed")] = 7,
 ) -> None:
     """Write a synthetic city (meeting notes, comments, exact ground truth) for demos, tests and evals."""
-    from synth.sample import generate_city
+    from samplecity import generate_city
 
     truth = generate_city(out_dir, records=records, seed=seed)
     out.print(f"wrote {truth.records_total} records for {len(truth.districts)} districts to {out_dir} "

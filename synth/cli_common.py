@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from synth.errors import SynthError
-from synth.services import Services
 from synth.settings import Settings
+
+if TYPE_CHECKING:
+    from synth.services import Services
 
 out = Console(soft_wrap=True)  # one record, one line: greppable output
 err = Console(stderr=True, soft_wrap=True)
@@ -19,6 +22,8 @@ err = Console(stderr=True, soft_wrap=True)
 
 @contextmanager
 def services() -> Iterator[Services]:
+    from synth.services import Services  # the component graph imports presidio, spaCy, Chroma: only when needed
+
     try:
         svc = Services(Settings())
     except ValueError as e:  # pydantic-settings validation

@@ -13,8 +13,6 @@ from rich.progress import TaskID
 from rich.table import Table
 
 from synth.cli_common import err, out, progress_bar, services
-from synth.synthesis.pipeline import TaxonomyEditor, load_seed_file
-from synth.synthesis.summary import as_json, to_markdown, to_text
 
 themes_app = typer.Typer(help="List and edit the city-wide theme taxonomy.", no_args_is_help=True)
 annotations_app = typer.Typer(help="Per-record annotations.", no_args_is_help=True)
@@ -27,6 +25,8 @@ def summarize(
     rediscover: Annotated[bool, typer.Option(help="rediscover themes (keeps pinned and edited ones)")] = False,
 ) -> None:
     """District summaries: exact counts from code, narrative grounded in cited records."""
+    from synth.synthesis.summary import as_json, to_markdown, to_text
+
     with services() as svc, progress_bar() as bar:
         tasks: dict[str, TaskID] = {}
 
@@ -68,6 +68,8 @@ def themes_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
 @themes_app.command("rename")
 def themes_rename(theme_id: str, label: str) -> None:
     """Give a theme a human name (kept by later runs)."""
+    from synth.synthesis.pipeline import TaxonomyEditor
+
     with services() as svc:
         TaxonomyEditor(svc.synthesizer).rename(theme_id, label)
     out.print(f"renamed {theme_id} to {label!r}")
@@ -76,6 +78,8 @@ def themes_rename(theme_id: str, label: str) -> None:
 @themes_app.command("merge")
 def themes_merge(theme_ids: list[str], into: Annotated[str, typer.Option(help="theme to keep")]) -> None:
     """Fold themes into one."""
+    from synth.synthesis.pipeline import TaxonomyEditor
+
     with services() as svc:
         TaxonomyEditor(svc.synthesizer).merge(theme_ids, into)
     out.print(f"merged {', '.join(theme_ids)} into {into}")
@@ -84,6 +88,8 @@ def themes_merge(theme_ids: list[str], into: Annotated[str, typer.Option(help="t
 @themes_app.command("split")
 def themes_split(theme_id: str, parts: Annotated[int, typer.Option(min=2, max=10)] = 2) -> None:
     """Split a theme that mixes several concerns."""
+    from synth.synthesis.pipeline import TaxonomyEditor
+
     with services() as svc:
         new_ids = TaxonomyEditor(svc.synthesizer).split(theme_id, parts)
     out.print(f"split {theme_id} into {', '.join(new_ids)}")
@@ -92,6 +98,8 @@ def themes_split(theme_id: str, parts: Annotated[int, typer.Option(min=2, max=10
 @themes_app.command("pin")
 def themes_pin(theme_id: str, unpin: Annotated[bool, typer.Option("--unpin")] = False) -> None:
     """Fix a theme so rediscovery never changes it."""
+    from synth.synthesis.pipeline import TaxonomyEditor
+
     with services() as svc:
         TaxonomyEditor(svc.synthesizer).pin(theme_id, not unpin)
     out.print(f"{'unpinned' if unpin else 'pinned'} {theme_id}")
@@ -100,6 +108,8 @@ def themes_pin(theme_id: str, unpin: Annotated[bool, typer.Option("--unpin")] = 
 @themes_app.command("chatter")
 def themes_chatter(theme_id: str, concern: Annotated[bool, typer.Option("--concern")] = False) -> None:
     """Mark a theme as meeting chatter (not counted), or with --concern as a real concern."""
+    from synth.synthesis.pipeline import TaxonomyEditor
+
     with services() as svc:
         TaxonomyEditor(svc.synthesizer).set_concern(theme_id, concern)
     out.print(f"{theme_id} is now {'a concern' if concern else 'chatter'}")
@@ -108,6 +118,8 @@ def themes_chatter(theme_id: str, concern: Annotated[bool, typer.Option("--conce
 @themes_app.command("seed")
 def themes_seed(path: Path) -> None:
     """Load a coordinator's taxonomy (YAML: themes: [{id, label, description, examples}])."""
+    from synth.synthesis.pipeline import load_seed_file
+
     with services() as svc:
         seeds = load_seed_file(path)
         report = svc.synthesizer.refresh(seeds=seeds)

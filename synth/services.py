@@ -8,18 +8,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from synth.chunking import Chunker
 from synth.db import RecordStore
 from synth.errors import StoreError
-from synth.ingest import Ingestor, ProgressFn
-from synth.redact import Redactor, build_redactor
 from synth.settings import Settings
-from vectorstore.embeddings import Embedder, build_embedder
-from vectorstore.store import ChromaIndex, open_index
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # each component imports its heavy libraries (presidio, spaCy, Chroma, ONNX) when first built
+    from synth.ingest import Ingestor, ProgressFn
     from synth.llm.model import ChatModel
+    from synth.redact import Redactor
     from synth.synthesis.pipeline import Synthesizer
+    from vectorstore.embeddings import Embedder
+    from vectorstore.store import ChromaIndex
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +37,14 @@ class Services:
 
     @cached_property
     def embedder(self) -> Embedder:
+        from vectorstore.embeddings import build_embedder
+
         return self._embedder or build_embedder(self.settings)
 
     @cached_property
     def index(self) -> ChromaIndex:
+        from vectorstore.store import open_index
+
         built_with = self.records.get_meta("embedder")
         if built_with and built_with != self.embedder.name:
             raise StoreError(f"records were indexed with embedder {built_with!r} but settings select "
@@ -50,10 +53,15 @@ class Services:
 
     @cached_property
     def redactor(self) -> Redactor:
+        from synth.redact import build_redactor
+
         return self._redactor or build_redactor(self.settings.redactor)
 
     @cached_property
     def ingestor(self) -> Ingestor:
+        from synth.chunking import Chunker
+        from synth.ingest import Ingestor
+
         chunker = Chunker(self.settings.tiktoken_encoding, self.settings.chunk_tokens, self.settings.chunk_overlap)
         self.records.set_meta("embedder", self.embedder.name)
         return Ingestor(self.settings, self.records, self.index, self.redactor, chunker)
@@ -98,6 +106,8 @@ class Services:
     def reindex(self, progress: ProgressFn | None = None) -> int:
         """Rebuild the vector index from the system of record, also after a change of embedder (a fresh
         collection is opened without the embedder check that `index` applies)."""
+        from vectorstore.store import open_index
+
         self.__dict__["index"] = open_index(self.settings, self.embedder, fresh=True)
         self.__dict__.pop("ingestor", None)  # rebuilt over the new index (and records the embedder)
         return self.ingestor.reindex(progress)

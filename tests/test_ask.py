@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from evals.questions import load_questions, score_questions, truth_asker
+from samplecity import CityTruth, generate_city
 from synth.ask.conversation import ConversationStore
 from synth.ask.llm import AskLLM
 from synth.ask.parse import ParseContext, parse_question
@@ -22,7 +23,6 @@ from synth.ask.service import Asker
 from synth.ask.themes import ThemeMatcher
 from synth.errors import QuestionError
 from synth.llm.fake import FakeChatModel
-from synth.sample import CityTruth, generate_city
 from synth.synthesis.facts import FactRow
 from synth.synthesis.models import Annotation, Concern, SentimentScore, Theme
 from vectorstore.embeddings import HashingEmbedder

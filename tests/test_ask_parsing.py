@@ -7,16 +7,16 @@ from __future__ import annotations
 import pytest
 
 from evals.questions import load_questions
+from samplecity import THEMES as CITY
+from samplecity import theme_truth
 from synth.ask.parse import ParseContext, parse_districts, parse_question
 from synth.ask.themes import ThemeMatcher
-from synth.sample import THEMES as CITY
-from synth.sample import _theme_truth
 from synth.synthesis.models import Theme
 from tests.test_ask import ROWS, make_asker, row
 from vectorstore.embeddings import HashingEmbedder
 
 CITY_THEMES = {t.id: Theme(id=t.id, label=t.label, description=t.description,
-                           examples=_theme_truth(t).example_phrases, source="seeded") for t in CITY}
+                           examples=theme_truth(t).example_phrases, source="seeded") for t in CITY}
 
 
 def city() -> ParseContext:

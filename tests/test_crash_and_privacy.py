@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from synth.sample import generate_city
+from samplecity import generate_city
 from synth.services import Services
 from synth.settings import Settings
 from tests.signals import interruptible

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from synth.models import Channel, RecordKind, Sentiment, content_id
-from synth.sample import (
+from samplecity import (
     NOTE_WORDS,
     THEME_IDS,
     CityTruth,
@@ -22,6 +21,7 @@ from synth.sample import (
     month_list,
     overall_sentiment,
 )
+from synth.models import Channel, RecordKind, Sentiment, content_id
 
 CHANNELS = {RecordKind.meeting_note: Channel.meeting, RecordKind.comment: Channel.web_form,
             RecordKind.survey_response: Channel.survey, RecordKind.email: Channel.email}
@@ -462,7 +462,7 @@ def test_notes_have_typos_chatter_and_several_concerns(city: tuple[Path, CityTru
 
 def test_seed_taxonomy_names_the_truth_themes_with_examples_not_from_the_phrase_banks(
         city: tuple[Path, CityTruth]) -> None:
-    from synth.sample import THEMES
+    from samplecity import THEMES
     from synth.synthesis.pipeline import load_seed_file
 
     out, truth = city

@@ -3,11 +3,11 @@
 Two honest evaluations, with the figures printed (run with -s to see them):
 
 1. CIVIC_TEST: hand-written civic feedback written for this test before the model was trained, never used in
-   training or model selection (disjoint from train_sentiment.CIVIC_SEED and no near-paraphrase of a seed
+   training or model selection (disjoint from scripts/train_sentiment.py's CIVIC_SEED and no near-paraphrase of a seed
    sentence; tests check both): complaints phrased as facts, praise of officers, parks and programs, neutral
    questions and logistics. Caveat: the seed set and the model design were revised during development after
-   looking at this set's misses (see train_sentiment's docstring), so it is not a pristine blind test.
-2. The held-out NHS slice: bucket 0 of train_sentiment's content-hash split
+   looking at this set's misses (see scripts/train_sentiment.py's docstring), so it is not a pristine blind test.
+2. The held-out NHS slice: bucket 0 of evals/nhs_sentiment.py's content-hash split
    (int(sha256(normalised text)[:8], 16) % 5 == 0), never used for training or tuning. Labels come from the
    same cleaned criticality mapping the model was trained with.
 """
@@ -21,8 +21,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from evals import nhs_sentiment as nhs
+from scripts import train_sentiment as ts
 from synth.errors import ConfigError
-from synth.synthesis import train_sentiment as ts
 from synth.synthesis.models import SentimentScore
 from synth.synthesis.sentiment import (
     DEFAULT_WEIGHTS,
@@ -126,8 +127,8 @@ def _print_misses(name: str, texts: list[str], gold: list[str], pred: list[str])
 
 
 def test_civic_test_set_is_new_and_large_enough() -> None:
-    seed = {ts.normalise(t) for t, _ in ts.CIVIC_SEED}
-    test = [ts.normalise(t) for t, _ in CIVIC_TEST]
+    seed = {nhs.normalise(t) for t, _ in ts.CIVIC_SEED}
+    test = [nhs.normalise(t) for t, _ in CIVIC_TEST]
     assert len(test) >= 40 and len(set(test)) == len(test)
     assert not seed & set(test), "civic test sentences must not be training seed sentences"
     assert {lab for _, lab in CIVIC_TEST} == {"positive", "neutral", "negative"}
@@ -143,9 +144,9 @@ def test_civic_accuracy(model: OfflineSentiment) -> None:
     texts, gold = [t for t, _ in CIVIC_TEST], [g for _, g in CIVIC_TEST]
     pred = _labels(model.score_batch(texts))
     vader = _labels(VaderSentiment().score_batch(texts))
-    acc, vader_acc = ts.accuracy(gold, pred), ts.accuracy(gold, vader)
+    acc, vader_acc = nhs.accuracy(gold, pred), nhs.accuracy(gold, vader)
     print(f"\ncivic test (n={len(texts)}): {model.version} accuracy {acc:.3f} macro-F1 "
-          f"{ts.macro_f1(gold, pred):.3f}; VADER accuracy {vader_acc:.3f} macro-F1 {ts.macro_f1(gold, vader):.3f}")
+          f"{nhs.macro_f1(gold, pred):.3f}; VADER accuracy {vader_acc:.3f} macro-F1 {nhs.macro_f1(gold, vader):.3f}")
     _print_misses("civic", texts, gold, pred)
     assert acc >= 0.85
     assert acc > vader_acc
@@ -161,30 +162,30 @@ def test_the_complaints_vader_misses_are_negative(model: OfflineSentiment) -> No
 
 @pytest.mark.skipif(not NHS_CSV.is_file(), reason="../shared/data/nhs_phase1 is not present")
 def test_nhs_held_out_slice_beats_vader_and_majority(model: OfflineSentiment) -> None:
-    test = ts.nhs_test_slice(NHS_CSV)
+    test = nhs.nhs_test_slice(NHS_CSV)
     texts, gold = [e.text for e in test], [e.label for e in test]
     pred = _labels(model.score_batch(texts))
     vader = _labels(VaderSentiment().score_batch(texts))
-    majority = [ts.majority_label(gold)] * len(gold)
-    f1, vader_f1, majority_f1 = (ts.macro_f1(gold, p) for p in (pred, vader, majority))
+    majority = [nhs.majority_label(gold)] * len(gold)
+    f1, vader_f1, majority_f1 = (nhs.macro_f1(gold, p) for p in (pred, vader, majority))
     print(f"\nNHS held-out slice (n={len(texts)}, {dict(sorted(Counter(gold).items()))}): "
-          f"{model.version} accuracy {ts.accuracy(gold, pred):.3f} macro-F1 {f1:.3f}; "
-          f"VADER accuracy {ts.accuracy(gold, vader):.3f} macro-F1 {vader_f1:.3f}; "
-          f"always-{majority[0]} accuracy {ts.accuracy(gold, majority):.3f} macro-F1 {majority_f1:.3f}")
+          f"{model.version} accuracy {nhs.accuracy(gold, pred):.3f} macro-F1 {f1:.3f}; "
+          f"VADER accuracy {nhs.accuracy(gold, vader):.3f} macro-F1 {vader_f1:.3f}; "
+          f"always-{majority[0]} accuracy {nhs.accuracy(gold, majority):.3f} macro-F1 {majority_f1:.3f}")
     assert f1 > vader_f1
     assert f1 > majority_f1
 
 
 @pytest.mark.skipif(not NHS_CSV.is_file(), reason="../shared/data/nhs_phase1 is not present")
 def test_nhs_split_is_deterministic_and_disjoint() -> None:
-    examples = ts.load_nhs(NHS_CSV)
-    split = ts.split_nhs(examples)
+    examples = nhs.load_nhs(NHS_CSV)
+    split = nhs.split_nhs(examples)
     train_keys = {e.key for e in split.train + split.val}
     test_keys = {e.key for e in split.test}
     assert test_keys and not train_keys & test_keys
     assert len(train_keys) + len(test_keys) == len(examples)  # deduplicated: one row per normalised text
-    assert all(ts.bucket(k) == ts.TEST_BUCKET for k in test_keys)
-    assert [e.key for e in ts.split_nhs(ts.load_nhs(NHS_CSV)).test] == [e.key for e in split.test]
+    assert all(nhs.bucket(k) == nhs.TEST_BUCKET for k in test_keys)
+    assert [e.key for e in nhs.split_nhs(nhs.load_nhs(NHS_CSV)).test] == [e.key for e in split.test]
     # the weights were trained on this very file and split
     assert load_weights().meta["nhs_counts"]["test"] == dict(sorted(Counter(e.label for e in split.test).items()))
 
@@ -246,8 +247,8 @@ def test_missing_or_broken_weights_are_config_errors(tmp_path, minilm) -> None: 
 
 @pytest.mark.parametrize("raw", ["-o", "NA", "-NA", "-9", "-6", "cc", "SS", "A", "", None, "5", "3.5"])
 def test_stray_criticality_values_are_rejected(raw: str | None) -> None:
-    assert ts.parse_criticality(raw) is None
-    assert ts.nhs_label(raw, "Care received", "The nurses were lovely.") is None
+    assert nhs.parse_criticality(raw) is None
+    assert nhs.nhs_label(raw, "Care received", "The nurses were lovely.") is None
 
 
 @pytest.mark.parametrize(
@@ -266,7 +267,7 @@ def test_stray_criticality_values_are_rejected(raw: str | None) -> None:
     ],
 )
 def test_label_mapping(criticality: str, subcategory: str, text: str, expected: str | None) -> None:
-    assert ts.nhs_label(criticality, subcategory, text) == expected
+    assert nhs.nhs_label(criticality, subcategory, text) == expected
 
 
 def test_weights_file_is_small_and_self_describing() -> None:
@@ -286,7 +287,7 @@ def test_lexical_terms() -> None:
 
 
 def test_import_does_no_work() -> None:
-    code = ("import sys, synth.synthesis.sentiment, synth.synthesis.train_sentiment; "
+    code = ("import sys, synth.synthesis.sentiment, evals.nhs_sentiment, scripts.train_sentiment; "
             "heavy = {'sklearn', 'onnxruntime', 'vaderSentiment', 'scipy'} & {m.split('.')[0] for m in sys.modules}; "
             "print(sorted(heavy))")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)

@@ -36,8 +36,8 @@ added. The thresholds t_pos and t_neg were tuned on held-out predictions at trai
 vocabulary, thresholds, the version string and the name of the embedder whose vectors the coefficients
 expect live in ``data/sentiment_v1.npz``; nothing is trained here, this module only loads that file.
 
-Training data and label mapping (see ``train_sentiment.py`` for the details)
----------------------------------------------------------------------------
+Training data and label mapping (details: ``scripts/train_sentiment.py``, ``evals/nhs_sentiment.py``)
+-----------------------------------------------------------------------------------------------------
 * NHS patient feedback (pxtextmining phase 1, MIT, NHS England) with human criticality scores -4..+4,
   cleaned: stray scores (``-o``, ``NA``, ``-9`` ...) rejected; 0 (a catch-all that holds many positive
   comments), +1 and -1 (weak, often mixed) dropped; >= +2 -> positive, <= -2 -> negative, except the
@@ -45,7 +45,7 @@ Training data and label mapping (see ``train_sentiment.py`` for the details)
   all") and dropped otherwise; texts deduplicated; each topic category balanced between positive and
   negative so the model learns polarity rather than "facilities talk is negative".
 * A hand-written civic seed set (~200 complaints, praise and logistics sentences about policing and city
-  services, written in ``train_sentiment.py``) to cover the shift from health to policing.
+  services, written in ``scripts/train_sentiment.py``) to cover the shift from health to policing.
 
 Callers split mixed texts into sentences or concerns themselves; a text is scored as a whole.
 """
@@ -176,7 +176,7 @@ def _to_results(scores: np.ndarray, labels: list[SentimentLabel]) -> list[Sentim
 
 @dataclass(frozen=True)
 class SentimentWeights:
-    """Everything inference needs; written by train_sentiment.py, read by load_weights."""
+    """Everything inference needs; written by scripts/train_sentiment.py, read by load_weights."""
 
     version: str
     embedder: str  # Embedder.name the coefficients were trained on
@@ -235,7 +235,7 @@ class SentimentWeights:
 def load_weights(path: Path = DEFAULT_WEIGHTS) -> SentimentWeights:
     """Read and check a weights file. Raises ConfigError with the fix when it is missing or malformed."""
     if not path.is_file():
-        raise ConfigError(f"sentiment weights {path} not found; run `python -m synth.synthesis.train_sentiment`")
+        raise ConfigError(f"sentiment weights {path} not found; run `python scripts/train_sentiment.py`")
     try:
         with np.load(path, allow_pickle=False) as z:
             classes = tuple(str(c) for c in z["classes"])

@@ -1,7 +1,10 @@
 """Train the offline sentiment model and write ``synth/synthesis/data/sentiment_v1.npz``.
 
-    python -m synth.synthesis.train_sentiment                  # ~4 minutes on 2 cores (embedding ~1)
-    python -m synth.synthesis.train_sentiment --cache /tmp/sentiment-cache   # reuse embeddings on reruns
+    python scripts/train_sentiment.py                          # ~4 minutes on 2 cores (embedding ~1)
+    python scripts/train_sentiment.py --data ../shared/data    # where nhs_phase1/text_data.csv lives
+    python scripts/train_sentiment.py --cache /tmp/sentiment-cache   # reuse embeddings on reruns
+
+A development script, not part of the installed package: the weights it writes ship, the trainer does not.
 
 Deterministic: same data, same code -> same weights (no randomness beyond a fixed seed; the fold and split
 assignments are hashes and indices, not random draws). Prints the selected hyperparameters and held-out
@@ -10,22 +13,11 @@ seed set under 5-fold cross-validation.
 
 Data
 ----
-1. NHS patient feedback, ``../shared/data/nhs_phase1/text_data.csv`` (NHS England pxtextmining phase 1, MIT).
-   Only the coefficients leave this script; the data is never copied into the repository.
-   Label mapping (the criticality scale is noisy, see that data's README):
-     * criticality that is not an integer in -4..4 (``-o``, ``NA``, ``-9``, ``cc`` ...) -> row rejected;
-     * subcategory "Nothing to improve": neutral when the answer is 1-4 words that are all "nothing"-words
-       (``NOTHING_WORDS``: "No.", "Nothing at all", "Can't think of anything"), else dropped (those longer
-       answers mix praise and small requests);
-     * >= +2 -> positive, <= -2 -> negative;
-     * 0, +1, -1 -> dropped: 0 is the score Trust B gave almost everything (mostly praise), +/-1 are weak and
-       often mixed ("Very good, although some inconsistency").
-   Texts are deduplicated on their normalised words; a text whose copies disagree keeps the majority label
-   when >= 75% agree, else it is dropped.
-   Split (deterministic, by content): bucket = int(sha256(normalised text)[:8], 16) % 5;
-   bucket 0 -> NHS test slice (never used for training or tuning; tests/test_sentiment.py uses it),
-   bucket 1 -> NHS validation (hyperparameter and threshold selection), buckets 2-4 -> training.
-   The final model is fitted on buckets 1-4.
+1. NHS patient feedback, ``<data>/nhs_phase1/text_data.csv`` (NHS England pxtextmining phase 1, MIT), where
+   ``<data>`` is ``--data`` (default ``$SYNTH_SHARED_DATA``, else ``<repo>/../shared/data``). Only the
+   coefficients leave this script; the data is never copied into the repository. The label mapping,
+   de-duplication and the content-hash split (bucket 0 test, 1 validation, 2-4 training; the final model is
+   fitted on buckets 1-4) live in evals/nhs_sentiment.py, shared with the evaluations and the tests.
 2. ``CIVIC_SEED`` below: ~200 short sentences HAND-WRITTEN for this project (not taken from any dataset)
    about policing and city services - complaints phrased as facts, praise of officers/parks/programs and of
    fixes, neutral questions and logistics. They cover the shift from health services to civic feedback.
@@ -57,14 +49,12 @@ test bucket are never seen here.
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import itertools
 import logging
-import re
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -72,6 +62,19 @@ from typing import Any
 
 import numpy as np
 
+if __package__ in (None, ""):  # run as a file (python scripts/train_sentiment.py): the repository's packages
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from evals.nhs_sentiment import (
+    Example,
+    accuracy,
+    load_nhs,
+    macro_f1,
+    majority_label,
+    normalise,
+    split_nhs,
+)
+from evals.paths import shared_data
 from synth.synthesis.models import SentimentLabel
 from synth.synthesis.sentiment import (
     CLASSES,
@@ -88,15 +91,11 @@ from synth.synthesis.sentiment import (
 
 logger = logging.getLogger(__name__)
 
-REPO = Path(__file__).resolve().parents[2]
-NHS_CSV = REPO.parent / "shared" / "data" / "nhs_phase1" / "text_data.csv"
+REPO = Path(__file__).resolve().parents[1]
+NHS_FILE = ("nhs_phase1", "text_data.csv")
 VERSION = "offline-sentiment-v1"
 SEED = 20240611
-N_BUCKETS = 5
-TEST_BUCKET = 0
-VAL_BUCKET = 1
 SEED_FOLDS = 5
-MAJORITY_AGREEMENT = 0.75
 
 MIN_DF = 3  # an n-gram enters the vocabulary when at least this many training texts contain it
 
@@ -106,11 +105,6 @@ GRID_VADER_SCALE = (0.0, 2.0)
 GRID_LEX_SCALE = (1.0, 2.0)
 THRESHOLD_GRID = tuple(round(x, 2) for x in np.arange(0.0, 0.61, 0.05))
 
-NOTHING_WORDS = frozenset((
-    "no", "nothing", "none", "nope", "nil", "n/a", "na", "zero", "not", "really", "at", "all", "a", "thing",
-    "absolutely", "i", "can't", "cannot", "cant", "think", "of", "anything", "comes", "to", "mind", "much",
-    "don't", "dont", "know", "sure", "that", "so", "right", "now",
-))
 
 # ---------------------------------------------------------------------------------------------------------
 # Civic seed set. HAND-WRITTEN for this project: invented sentences, no real people or places intended.
@@ -335,111 +329,6 @@ CIVIC_SEED: tuple[tuple[str, SentimentLabel], ...] = (
 SEED_GROUP = "civic-seed"
 
 
-# ---------------------------------------------------------------------------------------------------------
-# NHS loading and label mapping
-# ---------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Example:
-    text: str
-    label: SentimentLabel
-    group: str  # NHS topic category (the `label` column) or SEED_GROUP
-    key: str  # normalised text (dedup and split key)
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9'/]+", text.lower().replace("\u2019", "'"))
-
-
-def normalise(text: str) -> str:
-    return " ".join(words(text))
-
-
-def parse_criticality(raw: str | None) -> int | None:
-    """The integer criticality -4..4, or None for stray values ('-o', 'NA', '-9', '', 'cc' ...)."""
-    if raw is None:
-        return None
-    value = raw.strip()
-    if not re.fullmatch(r"-?[0-9]", value):
-        return None
-    n = int(value)
-    return n if -4 <= n <= 4 else None
-
-
-def nhs_label(criticality: str | None, subcategory: str, text: str) -> SentimentLabel | None:
-    """The sentiment label of one NHS row, or None when the row is rejected or ambiguous (module docstring)."""
-    c = parse_criticality(criticality)
-    if c is None or not words(text):
-        return None
-    if subcategory.strip().lower() == "nothing to improve":
-        w = words(text)
-        return "neutral" if c == 3 and len(w) <= 4 and set(w) <= NOTHING_WORDS else None
-    if c >= 2:
-        return "positive"
-    if c <= -2:
-        return "negative"
-    return None
-
-
-def _dedupe(rows: Iterable[tuple[str, SentimentLabel, str]]) -> list[Example]:
-    groups: dict[str, list[tuple[str, SentimentLabel, str]]] = defaultdict(list)
-    for text, label, group in rows:
-        groups[normalise(text)].append((text, label, group))
-    out: list[Example] = []
-    for key, members in groups.items():
-        label, n = Counter(m[1] for m in members).most_common(1)[0]
-        if n / len(members) >= MAJORITY_AGREEMENT:
-            text, _, group = next(m for m in members if m[1] == label)
-            out.append(Example(text=text, label=label, group=group, key=key))
-    return out
-
-
-def load_nhs(path: Path = NHS_CSV) -> list[Example]:
-    """Cleaned, deduplicated NHS examples, in file order of first occurrence."""
-    with path.open(encoding="utf-8", newline="") as f:
-        reader = csv.DictReader(f)
-        kept = []
-        rejected = Counter[str]()
-        for row in reader:
-            text = (row.get("feedback") or "").strip()
-            label = nhs_label(row.get("criticality"), row.get("subcategory") or "", text)
-            if label is None:
-                rejected[row.get("criticality") or ""] += 1
-                continue
-            kept.append((text, label, (row.get("label") or "").strip() or "unknown"))
-    examples = _dedupe(kept)
-    logger.info("NHS: %d rows mapped, %d unique kept; dropped by criticality: %s", len(kept), len(examples),
-                dict(sorted(rejected.items())))
-    return examples
-
-
-def bucket(key: str) -> int:
-    """Deterministic split bucket of a normalised text: 0 = test, 1 = validation, 2-4 = training."""
-    return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % N_BUCKETS
-
-
-@dataclass(frozen=True)
-class NhsSplit:
-    train: list[Example]  # buckets 2-4
-    val: list[Example]  # bucket 1
-    test: list[Example]  # bucket 0: held out from training and tuning
-
-
-def split_nhs(examples: Sequence[Example]) -> NhsSplit:
-    b = [bucket(e.key) for e in examples]
-    return NhsSplit(
-        train=[e for e, k in zip(examples, b, strict=True) if k not in (TEST_BUCKET, VAL_BUCKET)],
-        val=[e for e, k in zip(examples, b, strict=True) if k == VAL_BUCKET],
-        test=[e for e, k in zip(examples, b, strict=True) if k == TEST_BUCKET],
-    )
-
-
-def nhs_test_slice(path: Path = NHS_CSV) -> list[Example]:
-    """The held-out NHS slice (bucket 0) that no model version is trained or tuned on."""
-    return split_nhs(load_nhs(path)).test
-
-
 def seed_examples() -> list[Example]:
     return [Example(text=t, label=lab, group=SEED_GROUP, key=normalise(t)) for t, lab in CIVIC_SEED]
 
@@ -452,32 +341,6 @@ def seed_folds() -> np.ndarray:
         folds.append(seen[label] % SEED_FOLDS)
         seen[label] += 1
     return np.array(folds)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Metrics (numpy only, so tests and benches need no sklearn)
-# ---------------------------------------------------------------------------------------------------------
-
-
-def accuracy(gold: Sequence[str], pred: Sequence[str]) -> float:
-    if not gold:
-        return float("nan")
-    return sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
-
-
-def macro_f1(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str] = CLASSES) -> float:
-    """Unweighted mean of per-class F1 over `labels` (a class never predicted nor present scores 0)."""
-    f1s = []
-    for c in labels:
-        tp = sum(g == c and p == c for g, p in zip(gold, pred, strict=True))
-        fp = sum(g != c and p == c for g, p in zip(gold, pred, strict=True))
-        fn = sum(g == c and p != c for g, p in zip(gold, pred, strict=True))
-        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return float(np.mean(f1s))
-
-
-def majority_label(labels: Iterable[str]) -> str:
-    return Counter(labels).most_common(1)[0][0]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -763,15 +626,18 @@ def _report(weights: SentimentWeights, out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--nhs", type=Path, default=NHS_CSV, help="NHS text_data.csv")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="shared data folder (default: $SYNTH_SHARED_DATA, else <repo>/../shared/data)")
+    parser.add_argument("--nhs", type=Path, default=None, help="NHS text_data.csv (default: DATA/nhs_phase1/...)")
     parser.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS, help="weights file to write")
     parser.add_argument("--cache", type=Path, default=None, help="directory to cache embeddings in")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    if not args.nhs.is_file():
-        print(f"NHS data not found at {args.nhs}; pass --nhs PATH", file=sys.stderr)
+    nhs = args.nhs or (args.data or shared_data()).joinpath(*NHS_FILE)
+    if not nhs.is_file():
+        print(f"NHS data not found at {nhs}; pass --data FOLDER or --nhs PATH", file=sys.stderr)
         return 2
-    train(args.nhs, args.out, args.cache)
+    train(nhs, args.out, args.cache)
     return 0
 
 

@@ -1,0 +1,1 @@
+"""Development scripts (training, setup): run from a checkout, not installed with synth."""

@@ -1,0 +1,130 @@
+"""The redactors (`PresidioRedactor`, `RegexRedactor`), what they return and how one is chosen by name."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_anonymizer import AnonymizerEngine
+from presidio_anonymizer.entities import ConflictResolutionStrategy, OperatorConfig
+
+from synth.errors import ConfigError
+from synth.redact.ner import end_at_newline, is_person, load_ner
+from synth.redact.prefilter import NamePrefilter, context_windows
+from synth.redact.recognizers import contact_recognizers, name_recognizers, repeated_mentions
+from synth.redact.vocabulary import Lexicon
+
+logger = logging.getLogger(__name__)
+
+TOKENS = {
+    "PERSON": "[PERSON]",
+    "PHONE_NUMBER": "[PHONE]",
+    "EMAIL_ADDRESS": "[EMAIL]",
+    "STREET_ADDRESS": "[ADDRESS]",
+}
+ENTITIES = list(TOKENS)
+
+@dataclass(frozen=True)
+class Redacted:
+    text: str  # redacted text
+    counts: dict[str, int] = field(default_factory=dict)  # entity type -> number replaced
+
+
+class Redactor(Protocol):
+    name: str
+
+    def redact_batch(self, texts: list[str]) -> list[Redacted]: ...
+
+
+
+
+def _operators() -> dict[str, OperatorConfig]:
+    return {entity: OperatorConfig("replace", {"new_value": token}) for entity, token in TOKENS.items()}
+
+
+def _analyze(text: str, recognizers: list[EntityRecognizer]) -> list[RecognizerResult]:
+    # presidio types nlp_artifacts as required but pattern recognizers take None
+    return [r for recognizer in recognizers for r in recognizer.analyze(text, ENTITIES)]  # type: ignore[call-arg]
+
+
+def _anonymize(text: str, results: list[RecognizerResult], engine: AnonymizerEngine,
+               operators: dict[str, OperatorConfig]) -> Redacted:
+    if not results:
+        return Redacted(text, {})
+    done = engine.anonymize(text, results, operators,  # type: ignore[arg-type]  # same class, two packages
+                            conflict_resolution=ConflictResolutionStrategy.REMOVE_INTERSECTIONS)
+    return Redacted(done.text, dict(Counter(item.entity_type for item in done.items)))
+
+
+class RegexRedactor:
+    """Phones, e-mail and street addresses only, no NER: fast, but names stay (weaker on names)."""
+
+    name = "regex"
+
+    def __init__(self) -> None:
+        self._recognizers = contact_recognizers()
+        self._engine = AnonymizerEngine()
+        self._operators = _operators()
+
+    def redact_batch(self, texts: list[str]) -> list[Redacted]:
+        return [_anonymize(t, _analyze(t, self._recognizers), self._engine, self._operators) for t in texts]
+
+
+class PresidioRedactor:
+    """Default: presidio recognizers + spaCy NER (PERSON) around the words that could be names."""
+
+    name = "presidio"
+
+    def __init__(self) -> None:
+        self._nlp = load_ner()
+        self._lexicon = Lexicon.from_spacy(self._nlp)
+        self._prefilter = NamePrefilter(self._lexicon)
+        self._recognizers = contact_recognizers() + name_recognizers(self._lexicon)
+        self._engine = AnonymizerEngine()
+        self._operators = _operators()
+
+    def redact_batch(self, texts: list[str]) -> list[Redacted]:
+        found = [_analyze(t, self._recognizers) for t in texts]
+        for i, result in self._ner_persons(texts):
+            found[i].append(result)
+        for text, results in zip(texts, found, strict=True):
+            results.extend(repeated_mentions(text, results))
+        return [_anonymize(t, r, self._engine, self._operators) for t, r in zip(texts, found, strict=True)]
+
+    def _ner_persons(self, texts: list[str]) -> Iterator[tuple[int, RecognizerResult]]:
+        jobs = []  # (text index, window start, looked-at ranges)
+        windows = []
+        for i, text in enumerate(texts):
+            ranges = self._prefilter.candidates(text)
+            for start, end in context_windows(text, ranges):
+                jobs.append((i, start, ranges))
+                windows.append(text[start:end])
+        logger.debug("NER on %d windows (%d characters) of %d texts", len(windows), sum(map(len, windows)),
+                     len(texts))
+        for (i, offset, ranges), doc in zip(jobs, self._nlp.pipe(windows, batch_size=256), strict=True):
+            for ent in doc.ents:
+                start = offset + ent.start_char
+                end = end_at_newline(texts[i], start, offset + ent.end_char)
+                if is_person(ent) and _overlaps(start, end, ranges):
+                    yield i, RecognizerResult("PERSON", start, end, 0.85)
+
+
+def _overlaps(start: int, end: int, ranges: list[tuple[int, int]]) -> bool:
+    return any(start < r_end and r_start < end for r_start, r_end in ranges)
+
+
+_REGISTRY: dict[str, Callable[[], Redactor]] = {"presidio": PresidioRedactor, "regex": RegexRedactor}
+
+
+def build_redactor(kind: str) -> Redactor:
+    """The redactor registered under `kind` ("presidio" or "regex"); loads its model now."""
+    try:
+        factory = _REGISTRY[kind]
+    except KeyError:
+        choices = ", ".join(sorted(_REGISTRY))
+        raise ConfigError(f"unknown redactor '{kind}': choose one of {choices}") from None
+    return factory()
