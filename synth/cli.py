@@ -51,6 +51,9 @@ def ingest(
     district: Annotated[str | None, typer.Option(help="district for rows that have none")] = None,
     kind: Annotated[str | None, typer.Option(help="kind for rows that have none")] = None,
     id_prefix: Annotated[str, typer.Option(help="prefix for ids given by the source")] = "",
+    date_order: Annotated[str | None, typer.Option(
+        help="dmy or mdy: how to read dates like 01/02/2022 in a file where no row settles it "
+             "(default SYNTH_DATE_ORDER)")] = None,
     strict: Annotated[bool, typer.Option(help="exit 2 if any row or file was rejected")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
@@ -58,8 +61,11 @@ def ingest(
     from synth.ingest import IngestOptions
 
     defaults = {k: v for k, v in {"district": district, "kind": kind}.items() if v}
+    if date_order not in (None, "dmy", "mdy"):
+        raise SynthError("--date-order is dmy (day first, 31/05/2022) or mdy (month first, 5/31/2022)")
     options = IngestOptions(mapping=_pairs(map_, "--map"), ignore=tuple(ignore), profile=profile,
-                            defaults=defaults, id_prefix=id_prefix)
+                            defaults=defaults, id_prefix=id_prefix,
+                            date_order="dmy" if date_order == "dmy" else "mdy" if date_order == "mdy" else None)
     with services() as svc, progress_bar() as bar:
         tasks: dict[str, TaskID] = {}
 
@@ -72,6 +78,8 @@ def ingest(
             report = svc.ingestor.ingest(paths, options, on_progress)
         except KeyError as e:
             raise SynthError(f"unknown profile {profile!r}") from e
+    for notice in report.notices:
+        err.print(f"[cyan]dates[/] {notice}", markup=True, highlight=False)
     for r in report.rejections[:50]:
         err.print(f"[yellow]rejected[/] {r}", markup=True, highlight=False)
     if len(report.rejections) > 50:

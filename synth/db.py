@@ -27,8 +27,12 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
     update,
+)
+from sqlalchemy import (
+    text as sql_text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -49,6 +53,7 @@ class RecordRow(Base):
     district: Mapped[str | None] = mapped_column(String(100), index=True)
     location: Mapped[str | None] = mapped_column(String(500))
     date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    date_precision: Mapped[str] = mapped_column(String(8), default="day", server_default="day")
     meeting_id: Mapped[str | None] = mapped_column(String(128), index=True)
     note_taker: Mapped[str | None] = mapped_column(String(64))
     attendee_count: Mapped[int | None] = mapped_column(Integer)
@@ -59,6 +64,7 @@ class RecordRow(Base):
     source_file: Mapped[str] = mapped_column(String(1000))
     source_row: Mapped[int] = mapped_column(Integer)
     redactions: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    text_hash: Mapped[str | None] = mapped_column(String(64))  # salted digest of the original text
     run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_runs.id"))
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime, default=lambda: dt.datetime.now(dt.UTC))
     indexed: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
@@ -119,7 +125,23 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
     Base.metadata.create_all(engine)
+    _add_missing_columns(engine)
     return engine
+
+
+# Columns added after a store may have been created: (table, column, SQL type and default).
+_ADDED_COLUMNS = (("records", "date_precision", "VARCHAR(8) NOT NULL DEFAULT 'day'"),
+                  ("records", "text_hash", "VARCHAR(64)"))
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Bring a store made by an earlier version up to date (create_all adds tables, never columns)."""
+    names = {t: {c["name"] for c in inspect(engine).get_columns(t)} for t in {t for t, _, _ in _ADDED_COLUMNS}}
+    missing = [(t, c, sql) for t, c, sql in _ADDED_COLUMNS if c not in names[t]]
+    if missing:
+        with engine.begin() as conn:
+            for table, column, sql in missing:
+                conn.execute(sql_text(f"ALTER TABLE {table} ADD COLUMN {column} {sql}"))
 
 
 def record_to_row(rec: Record, run_id: int | None) -> RecordRow:
@@ -127,7 +149,7 @@ def record_to_row(rec: Record, run_id: int | None) -> RecordRow:
     data["kind"] = rec.kind.value
     data["channel"] = rec.channel.value
     data["overall_sentiment"] = rec.overall_sentiment.value if rec.overall_sentiment else None
-    return RecordRow(**data, run_id=run_id, indexed=False)
+    return RecordRow(**data, text_hash=rec.text_hash, run_id=run_id, indexed=False)
 
 
 def row_to_record(row: RecordRow) -> Record:
@@ -208,6 +230,17 @@ class RecordStore:
         with self.session() as s:
             for start in range(0, len(ids), 500):
                 found.update(s.scalars(select(RecordRow.id).where(RecordRow.id.in_(ids[start:start + 500]))))
+        return found
+
+    def text_hashes(self, ids: Iterable[str]) -> dict[str, str | None]:
+        """Stored records among `ids`, each with the digest of its original text (None if stored before
+        digests were kept)."""
+        ids = list(ids)
+        found: dict[str, str | None] = {}
+        with self.session() as s:
+            for start in range(0, len(ids), 500):
+                q = select(RecordRow.id, RecordRow.text_hash).where(RecordRow.id.in_(ids[start:start + 500]))
+                found.update((i, h) for i, h in s.execute(q))
         return found
 
     def unindexed_record_ids(self) -> list[str]:

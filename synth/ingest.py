@@ -30,6 +30,7 @@ from pydantic import ValidationError
 
 from synth.chunking import Chunker
 from synth.columns import PROFILES
+from synth.dates import DateOrder
 from synth.db import RecordStore
 from synth.errors import InputError, RowError
 from synth.models import Chunk, Record, Rejection
@@ -51,6 +52,7 @@ class IngestOptions:
     profile: str | None = None
     defaults: dict[str, str] = field(default_factory=dict)  # field values for rows that lack them
     id_prefix: str = ""
+    date_order: DateOrder | None = None  # for ambiguous dates in a file with no unambiguous one
 
 
 @dataclass
@@ -67,6 +69,9 @@ class IngestReport:
     status: str = "done"  # done | interrupted
     failed_files: list[Rejection] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    conflicts: int = 0  # rows whose id already holds a different text (kept in `rejections`, not stored)
+    ambiguous_dates: int = 0  # rows read by their file's majority day/month order (or --date-order)
+    notices: list[str] = field(default_factory=list)  # per file: how its ambiguous dates were read
 
     def line(self) -> str:
         s = (f"read {self.read}, accepted {self.accepted}, rejected {self.rejected}, duplicates {self.duplicates}, "
@@ -75,13 +80,17 @@ class IngestReport:
             s += f", files failed {len(self.failed_files)}"
         if self.resumed:
             s += f", finished {self.resumed} from an earlier run"
+        s += f", conflicts {self.conflicts}"
+        if self.ambiguous_dates:
+            s += f", ambiguous dates {self.ambiguous_dates}"
         return s
 
     def as_dict(self) -> dict[str, Any]:
         return {"files": self.files, "read": self.read, "accepted": self.accepted, "rejected": self.rejected,
                 "duplicates": self.duplicates, "redactions": dict(self.redactions), "resumed": self.resumed,
                 "seconds": round(self.seconds, 3), "status": self.status,
-                "failed_files": [str(r) for r in self.failed_files]}
+                "failed_files": [str(r) for r in self.failed_files], "conflicts": self.conflicts,
+                "ambiguous_dates": self.ambiguous_dates, "notices": list(self.notices)}
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -135,7 +144,7 @@ class Ingestor:
         indexer.start()
         try:
             total = sum(estimate_rows(f) for f in files)
-            seen: set[str] = set()
+            seen: dict[str, str | None] = {}
             for batch_rows, batch_rejections in self._batches(files, options, report):
                 self._store_batch(batch_rows, batch_rejections, seen, run_id, report, indexer)
                 progress("ingest", report.read, max(total, report.read))
@@ -196,16 +205,25 @@ class Ingestor:
         defaults: Mapping[str, Any] = {**(profile.defaults if profile else {}), **options.defaults}
         prefix = options.id_prefix or (profile.id_prefix if profile else "")
         prefix = prefix.replace("{stem}", path.stem)
+        votes: Counter[str] = Counter()  # unambiguous day-first / month-first dates in this file
+        pending: list[ValidRow] = []  # rows whose date reads both ways, settled when the file is read
         try:
             items = read_file(path, read_opts)
             for item in items:
                 report.read += 1
                 if isinstance(item, RawRow):
                     try:
-                        yield validate_row(item, max_chars=self.settings.max_text_chars, defaults=defaults,
+                        row = validate_row(item, max_chars=self.settings.max_text_chars, defaults=defaults,
                                            salt=self.settings.pseudonym_salt.get_secret_value(), id_prefix=prefix)
                     except RowError as e:
                         yield Rejection(file=e.file, row=e.row, field=e.field, reason=e.reason)
+                        continue
+                    if row.ambiguous is not None:
+                        pending.append(row)
+                        continue
+                    if row.date_order:
+                        votes[row.date_order] += 1
+                    yield row
                 else:
                     yield item
         except InputError as e:
@@ -213,23 +231,61 @@ class Ingestor:
             report.failed_files.append(rejection)
             report.rejections.append(rejection)
             log.warning("%s", rejection)
+        if pending:
+            yield from self._settle(path, pending, votes, options.date_order or self.settings.date_order, report)
 
-    def _store_batch(self, rows: list[ValidRow], rejections: list[Rejection], seen: set[str], run_id: int,
-                     report: IngestReport, indexer: _IndexThread) -> None:
-        existing = self.records.existing_ids(r.id for r in rows if r.id not in seen)
+    @staticmethod
+    def _settle(path: Path, pending: list[ValidRow], votes: Counter[str], given: DateOrder | None,
+                report: IngestReport) -> Iterator[ValidRow | Rejection]:
+        """Ambiguous dates (01/02/2022) follow the file's majority of unambiguous rows; with none (or a tie),
+        `--date-order`; without that, each such row is rejected with a reason naming the option."""
+        dmy, mdy = votes["dmy"], votes["mdy"]
+        order: DateOrder | None = "dmy" if dmy > mdy else "mdy" if mdy > dmy else given
+        if order is None:
+            why = ("no row in this file has a date that settles it" if not dmy
+                   else f"this file's unambiguous dates are evenly split ({dmy} day-first, {mdy} month-first)")
+            for row in pending:
+                yield Rejection(file=row.file, row=row.row, field="date",
+                                reason=f"day and month could be either way round and {why}; pass "
+                                       "--date-order dmy|mdy (or set SYNTH_DATE_ORDER)")
+            return
+        words = "day-first" if order == "dmy" else "month-first"
+        basis = (f"as most of its unambiguous dates are ({dmy} day-first, {mdy} month-first)" if dmy != mdy
+                 else "as --date-order (SYNTH_DATE_ORDER) says")
+        report.notices.append(f"{path}: {len(pending)} rows with dates that read both ways (like 01/02/2022) "
+                              f"were read {words}, {basis}")
+        report.ambiguous_dates += len(pending)
+        for row in pending:
+            assert row.ambiguous is not None
+            row.settle(row.ambiguous.read(order))
+            yield row
+
+    def _store_batch(self, rows: list[ValidRow], rejections: list[Rejection], seen: dict[str, str | None],
+                     run_id: int, report: IngestReport, indexer: _IndexThread) -> None:
+        """De-duplicate by id: the same id with the same text (compared by digest) is a duplicate, with another
+        text a conflict, reported and counted, never silently dropped; rows without a source id carry a
+        content id, so they de-duplicate by content."""
+        seen.update(self.records.text_hashes(r.id for r in rows if r.id not in seen))
         fresh: list[ValidRow] = []
+        conflicts: list[Rejection] = []
         for r in rows:
-            if r.id in seen or r.id in existing:
+            if r.id not in seen:
+                seen[r.id] = r.text_hash
+                fresh.append(r)
+            elif seen[r.id] in (None, r.text_hash):  # None: stored before digests were kept
                 report.duplicates += 1
             else:
-                seen.add(r.id)
-                fresh.append(r)
+                conflicts.append(Rejection(
+                    file=r.file, row=r.row, field="id",
+                    reason="conflict: this id already holds a different text (an earlier row or ingest); the row "
+                           "was not stored. Give one of them another id (e.g. --id-prefix) to keep both"))
         records = self._redact(fresh, rejections)
         chunks = self.chunker.chunk([r.id for r in records], [r.text for r in records])
-        self.records.add_batch(records, chunks, rejections, run_id)
+        self.records.add_batch(records, chunks, rejections + conflicts, run_id)
         report.accepted += len(records)
         report.rejected += len(rejections)
-        report.rejections.extend(rejections)
+        report.conflicts += len(conflicts)
+        report.rejections.extend(rejections + conflicts)
         for record in records:
             report.redactions.update(record.redactions)
         if records:
@@ -254,7 +310,7 @@ class Ingestor:
         for row, f, res, c in zip(rows, fields, results[: len(rows)], counts, strict=True):
             try:
                 records.append(Record(id=row.id, text=res.text, source_file=row.file, source_row=row.row,
-                                      redactions=dict(c), **f))
+                                      redactions=dict(c), text_hash=row.text_hash, **f))
             except ValidationError as e:
                 err = e.errors()[0]
                 rejections.append(Rejection(file=row.file, row=row.row, field=".".join(map(str, err["loc"])) or None,

@@ -12,7 +12,7 @@ import hashlib
 import re
 import unicodedata
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -48,13 +48,25 @@ DEFAULT_CHANNEL = {
     RecordKind.email: Channel.email,
 }
 
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+MAX_ID_CHARS = 128
 _WS_RE = re.compile(r"\s+")
 
 
 def normalize_text(text: str) -> str:
     """Unicode-normalise and collapse whitespace; used for content hashes and de-duplication."""
     return _WS_RE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def valid_id(value: str) -> bool:
+    """A record id: the source's own id kept verbatim (any printable text, spaces included, no tabs or line
+    breaks, 1-128 characters), or a content id ("r_<hash>") for a source without one."""
+    return 0 < len(value) <= MAX_ID_CHARS and value.isprintable() and value == value.strip()
+
+
+def text_hash(text: str, salt: str) -> str:
+    """A salted digest of a record's original text (normalised): what a later row claiming the same id is
+    compared with, so a conflict is found without keeping the original text."""
+    return hashlib.sha256((salt + "\x1f" + normalize_text(text).casefold()).encode("utf-8")).hexdigest()[:32]
 
 
 def content_id(kind: str, district: str | None, date: dt.date | None, meeting_id: str | None, text: str) -> str:
@@ -72,7 +84,9 @@ class RecordBase(BaseModel):
     kind: RecordKind
     district: str | None = Field(None, max_length=100)
     location: str | None = Field(None, max_length=500, description="free-text place, e.g. 'Elm St & 5th'")
-    date: dt.date | None = None
+    date: dt.date | None = None  # the first day of the span the source gave (see synth/dates.py)
+    date_precision: Literal["day", "month", "year"] = Field(
+        "day", description="how much of `date` the source gave: a year-only record is not January")
     meeting_id: str | None = Field(None, max_length=128)
     note_taker: str | None = Field(None, max_length=64, description="pseudonymous id nt_<hash>, never a name")
     attendee_count: int | None = Field(None, ge=0, le=10_000)
@@ -89,12 +103,14 @@ class Record(RecordBase):
     source_file: str
     source_row: int
     redactions: dict[str, int] = Field(default_factory=dict, description="entity type -> count removed")
+    # `text_hash` of the original text; kept in the system of record only, never shown (excluded from dumps).
+    text_hash: str | None = Field(None, exclude=True, max_length=64)
 
     @field_validator("id")
     @classmethod
     def _valid_id(cls, v: str) -> str:
-        if not _ID_RE.match(v):
-            raise ValueError("id must be 1-128 characters of letters, digits, '.', '_', ':' or '-'")
+        if not valid_id(v):
+            raise ValueError(f"id must be 1-{MAX_ID_CHARS} printable characters (no tabs or line breaks)")
         return v
 
     @property

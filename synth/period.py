@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
+from synth.dates import span_end
+
 MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -177,11 +179,16 @@ class Period:
         lo, hi = self.bounds()
         return Period(2 * lo - hi - 1, lo - 1, whole_year=self.whole_year)
 
-    def contains(self, day: dt.date | None) -> bool:
-        """Whether a record dated `day` (None: undated) is in the period. "all" holds every record."""
+    def contains(self, day: dt.date | None, precision: str = "day") -> bool:
+        """Whether a record dated `day` (None: undated) is in the period. "all" holds every record. A record
+        whose source gave only a month or a year (`precision`, see synth/dates.py) is in the period only when
+        its whole month or year is: "2026" holds a year-only 2026 record, "2026-01" does not."""
         if self.is_all:
             return True
-        return day is not None and self.start <= day <= self.end
+        if day is None:
+            return False
+        last = day if precision == "day" else span_end(day, precision)
+        return self.start <= day and last <= self.end
 
 
 Period.ALL = Period()

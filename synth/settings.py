@@ -64,6 +64,8 @@ class Settings(BaseSettings):
 
     # Ingestion.
     ingest_batch_size: int = Field(256, ge=1, le=10_000)
+    date_order: Literal["dmy", "mdy"] | None = Field(
+        None, description="day/month order for dates like 01/02/2022 in a file where no row settles it")
     max_text_chars: int = Field(50_000, ge=100, description="longer texts are rejected, not truncated")
     redactor: Literal["presidio", "regex"] = "presidio"
     # Salt for pseudonymising note-taker names (kept as nt_<hash>, never as a name).

@@ -8,20 +8,30 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from synth.dates import Ambiguous, DateError, DateOrder, parse_date, read_date
 from synth.errors import RowError
-from synth.models import DEFAULT_CHANNEL, Channel, RecordKind, Sentiment, content_id, normalize_text
+from synth.models import (
+    DEFAULT_CHANNEL,
+    MAX_ID_CHARS,
+    Channel,
+    RecordKind,
+    Sentiment,
+    content_id,
+    normalize_text,
+    text_hash,
+    valid_id,
+)
 from synth.readers import RawRow
+
+__all__ = ["ValidRow", "parse_date", "pseudonymize", "validate_row"]
 
 _KIND_ALIASES = {"note": "meeting_note", "meeting": "meeting_note", "notes": "meeting_note",
                  "survey": "survey_response", "web_form": "comment", "form": "comment"}
-_US_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_EPOCH_RE = re.compile(r"^\d{10}(\d{3})?$")
 
 
 @dataclass
@@ -33,24 +43,25 @@ class ValidRow:
     row: int
     text: str
     fields: dict[str, Any]  # every Record field except id, text, source_*, redactions
+    text_hash: str = ""  # salted digest of the original text: the same id with another text is a conflict
+    source_id: bool = False  # the id is the source's own (else a content id, fixed once the date is)
+    ambiguous: Ambiguous | None = None  # a date that reads day-first and month-first: settled per file
+    date_order: DateOrder | None = None  # the order this row's date revealed, a vote for its file's majority
+
+    def settle(self, date: dt.date) -> None:
+        """Fix an ambiguous date (and, for a row without a source id, the content id that depends on it)."""
+        self.fields["date"], self.fields["date_precision"], self.ambiguous = date, "day", None
+        if not self.source_id:
+            self.id = _content_id(self.fields, self.text)
+
+
+def _content_id(fields: Mapping[str, Any], text: str) -> str:
+    return content_id(fields["kind"].value, fields.get("district"), fields.get("date"), fields.get("meeting_id"),
+                      text)
 
 
 def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
-
-
-def parse_date(value: Any) -> dt.date:
-    """ISO date or datetime, US m/d/yyyy, or Unix epoch seconds/milliseconds."""
-    s = str(value).strip()
-    if _EPOCH_RE.match(s):
-        seconds = int(s) / (1000 if len(s) == 13 else 1)
-        return dt.datetime.fromtimestamp(seconds, dt.UTC).date()
-    if m := _US_DATE_RE.match(s):
-        return dt.date(int(m.group(3)), int(m.group(1)), int(m.group(2)))
-    try:
-        return dt.date.fromisoformat(s)
-    except ValueError:
-        return dt.datetime.fromisoformat(s.replace("Z", "+00:00")).date()
 
 
 def _enum(field: str, value: Any, enum: type[StrEnum], aliases: Mapping[str, str] | None = None) -> Any:
@@ -76,6 +87,7 @@ def validate_row(
     salt: str,
     defaults: Mapping[str, Any] | None = None,
     id_prefix: str = "",
+    today: dt.date | None = None,
 ) -> ValidRow:
     values = {**(defaults or {}), **{k: v for k, v in raw.values.items() if not _blank(v)}}
     field = "text"
@@ -100,11 +112,17 @@ def validate_row(
             if field in values:
                 out[field] = str(values[field]).strip()
         field = "date"
+        ambiguous: Ambiguous | None = None
+        order: DateOrder | None = None
         if "date" in values:
             try:
-                out["date"] = parse_date(values["date"])
-            except (ValueError, OverflowError, OSError):
-                raise fail(f"cannot read date {str(values['date'])[:40]!r}; use YYYY-MM-DD") from None
+                got = read_date(values["date"], today)
+            except DateError as e:
+                raise fail(str(e)) from None
+            if isinstance(got, Ambiguous):
+                ambiguous = got
+            else:
+                out["date"], out["date_precision"], order = got.date, got.precision, got.order
         field = "attendee_count"
         if "attendee_count" in values:
             n = values["attendee_count"]
@@ -123,13 +141,17 @@ def validate_row(
         if "overall_sentiment" in values:
             out["overall_sentiment"] = _enum("overall sentiment", values["overall_sentiment"], Sentiment)
         field = "id"
-        if "id" in values:
-            source_id = id_prefix + str(values["id"]).strip()
-            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}", source_id):
-                raise fail(f"id {source_id[:40]!r} must be letters, digits, '.', '_', ':' or '-' (max 128)")
-            record_id = source_id
+        has_id = "id" in values
+        if has_id:
+            # Any printable text is an id, kept verbatim (surrounding spaces trimmed): distinct ids are
+            # distinct records even when their texts are the same.
+            record_id = id_prefix + str(values["id"]).strip()
+            if not valid_id(record_id):
+                raise fail(f"id must be 1-{MAX_ID_CHARS} printable characters, prefix included "
+                           "(no tabs or line breaks)")
         else:
-            record_id = content_id(kind.value, out.get("district"), out.get("date"), out.get("meeting_id"), text)
+            record_id = "" if ambiguous else _content_id(out, text)
     except ValueError as e:
         raise fail(str(e)) from None
-    return ValidRow(id=record_id, file=raw.file, row=raw.row, text=text, fields=out)
+    return ValidRow(id=record_id, file=raw.file, row=raw.row, text=text, fields=out,
+                    text_hash=text_hash(text, salt), source_id=has_id, ambiguous=ambiguous, date_order=order)

@@ -28,6 +28,7 @@ class IngestResponse(BaseModel):
     duplicates: int
     redactions: dict[str, int]
     rejections: list[str]
+    conflicts: int = 0  # rows whose id already holds a different text (listed in `rejections`)
 
 
 class DistrictCounts(BaseModel):
@@ -49,6 +50,7 @@ def ingest_records(body: IngestRequest, svc: ServicesDep) -> IngestResponse:
         report = svc.ingestor.ingest([path])
     return IngestResponse(read=report.read, accepted=report.accepted, rejected=report.rejected,
                           duplicates=report.duplicates, redactions=dict(report.redactions),
+                          conflicts=report.conflicts,
                           rejections=[str(r).replace(str(path), body.source) for r in report.rejections])
 
 
