@@ -20,7 +20,8 @@ annotations_app = typer.Typer(help="Per-record annotations.", no_args_is_help=Tr
 
 def summarize(
     district: Annotated[str | None, typer.Option(help="one district (default: every district and the city)")] = None,
-    period: Annotated[str | None, typer.Option(help="YYYY-MM or YYYY-MM..YYYY-MM (default: latest month)")] = None,
+    period: Annotated[str | None, typer.Option(
+        help="YYYY-MM, YYYY-MM..YYYY-MM, YYYY or all (default: the latest month; all when no record has one)")] = None,
     fmt: Annotated[Literal["text", "md", "json"], typer.Option("--format", help="text, md or json")] = "text",
     rediscover: Annotated[bool, typer.Option(help="rediscover themes (keeps pinned and edited ones)")] = False,
 ) -> None:

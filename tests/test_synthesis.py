@@ -173,15 +173,28 @@ def test_instructions_in_records_change_no_fact_and_are_not_obeyed(synth: Synthe
     assert "no problems" not in b.narrative
 
 
-def test_summarize_without_any_dated_record_says_what_to_do(services: Any, write) -> None:  # type: ignore[no-untyped-def]
-    from synth.errors import SynthError
-
-    path = write("undated.jsonl", json.dumps({"id": "u1", "text": "The street lights are dark on Elm."}) + "\n")
-    services.ingestor.ingest([path])
+def test_a_store_without_dated_records_summarises_all(services: Any, write) -> None:  # type: ignore[no-untyped-def]
+    rows = [{"id": f"u{i}", "text": t.format(s=s), "district": "District A"}
+            for i, (t, s) in enumerate((t, s) for t in LIGHTING for s in STREETS[:3])]
+    rows += [{"id": "y1", "text": "The street lights are dark on Pine", "district": "District A", "date": "2025"}]
+    path = write("survey.jsonl", "\n".join(json.dumps(r) for r in rows) + "\n")
+    assert services.ingestor.ingest([path]).accepted == 10
     synth = Synthesizer(services.records, OfflineAnnotator(HashingEmbedder(), KeywordSentiment()), config=CONFIG)
     synth.refresh()
-    with pytest.raises(SynthError, match="pass --period"):
-        synth.summarize()
+    summaries = {s.district: s for s in synth.summarize()}  # no month to default to: every record
+    a = summaries["District A"]
+    assert (a.period, a.previous_period, a.counts.records) == ("all", None, 10)
+    assert all(t.change is None for t in a.themes)
+    assert [s.counts.records for s in synth.summarize(period="2025")] == [1, 1]  # the year holds its record
+    assert synth.summarize(period="2025-01")[0].counts.records == 0  # ... January does not
+
+
+def test_summarize_all_counts_every_record_without_change_figures(synth: Synthesizer) -> None:
+    synth.refresh()
+    everything = {s.district: s for s in synth.summarize(period="all")}
+    assert everything["District A"].counts.records == 25 + 3 + 6 + 12 + 3 + 2
+    assert everything["City-wide"].counts.records == sum(sum(t.values()) for t in PLAN.values())
+    assert all(s.previous_period is None and all(t.change is None for t in s.themes) for s in everything.values())
 
 
 def test_llm_annotator_is_used_with_the_offline_annotation_as_fallback(synth: Synthesizer, services: Any) -> None:

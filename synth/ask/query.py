@@ -62,7 +62,7 @@ class FactIndex:
         for i, r in enumerate(self.rows):
             if r.district:
                 self.district[i] = district_code[r.district]
-            if r.date is not None:
+            if r.date is not None and r.date_precision != "year":  # a year-only record belongs to no month
                 self.month[i] = month_index(month_of(r.date))
             self.kind[i] = kind_code[r.kind]
             if r.meeting_id:

@@ -70,7 +70,7 @@ class Retriever:
             return False
         if query.kinds and row.kind not in query.kinds:
             return False
-        if query.period and not Period.parse(query.period).contains(row.date):
+        if query.period and not Period.parse(query.period).contains(row.date, row.date_precision):
             return False
         if query.sentiment and not query.themes:  # as counted: the record as a whole (FactIndex.felt_mask)
             return row.annotation.sentiment.label == query.sentiment

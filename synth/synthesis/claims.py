@@ -137,7 +137,7 @@ class SheetReader:
         for t in themes.values():
             for q in t.quotes:
                 quotes.setdefault(q.record_id, []).append(_squash(q.text))
-        months = _months_between(sheet.period_start, sheet.period_end) | _period_months(sheet.previous_period)
+        months = _period_months(sheet.period) | _period_months(sheet.previous_period)
         sheet_level, per_theme = numbers_by_owner(sheet)
         return cls(
             sheet=sheet,
@@ -201,6 +201,8 @@ class SheetReader:
             return year is not None and (year, month) in self.months
         day = int(groups["day"])
         start, end = self.sheet.period_start, self.sheet.period_end
+        if start is None or end is None:  # "all": no dates to check a stated day against
+            return False
         for y in [year] if year is not None else range(start.year, end.year + 1):
             try:
                 if start <= dt.date(y, month, day) <= end:
@@ -227,7 +229,7 @@ def _period_months(period: str | None) -> set[tuple[int, int]]:
     """Months of a period such as "2026-10" or "2026-06..2026-11" (empty if unreadable)."""
     try:
         span = Period.parse(period or "")
-        return _months_between(span.start, span.end)
+        return set() if span.is_all else _months_between(span.start, span.end)
     except PeriodError:
         return set()
 

@@ -36,12 +36,13 @@ def display_forms(sheet: FactSheet) -> dict[str, str]:
     ``"themes.<id>.share"`` (``"42%"``), ``"themes.<id>.previous_share"``, ``"themes.<id>.delta_points"``
     (difference of the displayed percentages, signed), ``"themes.<id>.net_sentiment"`` (``"+0.35"``) ..."""
     count = readout.count
-    forms: dict[str, str] = {"period": sheet.period, "period_start": sheet.period_start.isoformat(),
-                             "period_end": sheet.period_end.isoformat(), "records": count(sheet.records),
+    forms: dict[str, str] = {"period": sheet.period, "records": count(sheet.records),
                              "meetings": count(sheet.meetings),
                              "residents_reached": count(sheet.residents_reached),
                              "themes_raised": count(sum(1 for t in sheet.themes if t.mentions)),
                              "highlights": count(len(sheet.highlights))}
+    if sheet.period_start is not None and sheet.period_end is not None:
+        forms |= {"period_start": sheet.period_start.isoformat(), "period_end": sheet.period_end.isoformat()}
     if sheet.previous_period:
         forms["previous_period"] = sheet.previous_period
     forms |= {f"records_by_kind.{k}": count(v) for k, v in sheet.records_by_kind.items()}
@@ -71,7 +72,8 @@ def display_numbers(sheet: FactSheet) -> set[str]:
             out.add(f"{int(value):,}")
         if value[:1] in "+-" and len(value) > 1:
             out.add(value[1:])
-    months = Period.parse(sheet.period).months()
+    span = Period.parse(sheet.period)
+    months = [] if span.is_all else span.months()
     if sheet.previous_period:
         months += Period.parse(sheet.previous_period).months()
     out.update(months)

@@ -119,6 +119,7 @@ class FactRow:
     attendee_count: int | None
     text: str  # redacted text
     annotation: Annotation
+    date_precision: str = "day"  # "month" or "year" when that is all the source gave (synth/dates.py)
 
     @property
     def meeting(self) -> tuple[str | None, str] | None:
@@ -150,8 +151,9 @@ class FactConfig:
 DEFAULT_CONFIG = FactConfig()
 
 def periods_in(rows: Iterable[FactRow]) -> list[str]:
-    """The months (``"YYYY-MM"``, ascending) that hold at least one dated record."""
-    return sorted({month_of(r.date) for r in rows if r.date is not None})
+    """The months (``"YYYY-MM"``, ascending) that hold at least one record dated to the day or the month (a
+    year-only record belongs to no month)."""
+    return sorted({month_of(r.date) for r in rows if r.date is not None and r.date_precision != "year"})
 
 
 def _r4(x: Fraction) -> float:
@@ -183,8 +185,7 @@ class _Tally:
 
 
 def _select(rows: Iterable[FactRow], in_district: Callable[[FactRow], bool], period: Period) -> list[FactRow]:
-    start, end = period.start, period.end
-    return [r for r in rows if r.date is not None and start <= r.date <= end and in_district(r)]
+    return [r for r in rows if period.contains(r.date, r.date_precision) and in_district(r)]
 
 
 def _check(rows: Iterable[FactRow], themes: Mapping[str, Theme]) -> None:
@@ -292,9 +293,9 @@ def _sheet(rows: Sequence[FactRow], themes: Mapping[str, Theme], *, name: str,
            in_district: Callable[[FactRow], bool], period: str, config: FactConfig,
            scores: QuoteScores | None) -> tuple[FactSheet, list[FactRow]]:
     span = Period.parse(period)
-    prev = span.previous()
+    prev = None if span.is_all else span.previous()  # "all": every record, dated or not; nothing before it
     current = _select(rows, in_district, span)
-    previous = _select(rows, in_district, prev)
+    previous = _select(rows, in_district, prev) if prev is not None else []
     _check([*current, *previous], themes)
     now = _Tally.of(current)
     before = _Tally.of(previous) if previous else None
@@ -308,8 +309,9 @@ def _sheet(rows: Sequence[FactRow], themes: Mapping[str, Theme], *, name: str,
                   and f.sentiment["positive"] >= config.min_mentions]
     meetings, reached = _residents_reached(current)
     sheet = FactSheet(
-        district=name, period=span.key, period_start=span.start, period_end=span.end,
-        previous_period=prev.key if before is not None else None,
+        district=name, period=span.key, period_start=None if span.is_all else span.start,
+        period_end=None if span.is_all else span.end,
+        previous_period=prev.key if before is not None and prev is not None else None,
         records=len(current), meetings=meetings, residents_reached=reached,
         records_by_kind=dict(sorted(Counter(r.kind for r in current).items())),
         sentiment=_label_counts(r.annotation.sentiment.label for r in current),

@@ -97,9 +97,9 @@ class FactSheet(BaseModel):
 
     schema_version: Literal["1"] = "1"
     district: str  # or "City-wide"
-    period: str  # "2026-11" or "2026-06..2026-11"
-    period_start: dt.date
-    period_end: dt.date
+    period: str  # "2026-11", "2026-06..2026-11", "2026" or "all" (every record, dated or not)
+    period_start: dt.date | None  # None for "all"
+    period_end: dt.date | None
     previous_period: str | None
     records: int
     meetings: int

@@ -26,10 +26,11 @@ import numpy as np
 import yaml
 
 from synth.db import RecordStore
-from synth.errors import InputError, SynthError, TaxonomyError, ThemeNotFound
+from synth.errors import InputError, TaxonomyError, ThemeNotFound
 from synth.llm.chains import model_name
 from synth.llm.model import ChatModel
 from synth.models import Record
+from synth.period import ALL_KEY
 from synth.prompts import load_prompt
 from synth.synthesis.annotate import (
     OfflineAnnotator,
@@ -261,19 +262,18 @@ class Synthesizer:
         annotations = annotations if annotations is not None else self.annotations()
         return [FactRow(record_id=r.id, district=r.district, date=r.date, kind=r.kind.value, meeting_id=r.meeting_id,
                         note_taker=r.note_taker, attendee_count=r.attendee_count, text=r.text,
-                        annotation=annotations[r.id])
+                        annotation=annotations[r.id], date_precision=r.date_precision)
                 for r in self.records.iter_records() if r.id in annotations]
 
     # -- summaries ------------------------------------------------------------------------------------------
     def summarize(self, *, district: str | None = None, period: str | None = None,
                   include_city: bool = True, corpus: Corpus | None = None) -> list[Summary]:
-        """Summaries of `period` (the latest month by default) over `corpus` (the store's, by default)."""
+        """Summaries of `period` over `corpus` (the store's, by default). The period defaults to the latest
+        month with a record dated to the day or month, else "all" (a store of undated or year-only records)."""
         corpus = corpus or self.corpus()
         if not corpus.rows:
             return []
-        period = period or corpus.latest_period
-        if period is None:
-            raise SynthError("no record has a date, so there is no period to summarise; pass --period YYYY-MM")
+        period = period or corpus.latest_period or ALL_KEY
         sheets = corpus.sheets(period, district=district, include_city=include_city)
         return [self._summary(sheet, corpus.index, corpus.keywords) for sheet in sheets]
 
