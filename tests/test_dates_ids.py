@@ -145,3 +145,18 @@ def test_year_only_records_keep_their_precision(services: Any, write) -> None:  
     year = [r.text for r in records if Period.parse("2021").contains(r.date, r.date_precision)]
     assert january == ["Faster replies"] and len(year) == 3
     assert all(Period.ALL.contains(r.date, r.date_precision) for r in records)
+
+
+# -- questions about undated and year-only records ------------------------------------------------------------
+def test_undated_and_year_only_records_are_answered_about(store_backend: str) -> None:
+    import dataclasses
+
+    from .test_ask import ROWS, make_asker
+
+    undated = make_asker([dataclasses.replace(r, date=None) for r in ROWS])
+    assert undated.ask("How many records mention lighting?").status == "answered"
+    named = undated.ask("How many records mention lighting in January 2025?")
+    assert named.status == "insufficient_evidence" and "undated" in named.text  # not answered for all dates
+    year_only = make_asker([dataclasses.replace(r, date=dt.date(2025, 1, 1), date_precision="year") for r in ROWS])
+    assert year_only.ask("How many records mention lighting in 2025?").text.startswith("5 records")
+    assert year_only.ask("How many records mention lighting in January 2025?").status == "insufficient_evidence"

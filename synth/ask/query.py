@@ -51,6 +51,7 @@ class FactIndex:
         meetings: dict[tuple[str | None, str], int] = {}
         self.district = np.full(n, -1, dtype=np.int32)
         self.month = np.full(n, -1, dtype=np.int32)
+        self.year_start = np.full(n, -1, dtype=np.int32)  # January's index for a year-only record, else -1
         self.kind = np.zeros(n, dtype=np.int16)
         self.meeting = np.full(n, -1, dtype=np.int64)
         self.raises = np.zeros((n, len(self.theme_ids)), dtype=bool)
@@ -62,7 +63,9 @@ class FactIndex:
         for i, r in enumerate(self.rows):
             if r.district:
                 self.district[i] = district_code[r.district]
-            if r.date is not None and r.date_precision != "year":  # a year-only record belongs to no month
+            if r.date is not None and r.date_precision == "year":  # in no month; in a period holding its year
+                self.year_start[i] = r.date.year * 12
+            elif r.date is not None:
                 self.month[i] = month_index(month_of(r.date))
             self.kind[i] = kind_code[r.kind]
             if r.meeting_id:
@@ -77,6 +80,11 @@ class FactIndex:
         dated = self.month[self.month >= 0]
         self.first_month = month_key(int(dated.min())) if dated.size else None
         self.latest_month = month_key(int(dated.max())) if dated.size else None
+        years = self.year_start[self.year_start >= 0]
+        # What relative and year-less dates in a question count from: the latest month, else the end of the
+        # latest year-only record's year, else this month (a store of undated records still reads periods).
+        self.anchor_month = self.latest_month or (month_key(int(years.max()) + 11) if years.size else
+                                                  month_of(dt.datetime.now(dt.UTC).date()))
         self.latest_date: dt.date | None = max((r.date for r in self.rows if r.date), default=None)
 
     def __len__(self) -> int:
@@ -90,7 +98,7 @@ class FactIndex:
             m &= np.isin(self.district, codes)
         if scope.period and not (span := Period.parse(scope.period)).is_all:
             lo, hi = span.bounds()
-            m &= (self.month >= lo) & (self.month <= hi)
+            m &= ((self.month >= lo) & (self.month <= hi)) | ((self.year_start >= lo) & (self.year_start + 11 <= hi))
         if scope.kinds:
             codes = [self.kinds.index(k) for k in scope.kinds if k in self.kinds]
             m &= np.isin(self.kind, codes)

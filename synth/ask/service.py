@@ -48,7 +48,7 @@ class Asker:
         self.retriever = Retriever(index, facts)
         self.conversations = conversations
         self.llm = llm
-        self.context = ParseContext(districts=facts.districts, matcher=matcher, latest_month=facts.latest_month,
+        self.context = ParseContext(districts=facts.districts, matcher=matcher, latest_month=facts.anchor_month,
                                     first_month=facts.first_month)
         self.figures = FigureWriter(facts)
 
@@ -128,7 +128,8 @@ class Asker:
         mask = self.facts.mask(scope)
         cover = coverage(self.facts, scope, mask)
         if cover.records == 0:
-            span = f"{period_label(self.facts.first_month)} to {period_label(self.facts.latest_month)}"
+            span = (f"{period_label(self.facts.first_month)} to {period_label(self.facts.latest_month)}"
+                    if self.facts.latest_month else "no month (its records are undated or dated only by year)")
             return self._insufficient(question, query, f"There are no records in {where_label(query.districts)} for "
                                       f"{period_label(query.period)}; the data covers {span}.", cover)
         needs_theme = query.intent in ("trend", "share") or (query.intent in ("count", "compare", "open")
