@@ -60,6 +60,7 @@ class IngestReport:
     accepted: int = 0
     rejected: int = 0
     duplicates: int = 0
+    forgotten: int = 0  # rows whose record was deleted on request (`synth records delete`): not stored again
     redactions: Counter[str] = field(default_factory=Counter)
     resumed: int = 0  # records of an earlier, interrupted run indexed by this one
     indexed: int = 0
@@ -75,12 +76,14 @@ class IngestReport:
             s += f", files failed {len(self.failed_files)}"
         if self.resumed:
             s += f", finished {self.resumed} from an earlier run"
+        if self.forgotten:
+            s += f", skipped {self.forgotten} deleted on request"
         return s
 
     def as_dict(self) -> dict[str, Any]:
         return {"files": self.files, "read": self.read, "accepted": self.accepted, "rejected": self.rejected,
                 "duplicates": self.duplicates, "redactions": dict(self.redactions), "resumed": self.resumed,
-                "seconds": round(self.seconds, 3), "status": self.status,
+                "forgotten": self.forgotten, "seconds": round(self.seconds, 3), "status": self.status,
                 "failed_files": [str(r) for r in self.failed_files]}
 
 
@@ -217,9 +220,12 @@ class Ingestor:
     def _store_batch(self, rows: list[ValidRow], rejections: list[Rejection], seen: set[str], run_id: int,
                      report: IngestReport, indexer: _IndexThread) -> None:
         existing = self.records.existing_ids(r.id for r in rows if r.id not in seen)
+        forgotten = self.records.forgotten_ids(r.id for r in rows)
         fresh: list[ValidRow] = []
         for r in rows:
-            if r.id in seen or r.id in existing:
+            if r.id in forgotten:
+                report.forgotten += 1
+            elif r.id in seen or r.id in existing:
                 report.duplicates += 1
             else:
                 seen.add(r.id)

@@ -1,0 +1,118 @@
+"""`synth records export|delete|purge|deletions`: the stored (redacted) records out, and deletion everywhere."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+
+from synth.cli_common import err, out, services
+from synth.csv_out import SafeWriter
+from synth.csv_out import output as open_output
+
+records_app = typer.Typer(help="Export, delete and purge stored records.", no_args_is_help=True)
+
+# The record's fields, in the order of an export's columns.
+COLUMNS = ("id", "kind", "text", "district", "location", "date", "meeting_id", "note_taker", "attendee_count",
+           "channel", "language", "top_concerns", "overall_sentiment", "source_file", "source_row", "redactions")
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell: lists and mappings as compact JSON, the rest as the record holds it."""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return value
+
+
+@records_app.command("export")
+def records_export(
+    fmt: Annotated[Literal["csv", "jsonl"], typer.Option("--format", help="csv or jsonl")] = "csv",
+    output: Annotated[Path | None, typer.Option("--out", help="file (default: stdout)")] = None,
+) -> None:
+    """Every stored record, redacted as stored, one row (or JSON line) per record."""
+    n = 0
+    with services() as svc, open_output(output) as handle:
+        writer = SafeWriter(handle) if fmt == "csv" else None
+        if writer:
+            writer.writerow(COLUMNS)
+        for record in svc.records.iter_records():
+            data = record.model_dump(mode="json")
+            if writer:
+                writer.writerow([_cell(data[c]) for c in COLUMNS])
+            else:
+                handle.write(json.dumps({c: data[c] for c in COLUMNS}, ensure_ascii=False) + "\n")
+            n += 1
+    err.print(f"exported {n} records" + (f" to {output}" if output else ""), highlight=False)
+
+
+@records_app.command("delete")
+def records_delete(
+    record_ids: Annotated[list[str], typer.Argument(help="record ids, as `synth records export` prints them")],
+) -> None:
+    """Delete records everywhere (system of record, vector index, spans, cached annotations, summaries) and
+    remember the ids so a re-ingest does not store them again. The audit log keeps id, time and counts."""
+    from synth.forget import Forgetter
+
+    with services() as svc:
+        results = Forgetter(svc.records, svc.index).delete(record_ids)
+    missing = 0
+    for r in results:
+        if r.found:
+            items = ", ".join(f"{k} {v}" for k, v in r.removed.items() if v)
+            out.print(f"deleted {r.record_id}" + (f" ({items})" if items else ""), highlight=False)
+        elif r.deleted_before:
+            out.print(f"{r.record_id} was already deleted on {r.deleted_before:%Y-%m-%d %H:%M} UTC", highlight=False)
+        else:
+            missing += 1
+            err.print(f"[yellow]not found[/]: {r.record_id} (see `synth records export` for ids)", markup=True,
+                      highlight=False)
+    if missing:
+        raise typer.Exit(1)
+
+
+@records_app.command("purge")
+def records_purge(
+    months: Annotated[int | None, typer.Option("--older-than-months", min=1,
+                                               help="default: SYNTH_RETENTION_MONTHS")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="count, delete nothing")] = False,
+) -> None:
+    """Delete records dated more than N months before today (the retention setting). Undated records are kept."""
+    from synth.forget import Forgetter
+
+    with services() as svc:
+        months = months or svc.settings.retention_months
+        if months is None:
+            err.print("[red]error:[/] no retention period: pass --older-than-months N or set "
+                      "SYNTH_RETENTION_MONTHS")
+            raise typer.Exit(1)
+        forgetter = Forgetter(svc.records, None if dry_run else svc.index)
+        if dry_run:
+            ids, undated, cutoff = forgetter.expired(months)
+            out.print(f"would delete {len(ids)} records dated before {cutoff.isoformat()}", highlight=False)
+        else:
+            results, undated, cutoff = forgetter.purge(months)
+            out.print(f"deleted {len(results)} records dated before {cutoff.isoformat()}", highlight=False)
+    if undated:
+        err.print(f"kept {undated} undated records: retention cannot tell their age "
+                  "(delete them by id with `synth records delete`)", highlight=False)
+
+
+@records_app.command("deletions")
+def records_deletions(
+    limit: Annotated[int, typer.Option(help="newest N entries")] = 50,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The deletion audit log: record id, when, why (request or retention) and how many items went."""
+    from synth.forget import Forgetter
+
+    with services() as svc:
+        entries = Forgetter(svc.records, None).log(limit)
+    if as_json:
+        out.print_json(json.dumps([{"record_id": rid, "at": at.isoformat(), "reason": reason, "removed": removed}
+                                   for rid, at, reason, removed in entries]))
+        return
+    for rid, at, reason, removed in entries:
+        out.print(f"{at:%Y-%m-%d %H:%M:%S} {reason:<9} {rid} "
+                  + " ".join(f"{k}={v}" for k, v in removed.items() if v), highlight=False)
