@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
-from synth.cli_common import err, out, services
+from synth.cli_common import err, out, progress_bar, services
 from synth.csv_out import SafeWriter
 from synth.csv_out import output as open_output
 
+if TYPE_CHECKING:
+    from synth.services import Services
+
 records_app = typer.Typer(help="Export, delete and purge stored records.", no_args_is_help=True)
 
+REBUILD_HELP = ("then rebuild the vector index from the system of record, so no trace of the deleted text is "
+                "left in Chroma's own files (its write log keeps recent writes until it compacts)")
 # The record's fields, in the order of an export's columns.
 COLUMNS = ("id", "kind", "text", "district", "location", "date", "meeting_id", "note_taker", "attendee_count",
            "channel", "language", "top_concerns", "overall_sentiment", "source_file", "source_row", "redactions")
@@ -50,6 +55,7 @@ def records_export(
 @records_app.command("delete")
 def records_delete(
     record_ids: Annotated[list[str], typer.Argument(help="record ids, as `synth records export` prints them")],
+    rebuild_index: Annotated[bool, typer.Option("--rebuild-index", help=REBUILD_HELP)] = False,
 ) -> None:
     """Delete records everywhere (system of record, vector index, spans, cached annotations, summaries) and
     remember the ids so a re-ingest does not store them again. The audit log keeps id, time and counts."""
@@ -57,6 +63,8 @@ def records_delete(
 
     with services() as svc:
         results = Forgetter(svc.records, svc.index).delete(record_ids)
+        if rebuild_index:
+            _rebuild(svc)
     missing = 0
     for r in results:
         if r.found:
@@ -77,6 +85,7 @@ def records_purge(
     months: Annotated[int | None, typer.Option("--older-than-months", min=1,
                                                help="default: SYNTH_RETENTION_MONTHS")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="count, delete nothing")] = False,
+    rebuild_index: Annotated[bool, typer.Option("--rebuild-index", help=REBUILD_HELP)] = False,
 ) -> None:
     """Delete records dated more than N months before today (the retention setting). Undated records are kept."""
     from synth.forget import Forgetter
@@ -94,9 +103,18 @@ def records_purge(
         else:
             results, undated, cutoff = forgetter.purge(months)
             out.print(f"deleted {len(results)} records dated before {cutoff.isoformat()}", highlight=False)
+            if rebuild_index:
+                _rebuild(svc)
     if undated:
         err.print(f"kept {undated} undated records: retention cannot tell their age "
                   "(delete them by id with `synth records delete`)", highlight=False)
+
+
+def _rebuild(svc: Services) -> None:
+    with progress_bar() as bar:
+        task = bar.add_task("index", total=None)
+        n = svc.reindex(lambda stage, done, total: bar.update(task, completed=done, total=total))
+    err.print(f"rebuilt the vector index from {n} records", highlight=False)
 
 
 @records_app.command("deletions")

@@ -114,8 +114,9 @@ def test_export_delete_and_annotations_export_from_the_command_line(cli_env: Pat
     assert {r[1] for r in table[1:] if r[0] == "evil"} == {"'" + HYPERLINK}
     assert all(float(r[6]) == float(r[6]) for r in table[1:])  # scores stay numbers, negative ones too
 
-    res = runner.invoke(app, ["records", "delete", "evil", "c1", "nope"])
+    res = runner.invoke(app, ["records", "delete", "evil", "c1", "nope", "--rebuild-index"])
     assert res.exit_code == 1 and "not found: nope" in res.stderr
+    assert "rebuilt the vector index from 9 records" in res.stderr
     assert "deleted evil" in res.stdout and "deleted c1" in res.stdout
     res = runner.invoke(app, ["records", "delete", "evil"])
     assert res.exit_code == 0 and "already deleted" in res.stdout
@@ -196,3 +197,13 @@ def test_a_deleted_record_is_gone_from_every_store_summary_and_answer(services: 
     assert services.records.get_record("victim") is None
     assert services.index.get(SearchFilter(record_ids=["victim"])) == []
     assert Forgetter(services.records, services.index).delete(["victim"])[0].deleted_before is not None
+
+    data = services.settings.data_dir
+
+    def traces() -> list[str]:
+        return sorted(f.relative_to(data).as_posix() for f in data.rglob("*")
+                      if f.is_file() and b"Quincewood" in f.read_bytes())
+
+    assert [t for t in traces() if not t.startswith("chroma/")] == []  # the system of record's files hold none
+    services.reindex()  # `--rebuild-index`: Chroma's own write log goes with the old collection
+    assert traces() == []
