@@ -301,6 +301,12 @@ class RecordStore:
             stats[district].attendees += n
         return sorted(stats.values(), key=lambda d: (d.district is None, d.district or ""))
 
+    def last_deletion(self) -> int:
+        """The newest deletion's number (0 when none): it changes whenever a record is deleted, so a cache keyed
+        by it and the record count never serves a deleted record."""
+        with self.session() as s:
+            return int(s.scalar(select(func.max(DeletionRow.id))) or 0)
+
     def rejections(self, run_id: int | None = None) -> list[Rejection]:
         with self.session() as s:
             q = select(RejectionRow).order_by(RejectionRow.id)

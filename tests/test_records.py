@@ -207,3 +207,30 @@ def test_a_deleted_record_is_gone_from_every_store_summary_and_answer(services: 
     assert [t for t in traces() if not t.startswith("chroma/")] == []  # the system of record's files hold none
     services.reindex()  # `--rebuild-index`: Chroma's own write log goes with the old collection
     assert traces() == []
+
+
+def test_the_api_deletes_a_record_and_stops_quoting_it(services: Any, write: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    path = write("city.jsonl", "\n".join(json.dumps(r) for r in [*make_records(PLAN), VICTIM]) + "\n")
+    services.ingestor.ingest([path])
+    services.synthesizer.refresh(seeds=load_seed_file(write("seed.yaml", SEED)))
+    question = {"question": "What did residents say about Quincewood Lane?"}
+    count = {"question": "How many residents in District A mentioned street lighting in November 2026?"}
+    with TestClient(create_app(services)) as client:
+        assert [c["record_id"] for c in client.post("/ask", json=question).json()["citations"]] == ["victim"]
+        assert client.post("/ask", json=count).json()["text"].startswith("26 records")
+        res = client.delete("/records/victim")
+        assert res.status_code == 200 and res.json()["removed"]["chunks"] == 1
+        assert client.delete("/records/victim").json()["detail"] == "already deleted"
+        assert client.delete("/records/nope").status_code == 404
+        # one record in, one out: the count is as before, and the answer still follows the deletion
+        services.ingestor.ingest([write("one.jsonl", json.dumps({"id": "new", "text": "Cars speeding on Elm.",
+                                                                  "district": "District B",
+                                                                  "date": "2026-11-02"}) + "\n")])
+        services.synthesizer.refresh()
+        answer = client.post("/ask", json=question).json()
+        assert "victim" not in [c["record_id"] for c in answer["citations"]] and "Quincewood" not in answer["text"]
+        assert client.post("/ask", json=count).json()["text"].startswith("25 records")
