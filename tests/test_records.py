@@ -234,3 +234,8 @@ def test_the_api_deletes_a_record_and_stops_quoting_it(services: Any, write: Any
         answer = client.post("/ask", json=question).json()
         assert "victim" not in [c["record_id"] for c in answer["citations"]] and "Quincewood" not in answer["text"]
         assert client.post("/ask", json=count).json()["text"].startswith("25 records")
+
+
+def test_an_unwritable_output_is_one_clear_line(cli_env: Path) -> None:
+    res = CliRunner().invoke(app, ["records", "export", "--out", str(cli_env / "no" / "such" / "dir.csv")])
+    assert res.exit_code == 1 and "cannot write" in res.stderr and "Traceback" not in res.output
