@@ -57,8 +57,10 @@ def records_delete(
     record_ids: Annotated[list[str], typer.Argument(help="record ids, as `synth records export` prints them")],
     rebuild_index: Annotated[bool, typer.Option("--rebuild-index", help=REBUILD_HELP)] = False,
 ) -> None:
-    """Delete records everywhere (system of record, vector index, spans, cached annotations, summaries) and
-    remember the ids so a re-ingest does not store them again. The audit log keeps id, time and counts."""
+    """Delete records everywhere; a re-ingest will skip them.
+
+    Removes the row, chunks, vector-index entries, spans, cached annotations and the summaries that counted
+    them; the audit log (`synth records deletions`) keeps the id, time and counts, never the text."""
     from synth.forget import Forgetter
 
     with services() as svc:
