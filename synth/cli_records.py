@@ -11,6 +11,7 @@ import typer
 from synth.cli_common import err, out, progress_bar, services
 from synth.csv_out import SafeWriter
 from synth.csv_out import output as open_output
+from synth.readout import count
 
 if TYPE_CHECKING:
     from synth.services import Services
@@ -49,7 +50,7 @@ def records_export(
             else:
                 handle.write(json.dumps({c: data[c] for c in COLUMNS}, ensure_ascii=False) + "\n")
             n += 1
-    err.print(f"exported {n} records" + (f" to {output}" if output else ""), highlight=False)
+    err.print(f"exported {count(n, 'record')}" + (f" to {output}" if output else ""), highlight=False)
 
 
 @records_app.command("delete")
@@ -101,14 +102,14 @@ def records_purge(
         forgetter = Forgetter(svc.records, None if dry_run else svc.index)
         if dry_run:
             ids, undated, cutoff = forgetter.expired(months)
-            out.print(f"would delete {len(ids)} records dated before {cutoff.isoformat()}", highlight=False)
+            out.print(f"would delete {count(len(ids), 'record')} dated before {cutoff.isoformat()}", highlight=False)
         else:
             results, undated, cutoff = forgetter.purge(months)
-            out.print(f"deleted {len(results)} records dated before {cutoff.isoformat()}", highlight=False)
+            out.print(f"deleted {count(len(results), 'record')} dated before {cutoff.isoformat()}", highlight=False)
             if rebuild_index:
                 _rebuild(svc)
     if undated:
-        err.print(f"kept {undated} undated records: retention cannot tell their age "
+        err.print(f"kept {count(undated, 'undated record')}: retention cannot tell their age "
                   "(delete them by id with `synth records delete`)", highlight=False)
 
 
@@ -116,7 +117,7 @@ def _rebuild(svc: Services) -> None:
     with progress_bar() as bar:
         task = bar.add_task("index", total=None)
         n = svc.reindex(lambda stage, done, total: bar.update(task, completed=done, total=total))
-    err.print(f"rebuilt the vector index from {n} records", highlight=False)
+    err.print(f"rebuilt the vector index from {count(n, 'record')}", highlight=False)
 
 
 @records_app.command("deletions")

@@ -48,7 +48,7 @@ class Deletion:
     record_id: str
     found: bool  # the record was in the system of record
     removed: dict[str, int] = field(default_factory=dict)  # item kind -> count
-    deleted_before: dt.datetime | None = None  # when a tombstone says it was deleted on request earlier
+    deleted_before: dt.datetime | None = None  # when it was deleted earlier (on request, or by retention)
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
@@ -114,12 +114,14 @@ class Forgetter:
             rows = {r.id: r for r in s.scalars(select(RecordRow).where(RecordRow.id.in_(ids)))}
             stones = {t.record_id: t.deleted_at for t in
                       s.scalars(select(TombstoneRow).where(TombstoneRow.record_id.in_(ids)))}
+            purged = dict(s.execute(select(DeletionRow.record_id, func.max(DeletionRow.at))
+                                    .where(DeletionRow.record_id.in_(ids)).group_by(DeletionRow.record_id)).all())
             learned = 0
             if rows:
                 learned = _count(s, delete(LearnedRow))  # they name the record; relearned on the next run
             for rid in ids:
                 row = rows.get(rid)
-                result = Deletion(rid, found=row is not None, deleted_before=stones.get(rid))
+                result = Deletion(rid, found=row is not None, deleted_before=stones.get(rid) or purged.get(rid))
                 if row is not None:
                     result.removed = self._delete_row(s, row)
                     result.removed["index_entries"] = in_index.get(rid, 0)
@@ -128,7 +130,8 @@ class Forgetter:
                     log.info("deleted record %s (%s): %s", rid, reason, result.removed)
                 elif in_index.get(rid):
                     result.removed = {"index_entries": in_index[rid]}
-                if reason == "request" and rid not in stones and (row is not None or in_index.get(rid)):
+                if reason == "request" and rid not in stones and (row is not None or in_index.get(rid)
+                                                                  or rid in purged):  # purged, now asked for
                     s.add(TombstoneRow(record_id=rid, deleted_at=now))
                 results.append(result)
         return results

@@ -141,15 +141,21 @@ def test_purge_needs_a_period_and_keeps_undated_records(cli_env: Path) -> None:
     res = runner.invoke(app, ["records", "purge"])
     assert res.exit_code == 1 and "SYNTH_RETENTION_MONTHS" in res.stderr
     res = runner.invoke(app, ["records", "purge", "--older-than-months", "24", "--dry-run"])
-    assert res.exit_code == 0 and "would delete 1 records" in res.stdout and "kept 1 undated" in res.stderr
+    assert res.exit_code == 0 and "would delete 1 record " in res.stdout and "kept 1 undated record:" in res.stderr
     res = runner.invoke(app, ["records", "purge"], env={"SYNTH_RETENTION_MONTHS": "24"})
-    assert res.exit_code == 0 and "deleted 1 records" in res.stdout
+    assert res.exit_code == 0 and "deleted 1 record " in res.stdout
     ids = {r["id"] for r in csv.DictReader(io.StringIO(runner.invoke(app, ["records", "export"]).stdout))}
     assert ids == {"new", "undated"}
     log = json.loads(runner.invoke(app, ["records", "deletions", "--json"]).stdout)
     assert [(e["record_id"], e["reason"]) for e in log] == [("old", "retention")]
     # retention leaves no tombstone: an old export re-ingested is stored again (and purged by the next purge)
     assert "accepted 1" in runner.invoke(app, ["ingest", str(src)]).stdout
+    # a request for a record retention already deleted keeps it out of later ingests too
+    assert "deleted 1 record " in runner.invoke(app, ["records", "purge", "--older-than-months", "24"]).stdout
+    res = runner.invoke(app, ["records", "delete", "old"])
+    assert res.exit_code == 0 and "old was already deleted" in res.stdout
+    assert "accepted 0" in (res := runner.invoke(app, ["ingest", str(src)])).stdout
+    assert "skipped 1 deleted on request" in res.stdout
 
 
 # -- deletion everywhere, on the embedded store and the Chroma server --------------------------------------------
