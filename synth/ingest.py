@@ -219,13 +219,11 @@ class Ingestor:
 
     def _store_batch(self, rows: list[ValidRow], rejections: list[Rejection], seen: set[str], run_id: int,
                      report: IngestReport, indexer: _IndexThread) -> None:
+        rows = self._drop_forgotten(rows, report)
         existing = self.records.existing_ids(r.id for r in rows if r.id not in seen)
-        forgotten = self.records.forgotten_ids(r.id for r in rows)
         fresh: list[ValidRow] = []
         for r in rows:
-            if r.id in forgotten:
-                report.forgotten += 1
-            elif r.id in seen or r.id in existing:
+            if r.id in seen or r.id in existing:
                 report.duplicates += 1
             else:
                 seen.add(r.id)
@@ -240,6 +238,12 @@ class Ingestor:
             report.redactions.update(record.redactions)
         if records:
             indexer.put(_Batch(records, chunks))
+
+    def _drop_forgotten(self, rows: list[ValidRow], report: IngestReport) -> list[ValidRow]:
+        """Rows whose record was deleted on request (`synth records delete`) are counted, never stored again."""
+        forgotten = self.records.forgotten_ids(r.id for r in rows)
+        report.forgotten += sum(r.id in forgotten for r in rows)
+        return [r for r in rows if r.id not in forgotten] if forgotten else rows
 
     def _redact(self, rows: list[ValidRow], rejections: list[Rejection]) -> list[Record]:
         """Redact every free-text field in one batched call; build the stored records."""

@@ -232,6 +232,8 @@ def test_the_api_deletes_a_record_and_stops_quoting_it(services: Any, write: Any
         assert res.status_code == 200 and res.json()["removed"]["chunks"] == 1
         assert client.delete("/records/victim").json()["detail"] == "already deleted"
         assert client.delete("/records/nope").status_code == 404
+        again = client.post("/records", json={"records": [VICTIM]}).json()
+        assert (again["accepted"], again["forgotten"]) == (0, 1)
         # one record in, one out: the count is as before, and the answer still follows the deletion
         services.ingestor.ingest([write("one.jsonl", json.dumps({"id": "new", "text": "Cars speeding on Elm.",
                                                                   "district": "District B",

@@ -26,6 +26,7 @@ class IngestResponse(BaseModel):
     accepted: int
     rejected: int
     duplicates: int
+    forgotten: int = Field(0, description="records deleted on request earlier: skipped, not stored again")
     redactions: dict[str, int]
     rejections: list[str]
 
@@ -48,7 +49,7 @@ def ingest_records(body: IngestRequest, svc: ServicesDep) -> IngestResponse:
         path.write_text(json.dumps(body.records), encoding="utf-8")
         report = svc.ingestor.ingest([path])
     return IngestResponse(read=report.read, accepted=report.accepted, rejected=report.rejected,
-                          duplicates=report.duplicates, redactions=dict(report.redactions),
+                          duplicates=report.duplicates, forgotten=report.forgotten, redactions=dict(report.redactions),
                           rejections=[str(r).replace(str(path), body.source) for r in report.rejections])
 
 
