@@ -233,16 +233,6 @@ class RecordStore:
                 found.update(s.scalars(select(RecordRow.id).where(RecordRow.id.in_(ids[start:start + 500]))))
         return found
 
-    def forgotten_ids(self, ids: Iterable[str]) -> set[str]:
-        """The ids among these that were deleted on request (tombstoned): ingest must not store them again."""
-        ids = list(ids)
-        found: set[str] = set()
-        with self.session() as s:
-            for start in range(0, len(ids), 500):
-                found.update(s.scalars(select(TombstoneRow.record_id)
-                                       .where(TombstoneRow.record_id.in_(ids[start:start + 500]))))
-        return found
-
     def unindexed_record_ids(self) -> list[str]:
         with self.session() as s:
             return list(s.scalars(select(RecordRow.id).where(RecordRow.indexed.is_(False)).order_by(RecordRow.id)))
@@ -300,6 +290,16 @@ class RecordStore:
             stats[district].meetings += 1
             stats[district].attendees += n
         return sorted(stats.values(), key=lambda d: (d.district is None, d.district or ""))
+
+    def forgotten_ids(self, ids: Iterable[str]) -> set[str]:
+        """The ids among these that were deleted on request (tombstoned): ingest must not store them again."""
+        ids = list(ids)
+        found: set[str] = set()
+        with self.session() as s:
+            for start in range(0, len(ids), 500):
+                found.update(s.scalars(select(TombstoneRow.record_id)
+                                       .where(TombstoneRow.record_id.in_(ids[start:start + 500]))))
+        return found
 
     def last_deletion(self) -> int:
         """The newest deletion's number (0 when none): it changes whenever a record is deleted, so a cache keyed

@@ -72,18 +72,19 @@ class IngestReport:
     def line(self) -> str:
         s = (f"read {self.read}, accepted {self.accepted}, rejected {self.rejected}, duplicates {self.duplicates}, "
              f"redactions {sum(self.redactions.values())}, {self.seconds:.1f} s")
+        if self.forgotten:
+            s += f", skipped {self.forgotten} deleted on request"
         if self.failed_files:
             s += f", files failed {len(self.failed_files)}"
         if self.resumed:
             s += f", finished {self.resumed} from an earlier run"
-        if self.forgotten:
-            s += f", skipped {self.forgotten} deleted on request"
         return s
 
     def as_dict(self) -> dict[str, Any]:
         return {"files": self.files, "read": self.read, "accepted": self.accepted, "rejected": self.rejected,
+                "forgotten": self.forgotten,
                 "duplicates": self.duplicates, "redactions": dict(self.redactions), "resumed": self.resumed,
-                "forgotten": self.forgotten, "seconds": round(self.seconds, 3), "status": self.status,
+                "seconds": round(self.seconds, 3), "status": self.status,
                 "failed_files": [str(r) for r in self.failed_files]}
 
 
