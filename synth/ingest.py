@@ -141,7 +141,8 @@ class Ingestor:
             total = sum(estimate_rows(f) for f in files)
             seen: set[str] = set()
             for batch_rows, batch_rejections in self._batches(files, options, report):
-                self._store_batch(batch_rows, batch_rejections, seen, run_id, report, indexer)
+                self._store_batch(self._drop_forgotten(batch_rows, report), batch_rejections, seen, run_id, report,
+                                  indexer)
                 progress("ingest", report.read, max(total, report.read))
             indexer.finish()
         except KeyboardInterrupt:
@@ -220,7 +221,6 @@ class Ingestor:
 
     def _store_batch(self, rows: list[ValidRow], rejections: list[Rejection], seen: set[str], run_id: int,
                      report: IngestReport, indexer: _IndexThread) -> None:
-        rows = self._drop_forgotten(rows, report)
         existing = self.records.existing_ids(r.id for r in rows if r.id not in seen)
         fresh: list[ValidRow] = []
         for r in rows:
