@@ -48,8 +48,9 @@ def ingest_records(body: IngestRequest, svc: ServicesDep) -> IngestResponse:
         path = Path(tmp) / f"{body.source}.json"
         path.write_text(json.dumps(body.records), encoding="utf-8")
         report = svc.ingestor.ingest([path])
-    return IngestResponse(read=report.read, accepted=report.accepted, rejected=report.rejected,
-                          duplicates=report.duplicates, forgotten=report.forgotten, redactions=dict(report.redactions),
+    return IngestResponse(forgotten=report.forgotten,
+                          read=report.read, accepted=report.accepted, rejected=report.rejected,
+                          duplicates=report.duplicates, redactions=dict(report.redactions),
                           rejections=[str(r).replace(str(path), body.source) for r in report.rejections])
 
 
