@@ -27,6 +27,7 @@ from evals.nhs_sentiment import nhs_test_slice
 from evals.paths import shared_file
 from samplecity import CityTruth, generate_city
 from synth.columns import ALIASES, normalize_header
+from synth.csv_out import write_dicts
 from synth.errors import DatasetError
 from synth.period import month_of
 from synth.synthesis.models import SentimentLabel
@@ -111,9 +112,7 @@ def load_dataset(spec: str, work: Path, limit: int | None = None) -> Dataset:
 
 def _write_import_csv(path: Path, rows: Iterable[dict[str, str]], columns: Iterable[str] = _IMPORT_COLUMNS) -> None:
     with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(columns))
-        writer.writeheader()
-        writer.writerows(rows)
+        write_dicts(f, list(columns), rows)
 
 
 # ---------------------------------------------------------------------------------------------- sample

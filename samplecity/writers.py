@@ -6,13 +6,13 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO
 
 from samplecity.plan import KIND_CHANNEL, KIND_FILE, WEB_FORM_COLUMNS, Plan
+from synth.csv_out import SafeWriter
 from synth.models import RecordKind
 
 
@@ -29,7 +29,7 @@ class Writers:
         def open_(name: str) -> IO[str]:
             return stack.enter_context(open(out_dir / name, "w", encoding="utf-8", newline=""))
 
-        self.csv = csv.writer(open_(KIND_FILE[RecordKind.comment]), lineterminator="\n")
+        self.csv = SafeWriter(open_(KIND_FILE[RecordKind.comment]), lineterminator="\n")
         self.csv.writerow(WEB_FORM_COLUMNS)
         self.jsonl = open_(KIND_FILE[RecordKind.survey_response])
         self.email = open_(KIND_FILE[RecordKind.email])

@@ -20,6 +20,7 @@ from rich.table import Table
 from synth.cli_ask import ask
 from synth.cli_common import err, out, progress_bar, services
 from synth.cli_eval import eval_command
+from synth.cli_records import records_app
 from synth.cli_synthesis import annotations_app, summarize, themes_app
 from synth.errors import SynthError
 from synth.llm.cli import llm_app
@@ -149,6 +150,7 @@ app.command()(ask)
 app.command(name="eval")(eval_command)
 app.add_typer(themes_app, name="themes")
 app.add_typer(annotations_app, name="annotations")
+app.add_typer(records_app, name="records")
 app.add_typer(llm_app, name="llm")
 
 if __name__ == "__main__":

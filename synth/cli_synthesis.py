@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -13,6 +11,8 @@ from rich.progress import TaskID
 from rich.table import Table
 
 from synth.cli_common import err, out, progress_bar, services
+from synth.csv_out import SafeWriter
+from synth.csv_out import output as csv_output
 
 themes_app = typer.Typer(help="List and edit the city-wide theme taxonomy.", no_args_is_help=True)
 annotations_app = typer.Typer(help="Per-record annotations.", no_args_is_help=True)
@@ -138,9 +138,8 @@ def annotations_export(
         synth.refresh()
         corpus = synth.corpus()
         state, rows = corpus.taxonomy, corpus.rows
-    handle = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
-    try:
-        w = csv.writer(handle)
+    with csv_output(output) as handle:
+        w = SafeWriter(handle)
         w.writerow(["record_id", "district", "date", "theme_id", "theme_label", "sentiment_label",
                     "sentiment_score"])
         for r in sorted(rows, key=lambda r: r.record_id):
@@ -148,6 +147,3 @@ def annotations_export(
                 label = state.themes[tid].label if tid else ""
                 w.writerow([r.record_id, r.district or "", r.date.isoformat() if r.date else "", tid, label,
                             r.annotation.sentiment.label, f"{r.annotation.sentiment.score:.4f}"])
-    finally:
-        if output:
-            handle.close()

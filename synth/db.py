@@ -112,6 +112,29 @@ class MetaRow(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class TombstoneRow(Base):
+    """A record deleted on request: its id (a hash of the original text, or the source's id) and when. Ingest
+    skips these ids, so re-importing the same export does not bring the record back. No text is kept."""
+
+    __tablename__ = "tombstones"
+
+    record_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    deleted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=lambda: dt.datetime.now(dt.UTC))
+
+
+class DeletionRow(Base):
+    """The audit log of deletions: which record, when, why (request|retention) and how many stored items went
+    with it. Never what it said."""
+
+    __tablename__ = "deletions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_id: Mapped[str] = mapped_column(String(128), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=lambda: dt.datetime.now(dt.UTC))
+    reason: Mapped[str] = mapped_column(String(16))
+    removed: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+
+
 def make_engine(url: str) -> Engine:
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
@@ -300,6 +323,22 @@ class RecordStore:
             stats[district].meetings += 1
             stats[district].attendees += n
         return sorted(stats.values(), key=lambda d: (d.district is None, d.district or ""))
+
+    def forgotten_ids(self, ids: Iterable[str]) -> set[str]:
+        """The ids among these that were deleted on request (tombstoned): ingest must not store them again."""
+        ids = list(ids)
+        found: set[str] = set()
+        with self.session() as s:
+            for start in range(0, len(ids), 500):
+                found.update(s.scalars(select(TombstoneRow.record_id)
+                                       .where(TombstoneRow.record_id.in_(ids[start:start + 500]))))
+        return found
+
+    def last_deletion(self) -> int:
+        """The newest deletion's number (0 when none): it changes whenever a record is deleted, so a cache keyed
+        by it and the record count never serves a deleted record."""
+        with self.session() as s:
+            return int(s.scalar(select(func.max(DeletionRow.id))) or 0)
 
     def rejections(self, run_id: int | None = None) -> list[Rejection]:
         with self.session() as s:

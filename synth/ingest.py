@@ -62,6 +62,7 @@ class IngestReport:
     accepted: int = 0
     rejected: int = 0
     duplicates: int = 0
+    forgotten: int = 0  # rows whose record was deleted on request (`synth records delete`): not stored again
     redactions: Counter[str] = field(default_factory=Counter)
     resumed: int = 0  # records of an earlier, interrupted run indexed by this one
     indexed: int = 0
@@ -76,6 +77,8 @@ class IngestReport:
     def line(self) -> str:
         s = (f"read {self.read}, accepted {self.accepted}, rejected {self.rejected}, duplicates {self.duplicates}, "
              f"redactions {sum(self.redactions.values())}, {self.seconds:.1f} s")
+        if self.forgotten:
+            s += f", skipped {self.forgotten} deleted on request"
         if self.failed_files:
             s += f", files failed {len(self.failed_files)}"
         if self.resumed:
@@ -87,6 +90,7 @@ class IngestReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"files": self.files, "read": self.read, "accepted": self.accepted, "rejected": self.rejected,
+                "forgotten": self.forgotten,
                 "duplicates": self.duplicates, "redactions": dict(self.redactions), "resumed": self.resumed,
                 "seconds": round(self.seconds, 3), "status": self.status,
                 "failed_files": [str(r) for r in self.failed_files], "conflicts": self.conflicts,
@@ -146,7 +150,8 @@ class Ingestor:
             total = sum(estimate_rows(f) for f in files)
             seen: dict[str, str | None] = {}
             for batch_rows, batch_rejections in self._batches(files, options, report):
-                self._store_batch(batch_rows, batch_rejections, seen, run_id, report, indexer)
+                self._store_batch(self._drop_forgotten(batch_rows, report), batch_rejections, seen, run_id, report,
+                                  indexer)
                 progress("ingest", report.read, max(total, report.read))
             indexer.finish()
         except KeyboardInterrupt:
@@ -290,6 +295,12 @@ class Ingestor:
             report.redactions.update(record.redactions)
         if records:
             indexer.put(_Batch(records, chunks))
+
+    def _drop_forgotten(self, rows: list[ValidRow], report: IngestReport) -> list[ValidRow]:
+        """Rows whose record was deleted on request (`synth records delete`) are counted, never stored again."""
+        forgotten = self.records.forgotten_ids(r.id for r in rows)
+        report.forgotten += sum(r.id in forgotten for r in rows)
+        return [r for r in rows if r.id not in forgotten] if forgotten else rows
 
     def _redact(self, rows: list[ValidRow], rejections: list[Rejection]) -> list[Record]:
         """Redact every free-text field in one batched call; build the stored records."""

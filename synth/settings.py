@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # Salt for pseudonymising note-taker names (kept as nt_<hash>, never as a name).
     pseudonym_salt: SecretStr = SecretStr("synth-dev-salt")
 
+    # Retention: `synth records purge` deletes records dated more than this many months ago (unset: keep all).
+    retention_months: int | None = Field(None, ge=1)
+
     environment: Literal["development", "production"] = "development"
 
     @model_validator(mode="after")

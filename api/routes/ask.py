@@ -23,14 +23,15 @@ class AskRequest(BaseModel):
 
 
 def _asker(request: Request, svc: ServicesDep) -> Asker:
-    """One Asker per app, rebuilt when records or the taxonomy change (its FactIndex is built once). The
-    taxonomy counts whole: a rename, merge or chatter flag changes labels and counts as much as a new theme."""
+    """One Asker per app, rebuilt when records are added or deleted or the taxonomy changes (its FactIndex is
+    built once). The taxonomy counts whole: a rename, merge or chatter flag changes labels and counts as much as
+    a new theme."""
     from synth.ask.llm import AskLLM
 
     themes = svc.synthesizer.taxonomy().themes
     digest = hashlib.sha256(json.dumps({tid: t.model_dump(mode="json") for tid, t in themes.items()},
                                        sort_keys=True).encode()).hexdigest()
-    key = (svc.records.count_records(), digest)
+    key = (svc.records.count_records(), svc.records.last_deletion(), digest)
     with _lock:
         cached = getattr(request.app.state, "asker", None)
         if cached is None or cached[0] != key:

@@ -1,4 +1,4 @@
-"""Ingest records and read per-district counts."""
+"""Ingest records, delete one everywhere, and read per-district counts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from api.deps import ServicesDep
@@ -26,6 +26,7 @@ class IngestResponse(BaseModel):
     accepted: int
     rejected: int
     duplicates: int
+    forgotten: int = Field(0, description="records deleted on request earlier: skipped, not stored again")
     redactions: dict[str, int]
     rejections: list[str]
     conflicts: int = 0  # rows whose id already holds a different text (listed in `rejections`)
@@ -48,10 +49,28 @@ def ingest_records(body: IngestRequest, svc: ServicesDep) -> IngestResponse:
         path = Path(tmp) / f"{body.source}.json"
         path.write_text(json.dumps(body.records), encoding="utf-8")
         report = svc.ingestor.ingest([path])
-    return IngestResponse(read=report.read, accepted=report.accepted, rejected=report.rejected,
+    return IngestResponse(forgotten=report.forgotten,
+                          read=report.read, accepted=report.accepted, rejected=report.rejected,
                           duplicates=report.duplicates, redactions=dict(report.redactions),
                           conflicts=report.conflicts,
                           rejections=[str(r).replace(str(path), body.source) for r in report.rejections])
+
+
+class DeleteResponse(BaseModel):
+    record_id: str
+    removed: dict[str, int] = Field(description="stored items removed with the record, by kind (counts only)")
+
+
+@router.delete("/records/{record_id}", response_model=DeleteResponse)
+def delete_record(record_id: str, svc: ServicesDep) -> DeleteResponse:
+    """Delete a record everywhere, as `synth records delete` does: logged (id, time, counts) and tombstoned, so
+    a later ingest of the same record skips it. 404 when there is no such record (or it is already deleted)."""
+    from synth.forget import Forgetter
+
+    [result] = Forgetter(svc.records, svc.index).delete([record_id])
+    if not result.found:
+        raise HTTPException(404, "already deleted" if result.deleted_before else "no such record")
+    return DeleteResponse(record_id=record_id, removed=result.removed)
 
 
 @router.get("/districts", response_model=list[DistrictCounts])
