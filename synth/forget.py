@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
+from synth.dates import span_end
 from synth.db import Base, ChunkRow, DeletionRow, RecordRow, RecordStore, TombstoneRow
 from synth.synthesis.facts import CITY_WIDE, NO_DISTRICT
 from synth.synthesis.llm_cache import LLMAnnotationRow
@@ -78,10 +79,15 @@ class Forgetter:
         return results
 
     def expired(self, months: int, today: dt.date | None = None) -> tuple[list[str], int, dt.date]:
-        """(ids of records dated before the cutoff, number of undated records, the cutoff)."""
+        """(ids of records whose whole date span ends before the cutoff, number of undated records, the cutoff).
+
+        A month- or year-only record is stored as its first day: it expires only when its last day has (a record
+        known only as "2024" is kept until 2024 is wholly older than the cutoff)."""
         cutoff = months_before(today or dt.date.today(), months)
         with self.records.session() as s:
-            ids = list(s.scalars(select(RecordRow.id).where(RecordRow.date < cutoff).order_by(RecordRow.id)))
+            started = s.execute(select(RecordRow.id, RecordRow.date, RecordRow.date_precision)
+                                .where(RecordRow.date < cutoff).order_by(RecordRow.id))
+            ids = [rid for rid, date, precision in started if span_end(date, precision) < cutoff]
             undated = int(s.scalar(select(func.count()).select_from(RecordRow).where(RecordRow.date.is_(None)))
                           or 0)
         return ids, undated, cutoff

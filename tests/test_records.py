@@ -158,6 +158,33 @@ def test_purge_needs_a_period_and_keeps_undated_records(cli_env: Path) -> None:
     assert "skipped 1 deleted on request" in res.stdout
 
 
+def test_a_year_only_record_expires_when_its_whole_year_is_older_than_the_cutoff(cli_env: Path) -> None:
+    src = cli_env / "years.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "y2020", "text": "Dark lights on Elm.", "district": "District A", "date": "2020"},
+        {"id": "m2020", "text": "Dark lights on Oak.", "district": "District A", "date": "2020-12"},
+        {"id": "d2020", "text": "Dark lights on Ash.", "district": "District A", "date": "2020-12-30"},
+    ]) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    assert "accepted 3" in runner.invoke(app, ["ingest", str(src)]).stdout
+    from synth.services import Services
+    from synth.settings import Settings
+
+    svc = Services(Settings())
+    try:
+        # cutoff 24 months before 2023-01-01 is 2021-01-01: all of 2020 lies before it
+        ids, undated, cutoff = Forgetter(svc.records, svc.index).expired(24, today=dt.date(2023, 1, 1))
+        assert cutoff == dt.date(2021, 1, 1) and sorted(ids) == ["d2020", "m2020", "y2020"] and undated == 0
+        # cutoff 2020-12-15: the day and the month of December 2020 are not wholly older, nor is the year
+        ids, _, cutoff = Forgetter(svc.records, svc.index).expired(24, today=dt.date(2022, 12, 15))
+        assert cutoff == dt.date(2020, 12, 15) and ids == []
+        # cutoff 2020-12-31: the day before it has expired; December 2020 and the year 2020 end on the cutoff
+        ids, _, cutoff = Forgetter(svc.records, svc.index).expired(24, today=dt.date(2022, 12, 31))
+        assert cutoff == dt.date(2020, 12, 31) and ids == ["d2020"]
+    finally:
+        svc.close()
+
+
 # -- deletion everywhere, on the embedded store and the Chroma server --------------------------------------------
 def test_a_deleted_record_is_gone_from_every_store_summary_and_answer(services: Any, write: Any) -> None:
     from synth.ask.service import Asker
