@@ -33,7 +33,7 @@ from synth.columns import PROFILES
 from synth.db import RecordStore
 from synth.errors import InputError, RowError
 from synth.models import Chunk, Record, Rejection
-from synth.readers import SUPPORTED_SUFFIXES, RawRow, ReadOptions, read_file
+from synth.readers import SUPPORTED_SUFFIXES, Notice, RawRow, ReadOptions, read_file
 from synth.redact import Redactor
 from synth.settings import Settings
 from synth.validate import ValidRow, validate_row
@@ -51,6 +51,7 @@ class IngestOptions:
     profile: str | None = None
     defaults: dict[str, str] = field(default_factory=dict)  # field values for rows that lack them
     id_prefix: str = ""
+    ignore_unknown: bool = False  # drop unknown columns (named on the terminal) instead of failing the file
 
 
 @dataclass
@@ -64,15 +65,18 @@ class IngestReport:
     resumed: int = 0  # records of an earlier, interrupted run indexed by this one
     indexed: int = 0
     seconds: float = 0.0
-    status: str = "done"  # done | interrupted
+    status: str = "done"  # done | interrupted | failed
     failed_files: list[Rejection] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)  # for the terminal only (they may name a column)
 
     def line(self) -> str:
         s = (f"read {self.read}, accepted {self.accepted}, rejected {self.rejected}, duplicates {self.duplicates}, "
              f"redactions {sum(self.redactions.values())}, {self.seconds:.1f} s")
         if self.failed_files:
             s += f", files failed {len(self.failed_files)}"
+        if self.warnings:
+            s += f", warnings {len(self.warnings)}"
         if self.resumed:
             s += f", finished {self.resumed} from an earlier run"
         return s
@@ -81,7 +85,26 @@ class IngestReport:
         return {"files": self.files, "read": self.read, "accepted": self.accepted, "rejected": self.rejected,
                 "duplicates": self.duplicates, "redactions": dict(self.redactions), "resumed": self.resumed,
                 "seconds": round(self.seconds, 3), "status": self.status,
-                "failed_files": [str(r) for r in self.failed_files]}
+                "failed_files": [str(r) for r in self.failed_files], "warnings": len(self.warnings)}
+
+
+def validate_lenient(raw: RawRow, warnings: list[Notice], **kw: Any) -> ValidRow:
+    """validate_row; for a lenient row (a meeting note) a bad optional field is left out (or set to its
+    fallback) with a warning, so the note is kept. The text and the id are never optional."""
+    for _ in range(len(raw.values) + 1):
+        try:
+            return validate_row(raw, **kw)
+        except RowError as e:
+            if not raw.lenient or e.field in (None, "text", "id") or e.field not in raw.values:
+                raise
+            warnings.append(Notice(raw.file, raw.row, f"{e.field.replace('_', ' ')} could not be read and was "
+                                                      "left out; the rest of the note was kept"))
+            values = dict(raw.values)
+            values.pop(e.field)
+            if e.field in raw.fallbacks:
+                values[e.field] = raw.fallbacks[e.field]
+            raw = RawRow(raw.file, raw.row, values, raw.lenient, {})
+    return validate_row(raw, **kw)
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -145,6 +168,7 @@ class Ingestor:
             indexer.stop()
             log.warning("interrupted: committed batches are kept; rerun the same command to finish")
         except BaseException:
+            report.status = "failed"
             indexer.stop()
             raise
         finally:
@@ -192,7 +216,9 @@ class Ingestor:
     def _valid_rows(self, path: Path, options: IngestOptions,
                     report: IngestReport) -> Iterator[ValidRow | Rejection]:
         profile = PROFILES[options.profile] if options.profile else None
-        read_opts = ReadOptions(mapping=options.mapping, ignore=options.ignore, profile=profile)
+        read_opts = ReadOptions(mapping=options.mapping, ignore=options.ignore, profile=profile,
+                                ignore_unknown=options.ignore_unknown, max_file_bytes=self.settings.max_file_bytes,
+                                max_json_depth=self.settings.max_json_depth, notices=report.warnings)
         defaults: Mapping[str, Any] = {**(profile.defaults if profile else {}), **options.defaults}
         prefix = options.id_prefix or (profile.id_prefix if profile else "")
         prefix = prefix.replace("{stem}", path.stem)
@@ -202,14 +228,15 @@ class Ingestor:
                 report.read += 1
                 if isinstance(item, RawRow):
                     try:
-                        yield validate_row(item, max_chars=self.settings.max_text_chars, defaults=defaults,
-                                           salt=self.settings.pseudonym_salt.get_secret_value(), id_prefix=prefix)
+                        yield validate_lenient(item, report.warnings, max_chars=self.settings.max_text_chars,
+                                               defaults=defaults, id_prefix=prefix,
+                                               salt=self.settings.pseudonym_salt.get_secret_value())
                     except RowError as e:
                         yield Rejection(file=e.file, row=e.row, field=e.field, reason=e.reason)
                 else:
                     yield item
         except InputError as e:
-            rejection = Rejection(file=e.file, row=None, field=None, reason=e.reason)
+            rejection = Rejection(file=e.file, row=None, field=None, reason=e.reason, detail=e.detail or None)
             report.failed_files.append(rejection)
             report.rejections.append(rejection)
             log.warning("%s", rejection)

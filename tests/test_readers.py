@@ -102,9 +102,11 @@ def test_wrong_encoding_names_line_and_fix(write) -> None:  # type: ignore[no-un
     assert e.value.file == str(p)
 
 
-def test_unknown_column_is_a_clear_file_error(write) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(InputError, match=r"unknown column\(s\) 'favourite_color'.*--map.*--ignore"):
+def test_unknown_column_is_a_clear_file_error_naming_it_by_position(write) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InputError, match=r"unknown column: column 3 .*--map.*--ignore.*--ignore-unknown.*--profile "
+                                         r"polis") as e:
         list(read_file(write("u.csv", "id,text,favourite_color\nc1,hello,blue\n")))
+    assert "favourite" not in e.value.reason and "'favourite_color'" in e.value.detail  # the name: terminal only
 
 
 def test_missing_text_column(write) -> None:  # type: ignore[no-untyped-def]
