@@ -62,7 +62,9 @@ def _type_problem(field: str, value: Any) -> str | None:
     expected = "a string" + (" or a number" if numeric_ok else "")
     if field == "top_concerns":
         expected = "a string or an array of strings"
-    return f"{field} must be {expected}, got {_json_type(value)}"
+    got = "an array holding something other than strings" if isinstance(value, list) and field == "top_concerns" \
+        else _json_type(value)
+    return f"{field} must be {expected}, got {got}"
 
 
 def _map_object(file: str, row: int, obj: Any, options: ReadOptions, unknown: set[str]) -> RawRow | Rejection:
