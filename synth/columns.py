@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from synth.errors import InputError
 
@@ -69,7 +70,8 @@ PROFILES: dict[str, ColumnProfile] = {
     #   disagrees, passes, per-group g1_agree ..., *_rate, alignment flags, group-informed-consensus), moderation
     #   and seed flags, and topic labels (topics, primary_topic, primary_subtopic, n_topics). Topic labels in
     #   these exports are a model's guesses, not the department's "Top concerns", which train synth's classifier.
-    # Statement ids repeat across conversations, hence a prefix with the file's stem.
+    # Statement ids repeat across conversations, hence a prefix naming the conversation ({stem}: see
+    # source_stem; Polis names every export comments.csv, so its folder names the conversation).
     "polis": ColumnProfile(
         name="polis",
         mapping={"comment-body": "text", "comment-id": "id", "timestamp": "date"},
@@ -84,6 +86,19 @@ PROFILES: dict[str, ColumnProfile] = {
         id_prefix="polis-{stem}-",
     ),
 }
+
+
+_GENERIC_STEMS = frozenset({"comments", "export", "data", "responses", "records"})
+_ID_UNSAFE_RE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def source_stem(path: Path) -> str:
+    """What `{stem}` in an id prefix stands for: the file's stem, or, when the stem is a generic export name
+    (`comments.csv` from every Polis conversation), the folder's name; made safe for ids."""
+    stem = path.stem
+    if stem.lower() in _GENERIC_STEMS and path.resolve().parent.name:
+        stem = path.resolve().parent.name
+    return _ID_UNSAFE_RE.sub("-", stem).strip("-.") or "file"
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from synth.chunking import Chunker
-from synth.columns import PROFILES
+from synth.columns import PROFILES, source_stem
 from synth.db import RecordStore
 from synth.errors import InputError, RowError
 from synth.models import Chunk, Record, Rejection
@@ -221,7 +221,7 @@ class Ingestor:
                                 max_json_depth=self.settings.max_json_depth, notices=report.warnings)
         defaults: Mapping[str, Any] = {**(profile.defaults if profile else {}), **options.defaults}
         prefix = options.id_prefix or (profile.id_prefix if profile else "")
-        prefix = prefix.replace("{stem}", path.stem)
+        prefix = prefix.replace("{stem}", source_stem(path))
         try:
             items = read_file(path, read_opts)
             for item in items:
