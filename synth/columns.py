@@ -55,6 +55,9 @@ class ColumnProfile:
     id_prefix: str = ""
     ignore_patterns: tuple[str, ...] = ()  # regexes over normalised headers, for numbered column families
     name: str = ""
+    # normalised header -> (values, reason): a row with one of these values in that (ignored) column is
+    # rejected with the reason, e.g. statements the source's own moderators rejected.
+    reject_rows: Mapping[str, tuple[frozenset[str], str]] = field(default_factory=dict)
 
     def ignores(self, key: str) -> bool:
         """Whether the normalised header `key` is one this profile drops on purpose."""
@@ -82,6 +85,10 @@ PROFILES: dict[str, ColumnProfile] = {
         }),
         ignore_patterns=(r"g\d+_(agree|disagree|pass)", r"(agree|disagree|pass)_rate",
                          r"is_(high|low)_(alignment|uncertainty)"),
+        # moderated: 1 accepted, 0 not yet moderated (kept), -1 rejected by the conversation's moderators (spam,
+        # off-topic, duplicates): not taken as feedback, reported as a rejection.
+        reject_rows={"moderated": (frozenset({"-1"}), "the source's moderators rejected this statement "
+                                                      "(moderated = -1)")},
         defaults={"kind": "comment", "channel": "polis"},
         id_prefix="polis-{stem}-",
     ),
@@ -108,6 +115,7 @@ class ColumnMap:
     fields: dict[str, str]  # source header -> field
     ignored: tuple[str, ...]
     unknown: tuple[str, ...] = ()  # unknown headers dropped by ignore_unknown (name them on the terminal only)
+    reject_rows: dict[str, tuple[frozenset[str], str]] = field(default_factory=dict)  # header -> profile's rule
 
 
 def resolve_columns(
@@ -156,7 +164,10 @@ def resolve_columns(
         raise InputError(
             file, "no text column (looked for 'text', 'comment', 'comment-body', 'body', 'message', "
             "'feedback', ...). Name it with --map COLUMN=text. No row of this file was ingested.")
-    return ColumnMap(fields=fields, ignored=tuple(ignored), unknown=tuple(unknown) if ignore_unknown else ())
+    rules = profile.reject_rows if profile else {}
+    reject = {h: rules[normalize_header(h)] for h in ignored if normalize_header(h) in rules}
+    return ColumnMap(fields=fields, ignored=tuple(ignored), unknown=tuple(unknown) if ignore_unknown else (),
+                     reject_rows=reject)
 
 
 def _unknown_error(file: str, unknown: list[str], positions: list[int], profile: ColumnProfile | None,

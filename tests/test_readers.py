@@ -76,7 +76,7 @@ def test_note_header_typo_is_rejected_with_the_key(write) -> None:  # type: igno
 def test_polis_profile_on_real_export() -> None:
     path = SHARED_DATA / "polis" / "london.youth.policing" / "comments.csv"
     rows, rej = rows_and_rejections(path, ReadOptions(profile=PROFILES["polis"]))
-    assert rej == [] and len(rows) == 39
+    assert len(rows) == 36 and len(rej) == 3  # 3 statements the conversation's moderators rejected
     v = valid(rows[0], defaults=PROFILES["polis"].defaults, id_prefix="polis-london-")
     assert v.id.startswith("polis-london-") and v.fields["channel"] is Channel.polis
     assert v.fields["date"] == dt.date(2022, 7, 27)
@@ -185,20 +185,22 @@ def test_content_ids_are_stable_and_whitespace_insensitive() -> None:
 
 
 # -- real exports: every Polis export in ../shared/data --------------------------------------------------------
-POLIS_EXPORTS = {  # file -> statements (rows); vote, topic and flag columns differ between them
-    "bowling_green_comments_topics.csv": 607,
-    "london.youth.policing/comments.csv": 39,
-    "bg2050-volunteers/comments.csv": 371,
-    "15-per-hour-seattle/comments.csv": 54,
-    "ssis.land-bank-farmland/comments.csv": 297,
+POLIS_EXPORTS = {  # file -> (statements, rejected by the conversation's moderators); columns differ between them
+    "bowling_green_comments_topics.csv": (607, 0),  # accepted statements only, with topic labels and vote rates
+    "london.youth.policing/comments.csv": (39, 3),
+    "bg2050-volunteers/comments.csv": (371, 55),
+    "15-per-hour-seattle/comments.csv": (54, 23),
+    "ssis.land-bank-farmland/comments.csv": (297, 105),
 }
 
 
-@pytest.mark.parametrize(("name", "statements"), POLIS_EXPORTS.items())
-def test_polis_profile_reads_every_real_polis_export(name: str, statements: int) -> None:
+@pytest.mark.parametrize(("name", "counts"), POLIS_EXPORTS.items())
+def test_polis_profile_reads_every_real_polis_export(name: str, counts: tuple[int, int]) -> None:
+    statements, moderated_out = counts
     options = ReadOptions(profile=PROFILES["polis"])
     rows, rej = rows_and_rejections(SHARED_DATA / "polis" / name, options)
-    assert rej == [] and len(rows) == statements and options.notices == []
+    assert len(rows) + len(rej) == statements and len(rej) == moderated_out and options.notices == []
+    assert all(r.field is None and "moderators rejected this statement (moderated = -1)" in r.reason for r in rej)
     assert all(set(r.values) <= {"id", "text", "date"} and r.values["text"] for r in rows)
     v = valid(rows[0], defaults=PROFILES["polis"].defaults, id_prefix="polis-x-")
     assert v.fields["channel"] is Channel.polis and v.fields["date"].year >= 2014

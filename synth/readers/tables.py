@@ -36,11 +36,19 @@ def read_csv(file: str, text: str, options: ReadOptions) -> Iterator[RawRow | Re
     if not any(h.strip() for h in headers):
         raise InputError(file, "no header row; the first line must name the columns (e.g. id,text,district,date)")
     cols = _columns(file, headers, options)
-    yield from _csv_rows(file, lines, 1, headers, cols.fields)
+    yield from _csv_rows(file, lines, 1, headers, cols)
+
+
+def _row(file: str, row_no: int, headers: Sequence[str], values: Sequence[str], cols: ColumnMap) -> RawRow | Rejection:
+    pairs = dict(zip(headers, values, strict=False))  # cells past the header are empty (checked by the caller)
+    for header, (bad, reason) in cols.reject_rows.items():
+        if pairs.get(header, "").strip() in bad:
+            return Rejection(file=file, row=row_no, field=None, reason=reason)
+    return RawRow(file, row_no, {cols.fields[h]: v for h, v in pairs.items() if h in cols.fields})
 
 
 def _csv_rows(
-    file: str, lines: list[str], start: int, headers: list[str], fields: dict[str, str]
+    file: str, lines: list[str], start: int, headers: list[str], cols: ColumnMap
 ) -> Iterator[RawRow | Rejection]:
     """Parse data lines from `start`, recovering from an unbalanced quote by rejecting the row it opens on
     and resuming at the next physical line, so one stray quote cannot swallow the rest of the file.
@@ -68,7 +76,7 @@ def _csv_rows(
                     yield Rejection(file=file, row=row_no, field=None,
                                     reason=f"row has {len(values)} fields, the header has {len(headers)}")
                     continue
-                yield RawRow(file, row_no, {fields[h]: v for h, v in zip(headers, values, strict=True) if h in fields})
+                yield _row(file, row_no, headers, values, cols)
             else:
                 return
         except csv.Error as e:
@@ -137,8 +145,7 @@ def _xlsx_rows(file: str, wb: Any, options: ReadOptions) -> Iterator[RawRow | Re
                                 reason=f"row has values beyond the header's {len(headers)} columns")
                 continue
             values += [""] * (len(headers) - len(values))
-            pairs = zip(headers, values, strict=False)  # cells past the header are empty (checked above)
-            yield RawRow(file, row_no, {cols.fields[h]: v for h, v in pairs if h in cols.fields})
+            yield _row(file, row_no, headers, values, cols)
     except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as e:
         raise InputError(file, "the workbook is damaged part-way through; rows before the damage were read. "
                                "Re-save it from the spreadsheet program.") from e
