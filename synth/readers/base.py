@@ -92,8 +92,8 @@ def decode(file: str, data: bytes) -> str:
     if encoding is None and b"\x00" in data[:4096]:
         encoding = _guess_bomless_utf16(data)
         if encoding is None:
-            raise InputError(file, "binary data (zero bytes), not text. Export it as CSV, JSON or .xlsx. "
-                                   "No row of this file was ingested.")
+            raise InputError(file, "binary data (zero bytes), not text, or UTF-16 without a byte-order mark. Export "
+                                   "it as UTF-8 CSV, JSON or .xlsx. No row of this file was ingested.")
     if encoding is not None and encoding != "utf-8-sig":
         try:
             text = data.decode(encoding)

@@ -116,7 +116,7 @@ def read_xlsx(path: Path, options: ReadOptions) -> Iterator[RawRow | Rejection]:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except OSError as e:
         raise InputError(file, f"cannot read file: {e.strerror or e}") from e
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as e:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, SyntaxError) as e:  # XML errors too
         raise InputError(file, "not a readable Excel workbook (.xlsx); re-save it from the spreadsheet program "
                                "as .xlsx or export CSV. No row of this file was ingested.") from e
     return _xlsx_rows(file, wb, options)
@@ -128,7 +128,9 @@ def _xlsx_rows(file: str, wb: Any, options: ReadOptions) -> Iterator[RawRow | Re
             raise InputError(file, "the workbook has no worksheet")
         if len(wb.worksheets) > 1:
             options.notices.append(Notice(file, None, f"read the first of {len(wb.worksheets)} worksheets only"))
-        rows = wb.worksheets[0].iter_rows(values_only=True)
+        sheet = wb.worksheets[0]
+        sheet.reset_dimensions()  # some tools write a wrong used range; read every row that is there
+        rows = sheet.iter_rows(values_only=True)
         header_cells = next(rows, None)
         headers = [_cell(c).strip() for c in header_cells or ()]
         while headers and not headers[-1]:
@@ -146,7 +148,7 @@ def _xlsx_rows(file: str, wb: Any, options: ReadOptions) -> Iterator[RawRow | Re
                 continue
             values += [""] * (len(headers) - len(values))
             yield _row(file, row_no, headers, values, cols)
-    except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as e:
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError, SyntaxError) as e:
         raise InputError(file, "the workbook is damaged part-way through; rows before the damage were read. "
                                "Re-save it from the spreadsheet program.") from e
     finally:
