@@ -65,7 +65,7 @@ class IngestReport:
     resumed: int = 0  # records of an earlier, interrupted run indexed by this one
     indexed: int = 0
     seconds: float = 0.0
-    status: str = "done"  # done | interrupted | failed
+    status: str = "done"  # done | interrupted | failed (a file could not be read at all, or the run crashed)
     failed_files: list[Rejection] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     warnings: list[Notice] = field(default_factory=list)  # for the terminal only (they may name a column)
@@ -163,6 +163,8 @@ class Ingestor:
                 self._store_batch(batch_rows, batch_rejections, seen, run_id, report, indexer)
                 progress("ingest", report.read, max(total, report.read))
             indexer.finish()
+            if report.failed_files:
+                report.status = "failed"  # a file could not be read at all (the other files' rows are kept)
         except KeyboardInterrupt:
             report.status = "interrupted"
             indexer.stop()

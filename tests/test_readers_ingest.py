@@ -56,6 +56,17 @@ def test_bad_rows_keep_good_rows_and_the_run_is_done(services: Any, write) -> No
     assert _runs(services)[-1].status == "done"
 
 
+def test_a_file_that_cannot_be_read_is_named_and_the_run_recorded_as_failed(services: Any, write) -> None:  # type: ignore[no-untyped-def]
+    deep = write("deep.json", '{"records": [' + "[" * 100_000 + "]" * 100_000 + "]}")
+    good = write("good.csv", "text\nhello\n")
+    report = services.ingestor.ingest([deep, good])
+    assert report.accepted == 1 and report.status == "failed"
+    [failed] = report.failed_files
+    assert failed.file == str(deep) and "nested deeper than 32 levels (SYNTH_MAX_JSON_DEPTH)" in failed.reason
+    run = _runs(services)[-1]
+    assert run.status == "failed" and "SYNTH_MAX_JSON_DEPTH" in run.counts["failed_files"][0]
+
+
 def test_a_crash_is_recorded_as_failed_not_done(services: Any, write, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import synth.ingest
 

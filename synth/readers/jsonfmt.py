@@ -134,7 +134,7 @@ def _read_deep_array(file: str, text: str, options: ReadOptions) -> Iterator[Raw
     parse each on its own, so the deep element is rejected and the others are kept."""
     limit = options.max_json_depth
     if not text.lstrip().startswith("["):
-        raise InputError(file, f"{_deep_reason(limit + 1)}. No row of this file was ingested.")
+        raise InputError(file, f"{_deep_reason(limit)}. No row of this file was ingested.")
     depth, start, spans = 0, -1, []
     for m in _TOKEN_RE.finditer(text):
         tok = m.group()
