@@ -79,11 +79,14 @@ def ingest(
             raise SynthError(f"unknown profile {profile!r}") from e
     for w in report.warnings[:50]:
         err.print(f"[yellow]warning[/] {escape(str(w))}", markup=True, highlight=False)
-    for r in report.rejections[:50]:
+    failed = {id(r) for r in report.failed_files}  # every failed file is shown, then the first 50 rows
+    shown = report.failed_files + [r for r in report.rejections if id(r) not in failed][:50]
+    for r in shown:
         detail = f" ({r.detail})" if r.detail else ""
         err.print(f"[yellow]rejected[/] {escape(str(r) + detail)}", markup=True, highlight=False)
-    if len(report.rejections) > 50:
-        err.print(f"... and {len(report.rejections) - 50} more rejections (all are in the ingest run's record)")
+    if len(report.rejections) > len(shown):
+        err.print(f"... and {len(report.rejections) - len(shown)} more rejections (all are in the ingest run's "
+                  "record)")
     if as_json:
         out.print_json(json.dumps(report.as_dict()))
     else:

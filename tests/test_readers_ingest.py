@@ -136,3 +136,4 @@ def test_polis_exports_from_the_command(cli_env: Path, store_backend: str) -> No
     [failed] = report["failed_files"]
     assert "bowling_green_sensemaker_report.csv" in failed and "check that this is a polis export" in failed
     assert "--profile polis" not in failed
+    assert "'citation_comment_ids'" in res.stderr  # the failed file's column names, on the terminal only
