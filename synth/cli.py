@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import TaskID
 from rich.table import Table
 
@@ -45,7 +46,7 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log deta
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="files or folders (.csv .jsonl .json .md .txt)")],
+    paths: Annotated[list[Path], typer.Argument(help="files or folders (.csv .xlsx .jsonl .json .md .txt)")],
     profile: Annotated[str | None, typer.Option(help="known export format, e.g. 'polis'")] = None,
     map_: Annotated[list[str], typer.Option("--map", help="COLUMN=FIELD, repeatable")] = [],  # noqa: B006
     ignore: Annotated[list[str], typer.Option(help="column to drop, repeatable")] = [],  # noqa: B006
@@ -56,6 +57,10 @@ def ingest(
         help="dmy or mdy: how to read dates like 01/02/2022 in a file where no row settles it "
              "(default SYNTH_DATE_ORDER)")] = None,
     strict: Annotated[bool, typer.Option(help="exit 2 if any row or file was rejected")] = False,
+    ignore_unknown: Annotated[bool, typer.Option(
+        "--ignore-unknown", help="drop every column the mapping does not know (printed on stderr)")] = False,
+    allow_failed_files: Annotated[bool, typer.Option(
+        "--allow-failed-files", help="exit 0 even if a whole file could not be read")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Load meeting notes and resident comments: validate, redact, de-duplicate, store and embed."""
@@ -65,7 +70,7 @@ def ingest(
     if date_order not in (None, "dmy", "mdy"):
         raise SynthError("--date-order is dmy (day first, 31/05/2022) or mdy (month first, 5/31/2022)")
     options = IngestOptions(mapping=_pairs(map_, "--map"), ignore=tuple(ignore), profile=profile,
-                            defaults=defaults, id_prefix=id_prefix,
+                            defaults=defaults, id_prefix=id_prefix, ignore_unknown=ignore_unknown,
                             date_order="dmy" if date_order == "dmy" else "mdy" if date_order == "mdy" else None)
     with services() as svc, progress_bar() as bar:
         tasks: dict[str, TaskID] = {}
@@ -80,11 +85,17 @@ def ingest(
         except KeyError as e:
             raise SynthError(f"unknown profile {profile!r}") from e
     for notice in report.notices:
-        err.print(f"[cyan]dates[/] {notice}", markup=True, highlight=False)
-    for r in report.rejections[:50]:
-        err.print(f"[yellow]rejected[/] {r}", markup=True, highlight=False)
-    if len(report.rejections) > 50:
-        err.print(f"... and {len(report.rejections) - 50} more rejections (all are in the ingest run's record)")
+        err.print(f"[cyan]dates[/] {escape(notice)}", markup=True, highlight=False)
+    for w in report.warnings[:50]:
+        err.print(f"[yellow]warning[/] {escape(str(w))}", markup=True, highlight=False)
+    failed = {id(r) for r in report.failed_files}  # every failed file is shown, then the first 50 rows
+    shown = report.failed_files + [r for r in report.rejections if id(r) not in failed][:50]
+    for r in shown:
+        detail = f" ({r.detail})" if r.detail else ""
+        err.print(f"[yellow]rejected[/] {escape(str(r) + detail)}", markup=True, highlight=False)
+    if len(report.rejections) > len(shown):
+        err.print(f"... and {len(report.rejections) - len(shown)} more rejections (all are in the ingest run's "
+                  "record)")
     if as_json:
         out.print_json(json.dumps(report.as_dict()))
     else:
@@ -94,6 +105,10 @@ def ingest(
         raise typer.Exit(130)
     if strict and report.rejections:
         raise typer.Exit(2)
+    if report.failed_files and not allow_failed_files:
+        err.print(f"{len(report.failed_files)} file(s) could not be read at all (exit 1; --allow-failed-files "
+                  "exits 0)", highlight=False)
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -38,9 +38,13 @@ class ConfigError(SynthError):
 
 
 class InputError(SynthError):
-    def __init__(self, file: str, reason: str) -> None:
+    """`reason` is kept in the run's record, so it never quotes the input; `detail` (e.g. the names of unknown
+    columns, which come from the input) is for the terminal only."""
+
+    def __init__(self, file: str, reason: str, detail: str = "") -> None:
         self.file = file
         self.reason = reason
+        self.detail = detail
         super().__init__(f"{file}: {reason}")
 
 

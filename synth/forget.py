@@ -87,7 +87,7 @@ class Forgetter:
         with self.records.session() as s:
             started = s.execute(select(RecordRow.id, RecordRow.date, RecordRow.date_precision)
                                 .where(RecordRow.date < cutoff).order_by(RecordRow.id))
-            ids = [rid for rid, date, precision in started if span_end(date, precision) < cutoff]
+            ids = [rid for rid, date, precision in started if date is not None and span_end(date, precision) < cutoff]
             undated = int(s.scalar(select(func.count()).select_from(RecordRow).where(RecordRow.date.is_(None)))
                           or 0)
         return ids, undated, cutoff

@@ -22,79 +22,28 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from synth.chunking import Chunker
-from synth.columns import PROFILES
+from synth.columns import PROFILES, source_stem
 from synth.dates import DateOrder
 from synth.db import RecordStore
 from synth.errors import InputError, RowError
+from synth.ingest_report import IngestOptions, IngestReport, validate_lenient
 from synth.models import Chunk, Record, Rejection
 from synth.readers import SUPPORTED_SUFFIXES, RawRow, ReadOptions, read_file
 from synth.redact import Redactor
 from synth.settings import Settings
-from synth.validate import ValidRow, validate_row
+from synth.validate import ValidRow
 from vectorstore.store import ChromaIndex
 
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
-
-
-@dataclass
-class IngestOptions:
-    mapping: dict[str, str] = field(default_factory=dict)
-    ignore: tuple[str, ...] = ()
-    profile: str | None = None
-    defaults: dict[str, str] = field(default_factory=dict)  # field values for rows that lack them
-    id_prefix: str = ""
-    date_order: DateOrder | None = None  # for ambiguous dates in a file with no unambiguous one
-
-
-@dataclass
-class IngestReport:
-    files: int = 0
-    read: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    duplicates: int = 0
-    forgotten: int = 0  # rows whose record was deleted on request (`synth records delete`): not stored again
-    redactions: Counter[str] = field(default_factory=Counter)
-    resumed: int = 0  # records of an earlier, interrupted run indexed by this one
-    indexed: int = 0
-    seconds: float = 0.0
-    status: str = "done"  # done | interrupted
-    failed_files: list[Rejection] = field(default_factory=list)
-    rejections: list[Rejection] = field(default_factory=list)
-    conflicts: int = 0  # rows whose id already holds a different text (kept in `rejections`, not stored)
-    ambiguous_dates: int = 0  # rows read by their file's majority day/month order (or --date-order)
-    notices: list[str] = field(default_factory=list)  # per file: how its ambiguous dates were read
-
-    def line(self) -> str:
-        s = (f"read {self.read}, accepted {self.accepted}, rejected {self.rejected}, duplicates {self.duplicates}, "
-             f"redactions {sum(self.redactions.values())}, {self.seconds:.1f} s")
-        if self.forgotten:
-            s += f", skipped {self.forgotten} deleted on request"
-        if self.failed_files:
-            s += f", files failed {len(self.failed_files)}"
-        if self.resumed:
-            s += f", finished {self.resumed} from an earlier run"
-        s += f", conflicts {self.conflicts}"
-        if self.ambiguous_dates:
-            s += f", ambiguous dates {self.ambiguous_dates}"
-        return s
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"files": self.files, "read": self.read, "accepted": self.accepted, "rejected": self.rejected,
-                "forgotten": self.forgotten,
-                "duplicates": self.duplicates, "redactions": dict(self.redactions), "resumed": self.resumed,
-                "seconds": round(self.seconds, 3), "status": self.status,
-                "failed_files": [str(r) for r in self.failed_files], "conflicts": self.conflicts,
-                "ambiguous_dates": self.ambiguous_dates, "notices": list(self.notices)}
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -154,11 +103,14 @@ class Ingestor:
                                   indexer)
                 progress("ingest", report.read, max(total, report.read))
             indexer.finish()
+            if report.failed_files:
+                report.status = "failed"  # a file could not be read at all (the other files' rows are kept)
         except KeyboardInterrupt:
             report.status = "interrupted"
             indexer.stop()
             log.warning("interrupted: committed batches are kept; rerun the same command to finish")
         except BaseException:
+            report.status = "failed"
             indexer.stop()
             raise
         finally:
@@ -206,10 +158,12 @@ class Ingestor:
     def _valid_rows(self, path: Path, options: IngestOptions,
                     report: IngestReport) -> Iterator[ValidRow | Rejection]:
         profile = PROFILES[options.profile] if options.profile else None
-        read_opts = ReadOptions(mapping=options.mapping, ignore=options.ignore, profile=profile)
+        read_opts = ReadOptions(mapping=options.mapping, ignore=options.ignore, profile=profile,
+                                ignore_unknown=options.ignore_unknown, max_file_bytes=self.settings.max_file_bytes,
+                                max_json_depth=self.settings.max_json_depth, notices=report.warnings)
         defaults: Mapping[str, Any] = {**(profile.defaults if profile else {}), **options.defaults}
         prefix = options.id_prefix or (profile.id_prefix if profile else "")
-        prefix = prefix.replace("{stem}", path.stem)
+        prefix = prefix.replace("{stem}", source_stem(path))
         votes: Counter[str] = Counter()  # unambiguous day-first / month-first dates in this file
         pending: list[ValidRow] = []  # rows whose date reads both ways, settled when the file is read
         try:
@@ -218,8 +172,9 @@ class Ingestor:
                 report.read += 1
                 if isinstance(item, RawRow):
                     try:
-                        row = validate_row(item, max_chars=self.settings.max_text_chars, defaults=defaults,
-                                           salt=self.settings.pseudonym_salt.get_secret_value(), id_prefix=prefix)
+                        row = validate_lenient(item, report.warnings, max_chars=self.settings.max_text_chars,
+                                               defaults=defaults, id_prefix=prefix,
+                                               salt=self.settings.pseudonym_salt.get_secret_value())
                     except RowError as e:
                         yield Rejection(file=e.file, row=e.row, field=e.field, reason=e.reason)
                         continue
@@ -232,7 +187,7 @@ class Ingestor:
                 else:
                     yield item
         except InputError as e:
-            rejection = Rejection(file=e.file, row=None, field=None, reason=e.reason)
+            rejection = Rejection(file=e.file, row=None, field=None, reason=e.reason, detail=e.detail or None)
             report.failed_files.append(rejection)
             report.rejections.append(rejection)
             log.warning("%s", rejection)

@@ -151,7 +151,8 @@ class Rejection(BaseModel):
     file: str
     row: int | None
     field: str | None
-    reason: str
+    reason: str  # stored: says what was wrong and what was expected, never quotes the input
+    detail: str | None = Field(None, exclude=True)  # for the terminal only (e.g. a column's name); never stored
 
     def __str__(self) -> str:
         where = self.file if self.row is None else f"{self.file}, row {self.row}"

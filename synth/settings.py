@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     date_order: Literal["dmy", "mdy"] | None = Field(
         None, description="day/month order for dates like 01/02/2022 in a file where no row settles it")
     max_text_chars: int = Field(50_000, ge=100, description="longer texts are rejected, not truncated")
+    # Bounded parsing: a larger file (or a workbook unpacking to more) fails with a clear error; a JSON record
+    # nested deeper is rejected on its own (the rest of its file is kept).
+    max_file_bytes: int = Field(100_000_000, ge=1_000)
+    max_json_depth: int = Field(32, ge=2, le=200)
     redactor: Literal["presidio", "regex"] = "presidio"
     # Salt for pseudonymising note-taker names (kept as nt_<hash>, never as a name).
     pseudonym_salt: SecretStr = SecretStr("synth-dev-salt")

@@ -71,7 +71,7 @@ def _enum(field: str, value: Any, enum: type[StrEnum], aliases: Mapping[str, str
         return enum(key)
     except ValueError:
         allowed = ", ".join(e.value for e in enum)
-        raise ValueError(f"unknown {field} {str(value)[:40]!r}; use one of: {allowed}") from None
+        raise ValueError(f"unknown {field}; use one of: {allowed}") from None
 
 
 def pseudonymize(name: str, salt: str) -> str:
@@ -127,7 +127,7 @@ def validate_row(
         if "attendee_count" in values:
             n = values["attendee_count"]
             if isinstance(n, bool) or not str(n).strip().isdigit():
-                raise fail(f"attendee count must be a whole number, got {str(n)[:20]!r}")
+                raise fail("attendee count must be a whole number of people")
             out["attendee_count"] = int(str(n).strip())
         field = "note_taker"
         if "note_taker" in values:
