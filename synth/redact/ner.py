@@ -7,6 +7,7 @@ import logging
 import spacy
 
 from synth.errors import ConfigError
+from synth.redact.gazetteer import Gazetteer
 from synth.redact.vocabulary import PARK_NOUNS, PLACE_NOUNS, TITLES, lookup
 
 logger = logging.getLogger(__name__)
@@ -30,9 +31,12 @@ def load_ner(model_name: str = SPACY_MODEL) -> spacy.language.Language:
     return nlp
 
 
-def is_person(ent: spacy.tokens.Span) -> bool:
+def is_person(ent: spacy.tokens.Span, names: Gazetteer) -> bool:
     """A PERSON span that is a person: no digits, not a place named after one ("Cesar Chavez Ave", "Founders
-    Park"), not an acronym in cased text ("VFW hall"). After a title it is always a person."""
+    Park"), not an acronym in cased text ("VFW hall"). After a title it is always a person. Otherwise the
+    small model's guess must be backed by the name lists: a word that is a given name or a surname that is no
+    English word ("Alvarado"), or two or more words none of which is English ("Oluwaseun Adeyemi"). This keeps
+    capitalised common words, brands and towns ("Marijuana", "Spectrum", "Bowling Green") unredacted."""
     if ent.label_ != "PERSON" or any(c.isdigit() for c in ent.text):
         return False
     doc = ent.doc
@@ -41,7 +45,17 @@ def is_person(ent: spacy.tokens.Span) -> bool:
     following = lookup(doc[ent.end].text) if ent.end < len(doc) else ""
     place = lookup(ent[-1].text) in PLACE_NOUNS or following in PLACE_NOUNS | PARK_NOUNS
     acronym = len(ent) == 1 and ent.text.isupper() and len(ent.text) <= 4 and not doc.text.isupper()
-    return not (place or acronym)
+    if place or acronym:
+        return False
+    words = [t.text for t in ent if t.text[:1].isalpha()]
+    if not words or not (any(w[0].isupper() for w in words) or doc.text.islower()):
+        return False  # a lower-case span in cased text ("many women") is no name
+    following_word = doc[ent.end].text if ent.end < len(doc) else ""
+    if names.is_thing_word(words[-1]) or (following_word[:1].isupper() and names.is_thing_word(following_word)):
+        return False  # "Angel Investor", "Scott Waste", "Duncan Hines Days"
+    if len(words) == 1:
+        return names.is_lone_name_word(words[0])
+    return any(names.is_name_word(w) for w in words) or all(names.is_unknown(w) for w in words)
 
 
 def end_at_newline(text: str, start: int, end: int) -> int:

@@ -22,7 +22,7 @@ STREET_SUFFIXES = word_set("""
 # A run of capitalised words ending in one of these names a place ("Grace Lutheran", "Magnolia Lane").
 PLACE_NOUNS = STREET_SUFFIXES | word_set("""
     elementary middle high school academy center centre library station hospital clinic university college
-    county stadium mall market apartments homes towers commons village heights estates cathedral temple
+    county co stadium mall market apartments homes towers commons village heights estates cathedral temple
     mosque synagogue chapel church lutheran baptist methodist catholic presbyterian episcopal recreation""")
 # A person-tagged span right before one of these is a park's name ("Founders Park"); "June Park" is not.
 PARK_NOUNS = word_set("park parks green gardens garden field fields playground pool trail woods")

@@ -1,0 +1,136 @@
+"""Name lists: US census given names and surnames (the `names` package ships the Census Bureau's 1990 files),
+the English words of the spaCy model's WordNet tables, and what they say about a word.
+
+A word is a *name word* when it is a given name, or a surname that is not also an English word ("Alvarado",
+"Szczepanski" are; "Chestnut", "Cave" are not). Accents are folded before a lookup ("Szczepański").
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import unicodedata
+
+import spacy
+
+from synth.redact.vocabulary import ACRONYMS, CIVIC, KNOWN_WORDS, NAME_WORDS, STOP, lookup, word_set
+
+_GIVEN_FILES = ("dist.female.first", "dist.male.first")
+_SURNAME_FILE = "dist.all.last"
+
+
+def fold(word: str) -> str:
+    """Lower case without accents: "Szczepański" -> "szczepanski", "Álvarez" -> "alvarez"."""
+    decomposed = unicodedata.normalize("NFKD", lookup(word))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ł", "l")
+
+
+COMMON_SURNAME_RANK = 2000  # the 2,000 most frequent surnames: Brown, Hall, West, Walker ...
+RARE_SURNAME_RANK = 20000  # past this rank a lone surname is more often a place or a brand ("Natcher")
+
+
+@functools.cache
+def _census(name: str) -> dict[str, int]:
+    """Name -> rank (1 = most frequent) in one census file."""
+    text = importlib.resources.files("names").joinpath(name).read_text(encoding="ascii")
+    return {parts[0].lower(): int(parts[3]) for parts in map(str.split, text.splitlines()) if len(parts) == 4}
+
+
+def _given_raw() -> frozenset[str]:
+    return frozenset(_census(_GIVEN_FILES[0]).keys() | _census(_GIVEN_FILES[1]).keys())
+
+
+POPULAR_GIVEN_RANK = 1000  # within each census file (female, male)
+
+
+def popular_given_names() -> frozenset[str]:
+    """The POPULAR_GIVEN_RANK most frequent female and male given names ("lucy", "tom"; not "aide", "min")."""
+    return frozenset(name for file in _GIVEN_FILES for name, rank in _census(file).items()
+                     if rank <= POPULAR_GIVEN_RANK) & given_names()
+
+
+def given_names() -> frozenset[str]:
+    """Census given names, without the stop words and civic words its files also hold ("in", "many")."""
+    return _given_raw() - STOP - KNOWN_WORDS - ACRONYMS - (CIVIC - NAME_WORDS)
+
+
+def surnames() -> dict[str, int]:
+    return _census(_SURNAME_FILE)
+
+
+# Given names that are also everyday nouns: in lower case they are read as the noun ("the bill", "a rose").
+NOUN_NAMES = word_set("""
+    angel april art ash august autumn babe baby bay bill birch bishop brook buck bud candy carol chance charity
+    chip clay cliff crystal daisy dale dawn dean destiny dot duke earl eve faith fern forest gale gene ginger
+    glen grace guy harmony hazel heath holly honey hope hunter iris ivy jack jade jasmine jay jewel joy judge
+    june king lady lane lily major march may mercy olive page patience pearl penny prince queen rain ray river
+    robin rock rose ruby sky star storm summer trinity violet will winter""")
+
+
+def english_words(nlp: spacy.language.Language) -> tuple[frozenset[str], frozenset[str]]:
+    """(every English word, the English words a given name in lower case is read as). Every WordNet lemma and
+    listed inflection in the model's lemmatizer tables, plus the hand-written known words; WordNet also lists
+    people ("lucy", "paul"), so the second set keeps only the nouns that are no given name, and NOUN_NAMES."""
+    lookups = nlp.get_pipe("lemmatizer").lookups  # type: ignore[attr-defined]
+    index, exceptions = lookups.get_table("lemma_index"), lookups.get_table("lemma_exc")
+    base = set(KNOWN_WORDS | STOP | NOUN_NAMES)
+    for pos in ("verb", "adj", "adv"):
+        base.update(w for w in index[pos] if "_" not in w)
+        base.update(exceptions.get(pos, {}))
+    nouns = {w for w in index["noun"] if "_" not in w} | set(exceptions.get("noun", {}))
+    return frozenset(base | nouns), frozenset(base | (nouns - popular_given_names()))
+
+
+class Gazetteer:
+    """Answers "could this word be part of a person's name?" from the census lists and the English words."""
+
+    def __init__(self, english: frozenset[str], plain_english: frozenset[str]) -> None:
+        self._given = given_names()
+        self._popular = popular_given_names()
+        self._surnames = surnames()
+        self._english = english
+        self._plain = plain_english
+
+    @classmethod
+    def from_spacy(cls, nlp: spacy.language.Language) -> Gazetteer:
+        return cls(*english_words(nlp))
+
+    def is_english(self, word: str) -> bool:
+        low = fold(word)
+        return low in self._english or (low.endswith("s") and low[:-1] in self._english)
+
+    def is_given(self, word: str) -> bool:
+        return fold(word) in self._given
+
+    def is_name_word(self, word: str) -> bool:
+        """A given name, or a surname that is not an English word."""
+        low = fold(word)
+        return low in self._given or (low in self._surnames and not self.is_english(word))
+
+    def is_lone_name_word(self, word: str) -> bool:
+        """Enough on its own: a given name or a surname among the RARE_SURNAME_RANK most frequent."""
+        low = fold(word)
+        return low in self._given or (self._surnames.get(low, RARE_SURNAME_RANK + 1) <= RARE_SURNAME_RANK
+                                      and not self.is_english(word))
+
+    def is_thing_word(self, word: str) -> bool:
+        """An English word that is no name: not a given name, not one of NAME_WORDS, not a common surname
+        ("Investor", "Waste", "Course"; not "Brown", "Walker")."""
+        low = fold(word)
+        return (self.is_english(word) and low not in self._given and low not in NAME_WORDS and low not in STOP
+                and self._surnames.get(low, COMMON_SURNAME_RANK + 1) > COMMON_SURNAME_RANK)
+
+    def is_strong_name_word(self, word: str) -> bool:
+        """A name word that reads as no English word in lower case ("jorge", "lucy", "alvarado"; not "will",
+        "grace", "bill", "young")."""
+        low = fold(word)
+        return (self.is_name_word(word) and low not in self._plain
+                and not (low.endswith("s") and low[:-1] in self._plain))
+
+    def is_popular_given(self, word: str) -> bool:
+        return fold(word) in self._popular
+
+    def is_unknown(self, word: str) -> bool:
+        """Neither an English word nor in the lists ("Oluwaseun", "Adeyemi")."""
+        low = fold(word)
+        return not (self.is_english(word) or low in self._given or low in self._surnames)

@@ -1,0 +1,105 @@
+"""Presidio pattern recognizers for identifiers beyond the US phone, e-mail and street address: international,
+national and 7-digit local phones, spelled-out e-mail addresses, licence plates, dates of birth, SSN-like
+national ids and officers' badge numbers. Each is a shape, a cue word, or both; a date is only redacted after
+a birth cue, because the dates of meetings and incidents are facts the service counts.
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
+
+_NOT_IN_A_NUMBER = r"(?<![\w+$#./:-])"
+_END = r"(?![\w-]|[.,]\d)"
+
+# +44 20 7946 0958, +33 (0)1 23 45 67 89, +49-30-1234567, +91 98765 43210: a plus, then 7 to 14 digits.
+_PHONE_INTERNATIONAL = (
+    r"(?<![\w+])\+(?=(?:[\s.()-]*\d){8,15}(?![\d]))\d{1,3}(?:[\s.-]?\(0\))?(?:[\s.-]?\(?\d{1,5}\)?){2,6}" + _END
+)
+# 07700 900123, 020 7946 0958, 0161-496-0000, 01632 960 001: a national number starting with 0 (10-11 digits).
+_PHONE_NATIONAL = _NOT_IN_A_NUMBER + r"0\d{2,4}[\s-]\d{3,4}(?:[\s-]?\d{3,4})" + _END
+# 555-0199, 555.0199: a 7-digit local number, dashed or dotted.
+_PHONE_LOCAL = _NOT_IN_A_NUMBER + r"[2-9]\d{2}[-.]\d{4}" + _END
+# a phone written after a cue, in groups of any size: "cell 917 555 0143", "tel: 0044 20 7946 0958"
+_PHONE_CUED = (
+    r"(?i:\b(?:phone|cell|mobile|tel|telephone|call|text|whatsapp|number|landline|fax)\b\s*(?:no\.?|number|#)?"
+    r"\s*(?:is|was|at|on)?\s*[:#]?\s*)\K\(?\d[\d\s().-]{5,18}\d" + _END
+)
+
+_SEP_DOT = r"\s*(?:[\[({<]\s*(?i:dot|period)\s*[\])}>]|\s(?i:dot|period)\s|\.)\s*"
+_SEP_AT = r"\s*(?:[\[({<]\s*(?i:at)\s*[\])}>]|\s(?i:at)\s|@)\s*"
+_TLDS = r"(?i:com|org|net|edu|gov|mil|info|io|co|us|uk|ca|de|fr|es|it|nl|au|in|me|biz|ac)"
+_LOCAL = r"[A-Za-z0-9][\w+-]*"
+# jane dot doe at gmail dot com, jane[dot]doe[at]gmail[dot]com, jane (at) city (dot) gov, JANE AT MAIL DOT CO DOT UK
+_EMAIL_SPELLED = (
+    r"(?<![\w@.])" + _LOCAL + r"(?:" + _SEP_DOT + _LOCAL + r"){0,3}" + _SEP_AT
+    + r"[A-Za-z0-9-]+(?:" + _SEP_DOT + r"[A-Za-z0-9-]+){0,2}" + _SEP_DOT + _TLDS + r"\b"
+)
+
+_PLATE_CUE = (r"(?i:\b(?:licen[cs]e\s+plate|plate|plates|tag|tags|registration|reg|licen[cs]e)\b"
+              r"(?:\s+(?:number|no\.?|#))?(?:\s+(?:is|was|reads|read|reading|of))?\s*[:#]?\s*)")
+_PLATE_TOKEN = (  # one to three groups holding a digit: "7XYZ123", "ABC 1234", "abc-1234", "AB12 CDE"
+    r"(?=[A-Za-z0-9]*\d|[A-Za-z0-9]+(?:-[A-Za-z0-9]+|\s[A-Z0-9]+)*\d)"
+    r"(?:[A-Z0-9]{1,8}|(?=[a-z]*\d|[a-z]{1,4}-)[a-z0-9]{1,8})(?:-[A-Za-z0-9]{1,4}|\s[A-Z0-9]{1,4}(?![a-z])){0,2}"
+    r"(?![\w-])"
+)
+_PLATE_SHAPES = [
+    r"\b[A-Z]{2}\d{2}\s?[A-Z]{3}\b",  # UK: AB12 CDE
+    r"\b\d[A-Z]{3}\d{3}\b",  # California: 7XYZ123
+    r"\b[A-Z]{2,3}-\d{3,4}\b",  # ABC-1234
+    r"\b(?!(?:HWY|RTE|APT|STE|ZIP|CDT|EST|PST|CST|MST|EDT|PDT|MPH|KPH|AGE|NO)\b)[A-Z]{3}\s?\d{3,4}\b",  # ABC 1234
+    r"\b\d{3}[-\s]?[A-Z]{3}\b",  # 123-ABC
+]
+
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+          r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_DATE = (
+    r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}"
+    r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r",?\s+\d{2,4}"
+    r"|" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})"
+)
+_DOB = (
+    r"(?i:\b(?:d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|birthday|born(?:\s+(?:on|in))?|b\.)"
+    r"(?:\s+(?:is|was|of|:))?\s*[:\-]?\s*)\K(?i:" + _DATE + r")"
+)
+
+_SSN = _NOT_IN_A_NUMBER + r"(?!000|666|9\d\d)\d{3}([-\s])(?!00)\d{2}\1(?!0000)\d{4}" + _END  # 123-45-6789
+_NI_NUMBER = r"\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b"  # UK National Insurance: QQ 12 34 56 C
+_ID_CUED = (
+    r"(?i:\b(?:ssn|ss#|social\s+security(?:\s+(?:number|no\.?|#))?|national\s+insurance(?:\s+number)?|ni\s+number"
+    r"|sin|passport(?:\s+(?:number|no\.?))?|driver'?s\s+licen[cs]e(?:\s+(?:number|no\.?))?|id\s+(?:number|no\.?|#)"
+    r"|national\s+id)\b(?:\s+(?:is|was))?\s*[:#]?\s*)\K[A-Za-z]{0,2}\d[\d\s-]{4,14}\d[A-Za-z]?" + _END
+)
+
+_BADGE = (
+    r"(?i:\b(?:badge|shield|star|warrant\s+card|collar)(?:\s+(?:number|no\.?|num|#))?\s*#?\s*:?\s*)\K\d{2,7}\b"
+)
+_BADGE_AFTER_TITLE = (
+    r"(?i:\b(?:officer|ofc|p\.?o|sgt|sergeant|deputy|dep|det|detective|cpl|corporal|trooper|constable|pc|lt"
+    r"|lieutenant|patrolman|patrolwoman)\.?\s*(?:#|no\.?\s*|number\s+)\s*)\K\d{2,7}\b"
+)
+_BADGE_NUMBERED = r"(?i:\b(?:officer|ofc|deputy|trooper|constable|pc)\.?\s+)\K\d{3,7}\b(?!\s*(?:%|pm|am|:))"
+
+
+def _recognizer(entity: str, name: str, *patterns: tuple[str, str, float]) -> PatternRecognizer:
+    return PatternRecognizer(supported_entity=entity, name=name, global_regex_flags=re.MULTILINE,
+                             patterns=[Pattern(*p) for p in patterns])
+
+
+def identifier_recognizers() -> list[EntityRecognizer]:
+    """Phones beyond the US formats, spelled-out e-mail, licence plates, dates of birth, national ids, badges."""
+    return [
+        _recognizer("PHONE_NUMBER", "synth_phone_world", ("international phone", _PHONE_INTERNATIONAL, 0.7),
+                    ("national phone", _PHONE_NATIONAL, 0.6), ("local phone", _PHONE_LOCAL, 0.5),
+                    ("phone after a cue", _PHONE_CUED, 0.6)),
+        _recognizer("EMAIL_ADDRESS", "synth_email_spelled", ("spelled-out email", _EMAIL_SPELLED, 0.8)),
+        _recognizer("LICENSE_PLATE", "synth_plate", ("plate after a cue", _PLATE_CUE + r"\K" + _PLATE_TOKEN, 0.8),
+                    *[("plate shape", shape, 0.6) for shape in _PLATE_SHAPES]),
+        _recognizer("DATE_OF_BIRTH", "synth_dob", ("date after a birth cue", _DOB, 0.9)),
+        _recognizer("ID_NUMBER", "synth_id_number", ("ssn", _SSN, 0.8), ("uk ni number", _NI_NUMBER, 0.8),
+                    ("id after a cue", _ID_CUED, 0.8)),
+        _recognizer("BADGE_NUMBER", "synth_badge", ("badge", _BADGE, 0.9),
+                    ("badge after a title", _BADGE_AFTER_TITLE, 0.9),
+                    ("officer's number", _BADGE_NUMBERED, 0.7)),
+    ]
