@@ -9,10 +9,12 @@ import regex
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 
 from synth.redact.gazetteer import Gazetteer, fold
+from synth.redact.prefilter import in_place_name
 from synth.redact.vocabulary import (
     CIVIC,
     KNOWN_WORDS,
     NAME_LEADS,
+    NAME_WORDS,
     PARK_NOUNS,
     PLACE_NOUNS,
     SPEECH_VERBS,
@@ -23,7 +25,7 @@ from synth.redact.vocabulary import (
 
 _WORD = r"[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*"
 _TITLE_THEN_WORDS = regex.compile(
-    r"(?<![\w])(?i:" + alternation(TITLES) + r")\.?,?\s+"
+    r"(?<![\w])(?i:" + alternation(TITLES) + r")\.?[,:]?\s+"
     r"(?i:my\s+|our\s+)?(" + _WORD + r"(?:\s+" + _WORD + r"){0,2})")
 _LEAD_THEN_WORDS = regex.compile(
     r"(?<![\w])(?i:" + alternation(NAME_LEADS) + r"),?\s+(" + _WORD + r"(?:\s+" + _WORD + r"){0,2})")
@@ -84,13 +86,17 @@ class AnyCaseNameRecognizer(LocalRecognizer):
         k = 0
         while k < len(words):
             word = words[k].group()
-            if word[0].isupper() and not word.isupper():  # capitalised words are the model's
-                k += 1
-                continue
             following = words[k + 1].group() if k + 1 < len(words) else ""
-            adjacent = k + 1 < len(words) and text[words[k].end():words[k + 1].start()].strip() == ""
-            if (adjacent and self._names.is_given(word) and self._names.is_name_word(following)
-                    and (self._names.is_strong_name_word(word) or self._names.is_strong_name_word(following))):
+            adjacent = k + 1 < len(words) and text[words[k].end():words[k + 1].start()] in (" ", "\u00a0")
+            if word[0].isupper() and not word.isupper():
+                if adjacent and self._capitalised_pair(text, words, k):
+                    spans.append((words[k].start(), words[k + 1].end()))
+                    k += 2
+                else:
+                    k += 1
+                continue
+            same_case = word.islower() == following.islower() and word.isupper() == following.isupper()
+            if adjacent and same_case and self._lower_pair(word, following):
                 spans.append((words[k].start(), words[k + 1].end()))
                 k += 2
                 continue
@@ -99,6 +105,37 @@ class AnyCaseNameRecognizer(LocalRecognizer):
                 spans.append(words[k].span())
             k += 1
         return spans
+
+
+    def _lower_pair(self, first: str, second: str) -> bool:
+        """A given name and a name word, one of them no English word ("jorge alvarado", "maria gonzalez"); or
+        a word that is in no list followed by a surname that is no English word ("priya raman")."""
+        names = self._names
+        if names.is_given(first) and names.is_name_word(second):
+            return names.is_strong_name_word(first) or names.is_strong_name_word(second)
+        return len(first) > 2 and names.is_unknown(first) and names.is_strong_name_word(second)
+
+    def _capitalised_pair(self, text: str, words: list[regex.Match[str]], k: int) -> bool:
+        """A given name and a surname ("Grace Hall", "Will Parker") or two words that are neither English nor
+        in the lists ("Dmitri Volkov"), that do not start a place's name ("Martin Luther King Jr Blvd")."""
+        first, second = words[k].group(), words[k + 1].group()
+        if not second[:1].isupper() or second.isupper() or first[:2].isupper() or lookup(first) != first.lower():
+            return False  # not an acronym or a possessive ("BG's Kummer")
+        if any(lookup(w)[:-1] in PLACE_NOUNS for w in (first, second)):  # "Tuckertown Rds"
+            return False
+        if any(fold(w) in KNOWN_WORDS or fold(w) in CIVIC - NAME_WORDS or lookup(w) in PARK_NOUNS
+               for w in (first, second)):
+            return False
+        if self._names.is_thing_word(second) or in_place_name(text, words[k + 1].end()):
+            return False
+        after = words[k + 2].group() if k + 2 < len(words) else ""
+        if after[:1].isupper() and (self._names.is_thing_word(after) or lookup(after) in PARK_NOUNS):
+            return False
+        names = self._names
+        if names.is_given(first) and names.is_surname(second):
+            return True
+        return (len(first) > 2 and len(second) > 2 and names.is_unknown(first)
+                and (names.is_unknown(second) or names.is_strong_name_word(second)))
 
 
 class OtherScriptNameRecognizer(LocalRecognizer):
@@ -117,3 +154,28 @@ class OtherScriptNameRecognizer(LocalRecognizer):
         if not other or other > len(_LATIN_LETTER.findall(text)):
             return []
         return [RecognizerResult("PERSON", m.start(), m.end(), 0.6) for m in _OTHER_SCRIPT.finditer(text)]
+
+
+_NEXT_CAPITALISED = regex.compile(r" (\p{Lu}[\p{Ll}\p{M}]+(?:['’-][\p{L}\p{M}]+)*)(?![\w'’-])")
+
+
+def trailing_name_words(text: str, results: list[RecognizerResult], names: Gazetteer) -> list[RecognizerResult]:
+    """A found name runs on over the capitalised words right after it that could end a name: short words
+    ("Nguyễn Văn An") and name words or unknown words that are no known or civic word."""
+    extended = []
+    for r in results:
+        if r.entity_type != "PERSON":
+            continue
+        end = r.end
+        while m := _NEXT_CAPITALISED.match(text, end):
+            word = m.group(1)
+            low = lookup(word)
+            if low in PLACE_NOUNS or low in PARK_NOUNS or low in TITLES or (low in CIVIC and low not in NAME_WORDS):
+                break
+            could_end_a_name = low not in KNOWN_WORDS and (names.is_name_word(word) or names.is_unknown(word))
+            if not (len(word) <= 3 or could_end_a_name):
+                break
+            end = m.end()
+        if end > r.end:
+            extended.append(RecognizerResult("PERSON", r.start, end, r.score))
+    return extended

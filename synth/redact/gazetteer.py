@@ -13,7 +13,7 @@ import unicodedata
 
 import spacy
 
-from synth.redact.vocabulary import ACRONYMS, CIVIC, KNOWN_WORDS, NAME_WORDS, STOP, lookup, word_set
+from synth.redact.vocabulary import ACRONYMS, CIVIC, KNOWN_WORDS, NAME_WORDS, STOP, Lexicon, lookup, word_set
 
 _GIVEN_FILES = ("dist.female.first", "dist.male.first")
 _SURNAME_FILE = "dist.all.last"
@@ -67,6 +67,16 @@ NOUN_NAMES = word_set("""
     robin rock rose ruby sky star storm summer trinity violet will winter""")
 
 
+def english_lexicon(nlp: spacy.language.Language) -> Lexicon:
+    """Nouns, verbs, adjectives and adverbs with their regular inflections ("talked", "houses")."""
+    lookups = nlp.get_pipe("lemmatizer").lookups  # type: ignore[attr-defined]
+    index, exceptions = lookups.get_table("lemma_index"), lookups.get_table("lemma_exc")
+    rules = lookups.get_table("lemma_rules")
+    pos = ("noun", "verb", "adj", "adv")
+    return Lexicon({p: frozenset(index[p]) for p in pos}, frozenset(w for p in pos for w in exceptions.get(p, {})),
+                   {p: [tuple(rule) for rule in rules.get(p, [])] for p in pos})
+
+
 def english_words(nlp: spacy.language.Language) -> tuple[frozenset[str], frozenset[str]]:
     """(every English word, the English words a given name in lower case is read as). Every WordNet lemma and
     listed inflection in the model's lemmatizer tables, plus the hand-written known words; WordNet also lists
@@ -84,33 +94,43 @@ def english_words(nlp: spacy.language.Language) -> tuple[frozenset[str], frozens
 class Gazetteer:
     """Answers "could this word be part of a person's name?" from the census lists and the English words."""
 
-    def __init__(self, english: frozenset[str], plain_english: frozenset[str]) -> None:
+    def __init__(self, english: frozenset[str], plain_english: frozenset[str], inflected: Lexicon) -> None:
         self._given = given_names()
         self._popular = popular_given_names()
         self._surnames = surnames()
         self._english = english
         self._plain = plain_english
+        self._inflected = inflected
 
     @classmethod
     def from_spacy(cls, nlp: spacy.language.Language) -> Gazetteer:
-        return cls(*english_words(nlp))
+        return cls(*english_words(nlp), english_lexicon(nlp))
 
     def is_english(self, word: str) -> bool:
         low = fold(word)
-        return low in self._english or (low.endswith("s") and low[:-1] in self._english)
+        if low[1:2] == "'" and low[:1] in "od":  # O'Brien, D'Souza
+            return False
+        return low in self._english or (low not in self._given and low in self._inflected)
 
     def is_given(self, word: str) -> bool:
         return fold(word) in self._given
 
+    def _surname_rank(self, word: str) -> int | None:
+        low = fold(word)  # the census writes O'Brien as OBRIEN
+        return self._surnames.get(low) or self._surnames.get(low.replace("'", "").replace("-", ""))
+
+    def is_surname(self, word: str) -> bool:
+        return self._surname_rank(word) is not None
+
     def is_name_word(self, word: str) -> bool:
         """A given name, or a surname that is not an English word."""
         low = fold(word)
-        return low in self._given or (low in self._surnames and not self.is_english(word))
+        return low in self._given or (self.is_surname(word) and not self.is_english(word))
 
     def is_lone_name_word(self, word: str) -> bool:
         """Enough on its own: a given name or a surname among the RARE_SURNAME_RANK most frequent."""
         low = fold(word)
-        return low in self._given or (self._surnames.get(low, RARE_SURNAME_RANK + 1) <= RARE_SURNAME_RANK
+        return low in self._given or ((self._surname_rank(word) or RARE_SURNAME_RANK + 1) <= RARE_SURNAME_RANK
                                       and not self.is_english(word))
 
     def is_thing_word(self, word: str) -> bool:
@@ -118,7 +138,7 @@ class Gazetteer:
         ("Investor", "Waste", "Course"; not "Brown", "Walker")."""
         low = fold(word)
         return (self.is_english(word) and low not in self._given and low not in NAME_WORDS and low not in STOP
-                and self._surnames.get(low, COMMON_SURNAME_RANK + 1) > COMMON_SURNAME_RANK)
+                and (self._surname_rank(word) or COMMON_SURNAME_RANK + 1) > COMMON_SURNAME_RANK)
 
     def is_strong_name_word(self, word: str) -> bool:
         """A name word that reads as no English word in lower case ("jorge", "lucy", "alvarado"; not "will",
@@ -133,4 +153,4 @@ class Gazetteer:
     def is_unknown(self, word: str) -> bool:
         """Neither an English word nor in the lists ("Oluwaseun", "Adeyemi")."""
         low = fold(word)
-        return not (self.is_english(word) or low in self._given or low in self._surnames)
+        return not (self.is_english(word) or low in self._given or self.is_surname(word))

@@ -48,6 +48,8 @@ _PLATE_SHAPES = [
     r"\b[A-Z]{2}\d{2}\s?[A-Z]{3}\b",  # UK: AB12 CDE
     r"\b\d[A-Z]{3}\d{3}\b",  # California: 7XYZ123
     r"\b[A-Z]{2,3}-\d{3,4}\b",  # ABC-1234
+    r"\b(?!(?i:pre|mid|non|post|the|and|for|age|top|new|old|est|ave|apt|rte|hwy|may|jun|jul|aug|sep|oct|nov|dec"
+    r"|jan|feb|mar|apr|fy|q)-)[a-z]{2,3}-\d{4}\b",  # abc-1234
     r"\b(?!(?:HWY|RTE|APT|STE|ZIP|CDT|EST|PST|CST|MST|EDT|PDT|MPH|KPH|AGE|NO)\b)[A-Z]{3}\s?\d{3,4}\b",  # ABC 1234
     r"\b\d{3}[-\s]?[A-Z]{3}\b",  # 123-ABC
 ]
@@ -65,7 +67,7 @@ _DOB = (
 )
 
 _SSN = _NOT_IN_A_NUMBER + r"(?!000|666|9\d\d)\d{3}([-\s])(?!00)\d{2}\1(?!0000)\d{4}" + _END  # 123-45-6789
-_NI_NUMBER = r"\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b"  # UK National Insurance: QQ 12 34 56 C
+_NI_NUMBER = r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b"  # UK National Insurance: QQ 12 34 56 C
 _ID_CUED = (
     r"(?i:\b(?:ssn|ss#|social\s+security(?:\s+(?:number|no\.?|#))?|national\s+insurance(?:\s+number)?|ni\s+number"
     r"|sin|passport(?:\s+(?:number|no\.?))?|driver'?s\s+licen[cs]e(?:\s+(?:number|no\.?))?|id\s+(?:number|no\.?|#)"

@@ -47,7 +47,9 @@ def is_person(ent: spacy.tokens.Span, names: Gazetteer) -> bool:
     acronym = len(ent) == 1 and ent.text.isupper() and len(ent.text) <= 4 and not doc.text.isupper()
     if place or acronym:
         return False
-    words = [t.text for t in ent if t.text[:1].isalpha()]
+    tokens = list(ent)
+    cut = next((k for k, t in enumerate(tokens) if "\n" in t.text or "\n" in t.whitespace_), None)
+    words = [t.text for t in tokens[:None if cut is None else cut + 1] if t.text[:1].isalpha()]
     if not words or not (any(w[0].isupper() for w in words) or doc.text.islower()):
         return False  # a lower-case span in cased text ("many women") is no name
     following_word = doc[ent.end].text if ent.end < len(doc) else ""

@@ -30,7 +30,9 @@ TITLE_ABBREVIATIONS = word_set("ofc sgt det lt capt cpl cmdr insp mr mrs ms mx d
 TITLES = TITLE_ABBREVIATIONS | word_set("""
     officer sergeant detective lieutenant captain corporal chief deputy commander trooper inspector sheriff
     miss mayor councilmember councilman councilwoman councilor councillor alderman alderwoman commissioner
-    pastor reverend nurse resident neighbor neighbour""")
+    pastor reverend nurse resident neighbor neighbour caller complainant
+    wife husband son daughter mother father brother sister friend partner grandson granddaughter grandmother
+    grandfather aunt uncle cousin boyfriend girlfriend roommate""")
 CIVIC = PLACE_NOUNS | word_set("""
     district ward precinct beat sector zone city town state council hall police department dept public
     works safety transit transportation parks rec community meeting forum housing authority services
@@ -101,7 +103,7 @@ SPEECH_VERBS = word_set("""
 # Before a name: contact verbs, introductions, sign-offs ("call Dana", "my name is Tyrone", "Regards, Jo").
 NAME_LEADS = word_set("""
     call called contact contacted text texted email emailed ask asked thank thanks thanked tell told met meet
-    i'm i’m signed sincerely regards cheers""") | {"my name is", "this is", "i am"}
+    i'm i’m signed sincerely regards cheers hi hello hey dear hola""") | {"my name is", "this is", "i am"}
 # After these, a sentence-initial common word is used as a name ("Mark was great", "Grace said").
 PERSON_FOLLOWERS = SPEECH_VERBS | word_set("is was has had and did does will would can could")
 # Hand-written words that are not names: common words, titles, civic words that are not also surnames.
