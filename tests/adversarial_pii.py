@@ -141,6 +141,44 @@ BADGE_CARRIERS = [
 ]
 
 
+# A second set, written after the redactor was tuned on the one above and measured before any fix to it:
+# new values and new carriers, so that its recall says how the redactor does on what it was not fitted to.
+HOLDOUT_NAMES: list[tuple[str, str]] = [
+    ("Magdalena Wiśniewska", "Magdalena Wiśniewska"), ("magdalena wisniewska", "magdalena wisniewska"),
+    ("Sra. Carmen Ortega", "Carmen Ortega"), ("Mx. Robin Achterberg", "Robin Achterberg"),
+    ("Tariq Mahmood", "Tariq Mahmood"), ("TARIQ MAHMOOD", "TARIQ MAHMOOD"), ("Chidi Okonkwo", "Chidi Okonkwo"),
+    ("Александра Смирнова", "Александра Смирнова"), ("李娜", "李娜"), ("Νίκος Γεωργίου", "Νίκος Γεωργίου"),
+    ("Sgt. hernandez", "hernandez"), ("officer PATEL", "PATEL"), ("my cousin Bilal", "Bilal"),
+    ("Hannah Schmidt", "Hannah Schmidt"), ("Kevin O'Donnell", "Kevin O'Donnell"), ("Yuki Tanaka", "Yuki Tanaka"),
+    ("Esperanza Villalobos", "Esperanza Villalobos"), ("esperanza", "esperanza"), ("Bernard", "Bernard"),
+    ("Det. Sgt. Aoife Byrne", "Aoife Byrne"), ("Trooper McKenzie", "McKenzie"), ("Ngozi Eze", "Ngozi Eze"),
+]
+HOLDOUT_NAME_CARRIERS = [
+    "Last week {x} saw two men trying car doors on Birch Ave.",
+    "anyway {x} thinks the council doesnt care about our street",
+    "Attendee list: {x}, plus 12 others from District 5.",
+    "We want {x} to know the cameras are still not working.",
+]
+HOLDOUT_CONTACTS: list[tuple[str, str]] = [
+    ("phone", "+81 3 1234 5678"), ("phone", "(312) 555-0187"), ("phone", "555-0134"), ("phone", "07911 123456"),
+    ("phone", "+27 21 555 0199"), ("phone", "415.555.0110"),
+    ("email", "r.achterberg@web.de"), ("email", "tariq dot mahmood at outlook dot com"),
+    ("email", "chidi[at]okonkwo[dot]ng"), ("email", "ESPERANZA AT GMAIL DOT COM"),
+    ("address", "742 Evergreen Terrace"), ("address", "31 Spooner St"), ("address", "1600 Pennsylvania Ave NW"),
+    ("address", "8 Calle Mayor"), ("plate", "plate KLM-5512"), ("plate", "tag 4ABC321"), ("plate", "reg BD51 SMR"),
+    ("dob", "DOB 11/22/1990"), ("dob", "born 30 June 1988"), ("dob", "date of birth 1979-01-15"),
+    ("id_number", "987-65-4320"), ("id_number", "SSN 321 54 9876"), ("id_number", "NI number AB 12 34 56 D"),
+    ("badge", "badge 8812"), ("badge", "Officer #3390"), ("badge", "shield number 17"),
+]
+HOLDOUT_CONTACT_CARRIERS = [
+    "Neighbour says {x} belongs to the man who keeps dumping tyres.",
+    "pls remove {x} from the notes before you share them",
+    "Note for file - {x} - follow up Tuesday",
+]
+_PLANTED_PART = re.compile(r"^(?:(?:plate|tag|reg|DOB|born|date of birth|SSN|NI number|badge|shield number)\s+|"
+                           r"Officer )", re.IGNORECASE)
+
+
 def _styled(carrier: str, value: str, planted: str) -> tuple[str, str]:
     """The carrier with the value in it; an all-caps carrier shouts the value too."""
     if carrier.replace("{x}", "").isupper():
@@ -172,6 +210,17 @@ def corpus() -> list[Planted]:
     ]
 
 
+def holdout() -> list[Planted]:
+    names = _spread("name", HOLDOUT_NAMES, HOLDOUT_NAME_CARRIERS, 2)
+    contacts = []
+    for i, (category, value) in enumerate(HOLDOUT_CONTACTS):
+        for j in range(2):
+            carrier = HOLDOUT_CONTACT_CARRIERS[(i + j) % len(HOLDOUT_CONTACT_CARRIERS)]
+            text, shown = _styled(carrier, value, _PLANTED_PART.sub("", value))
+            contacts.append(Planted(category, text, (shown,)))
+    return names + contacts
+
+
 def leaks(planted: Planted, redacted: str) -> list[str]:
     """What survives: the planted string itself (any case), each word of a name, or a number of 3+ digits."""
     found = []
@@ -186,5 +235,5 @@ def leaks(planted: Planted, redacted: str) -> list[str]:
 
 
 if __name__ == "__main__":
-    records = corpus()
-    print(f"{len(records)} planted items:", dict(Counter(r.category for r in records)))
+    for label, records in (("tuning", corpus()), ("held-out", holdout())):
+        print(f"{label}: {len(records)} planted items:", dict(Counter(r.category for r in records)))

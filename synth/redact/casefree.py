@@ -108,11 +108,15 @@ class AnyCaseNameRecognizer(LocalRecognizer):
 
 
     def _lower_pair(self, first: str, second: str) -> bool:
-        """A given name and a name word, one of them no English word ("jorge alvarado", "maria gonzalez"); or
-        a word that is in no list followed by a surname that is no English word ("priya raman")."""
+        """A given name and a name word, one of them no English word ("jorge alvarado", "maria gonzalez"), or a
+        given name and a word in no list ("magdalena wisniewska"); a word in no list followed by a surname that
+        is no English word ("priya raman"); two long words in capitals, each a surname that is no English word
+        or in no list ("TARIQ MAHMOOD")."""
         names = self._names
-        if names.is_given(first) and names.is_name_word(second):
-            return names.is_strong_name_word(first) or names.is_strong_name_word(second)
+        if names.is_given(first) and (names.is_name_word(second) or (len(second) > 2 and names.is_unknown(second))):
+            return names.is_strong_name_word(first) or names.is_strong_name_word(second) or names.is_unknown(second)
+        if first.isupper() and _shouted_unknown(first) and _shouted_unknown(second):  # "TARIQ MAHMOOD"
+            return all(names.is_unknown(w) or names.is_strong_name_word(w) for w in (first, second))
         return len(first) > 2 and names.is_unknown(first) and names.is_strong_name_word(second)
 
     def _capitalised_pair(self, text: str, words: list[regex.Match[str]], k: int) -> bool:
@@ -136,6 +140,11 @@ class AnyCaseNameRecognizer(LocalRecognizer):
             return True
         return (len(first) > 2 and len(second) > 2 and names.is_unknown(first)
                 and (names.is_unknown(second) or names.is_strong_name_word(second)))
+
+
+def _shouted_unknown(word: str) -> bool:
+    """A word in capitals long enough, and with vowels enough, to be a name rather than an acronym."""
+    return len(word) >= 4 and sum(c in "AEIOUY" for c in word) >= 2
 
 
 class OtherScriptNameRecognizer(LocalRecognizer):

@@ -29,7 +29,7 @@ _PHONE_CUED = (
 
 _SEP_DOT = r"\s*(?:[\[({<]\s*(?i:dot|period)\s*[\])}>]|\s(?i:dot|period)\s|\.)\s*"
 _SEP_AT = r"\s*(?:[\[({<]\s*(?i:at)\s*[\])}>]|\s(?i:at)\s|@)\s*"
-_TLDS = r"(?i:com|org|net|edu|gov|mil|info|io|co|us|uk|ca|de|fr|es|it|nl|au|in|me|biz|ac)"
+_TLDS = r"(?i:com|org|net|edu|gov|mil|info|biz|[a-z]{2})"  # generic ones and any country code
 _LOCAL = r"[A-Za-z0-9][\w+-]*"
 # jane dot doe at gmail dot com, jane[dot]doe[at]gmail[dot]com, jane (at) city (dot) gov, JANE AT MAIL DOT CO DOT UK
 _EMAIL_SPELLED = (
@@ -66,7 +66,7 @@ _DOB = (
     r"(?:\s+(?:is|was|of|:))?\s*[:\-]?\s*)\K(?i:" + _DATE + r")"
 )
 
-_SSN = _NOT_IN_A_NUMBER + r"(?!000|666|9\d\d)\d{3}([-\s])(?!00)\d{2}\1(?!0000)\d{4}" + _END  # 123-45-6789
+_SSN = _NOT_IN_A_NUMBER + r"\d{3}([-\s])\d{2}\1\d{4}" + _END  # 123-45-6789, and ITIN-like 9xx-xx-xxxx
 _NI_NUMBER = r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b"  # UK National Insurance: QQ 12 34 56 C
 _ID_CUED = (
     r"(?i:\b(?:ssn|ss#|social\s+security(?:\s+(?:number|no\.?|#))?|national\s+insurance(?:\s+number)?|ni\s+number"
