@@ -46,6 +46,7 @@ and `redactors` (`PresidioRedactor`, `RegexRedactor`, `build_redactor`); callers
 
 from synth.redact.ner import SPACY_MODEL, load_ner
 from synth.redact.prefilter import CONTEXT_WORDS, NamePrefilter, context_windows, sentence_spans
+from synth.redact.pseudonym import meeting_id_holds_personal_data, pseudonymize_meeting_id
 from synth.redact.recognizers import contact_recognizers, name_recognizers, repeated_mentions
 from synth.redact.redactors import (
     ENTITIES,
@@ -74,7 +75,9 @@ __all__ = [
     "contact_recognizers",
     "context_windows",
     "load_ner",
+    "meeting_id_holds_personal_data",
     "name_recognizers",
+    "pseudonymize_meeting_id",
     "repeated_mentions",
     "sentence_spans",
 ]
