@@ -5,6 +5,8 @@ neighbour tom", "JORGE ALVARADO"), and names written in another script inside an
 
 from __future__ import annotations
 
+import re
+
 import regex
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 
@@ -19,19 +21,15 @@ from synth.redact.vocabulary import (
     PLACE_NOUNS,
     SPEECH_VERBS,
     TITLES,
-    alternation,
     lookup,
 )
 
-_WORD = r"[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*"
-_TITLE_THEN_WORDS = regex.compile(
-    r"(?<![\w])(?i:" + alternation(TITLES) + r")\.?[,:]?\s+"
-    r"(?i:my\s+|our\s+)?(" + _WORD + r"(?:\s+" + _WORD + r"){0,2})")
-_LEAD_THEN_WORDS = regex.compile(
-    r"(?<![\w])(?i:" + alternation(NAME_LEADS) + r"),?\s+(" + _WORD + r"(?:\s+" + _WORD + r"){0,2})")
-_WORDS_THEN_VERB = regex.compile(r"(" + _WORD + r"(?:\s+" + _WORD + r"){0,1})\s+(?i:"
-                                 + alternation(SPEECH_VERBS) + r")\b")
-_ANY_WORD = regex.compile(_WORD)
+_WORD = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"  # letters of any script, with inner ' or -
+_CUES = TITLES | frozenset(lead for lead in NAME_LEADS if " " not in lead)  # "officer", "call", "dear"
+_PHRASE_CUES = {("my", "name", "is"), ("this", "is"), ("i", "am")}
+_AFTER_CUE = re.compile(r"\.?[,:]?\s+\Z")
+_BETWEEN = re.compile(r"\s+\Z")
+_ANY_WORD = re.compile(_WORD)
 _OTHER_SCRIPT = regex.compile(  # words in a script other than Latin: 王伟, Иван Петров, محمد علي, Γιώργος
     r"(?:(?!\p{Latin})[\p{L}][\p{M}]*)+(?:[\s·・'’-]+(?:(?!\p{Latin})[\p{L}][\p{M}]*)+){0,3}")
 _LATIN_LETTER = regex.compile(r"\p{Latin}")
@@ -51,27 +49,41 @@ class AnyCaseNameRecognizer(LocalRecognizer):
         pass
 
     def analyze(self, text, entities, nlp_artifacts=None):  # noqa: D102
+        words = list(_ANY_WORD.finditer(text))
+        lows = [w.group().lower() for w in words]
         spans: list[tuple[int, int]] = []
-        for pattern in (_TITLE_THEN_WORDS, _LEAD_THEN_WORDS):
-            for m in pattern.finditer(text):
-                spans.extend(self._leading_names(m, 1))
-        for m in _WORDS_THEN_VERB.finditer(text):  # capitalised words before a verb are CueNameRecognizer's
-            words = list(_ANY_WORD.finditer(text, m.start(1), m.end(1)))
-            while words and not self._names.is_strong_name_word(words[0].group()):
-                words.pop(0)
-            if words and all(self._names.is_name_word(w.group()) for w in words):
-                spans.append((words[0].start(), words[-1].end()))
-        spans.extend(self._pairs_and_given_names(text))
+        for k, low in enumerate(lows):
+            if low in _CUES or any(tuple(lows[k - len(p) + 1:k + 1]) == p for p in _PHRASE_CUES):
+                spans.extend(self._after_cue(text, words, k))
+            elif low in SPEECH_VERBS:
+                spans.extend(self._before_verb(text, words, k))
+        spans.extend(self._pairs_and_given_names(text, words))
         return [RecognizerResult("PERSON", start, end, 0.6) for start, end in spans]
 
-    def _leading_names(self, m: regex.Match[str], group: int) -> list[tuple[int, int]]:
-        words = list(_ANY_WORD.finditer(m.string, m.start(group), m.end(group)))
-        kept = []
-        for word in words:
-            if not self._cued_word(word.group()):
+    def _after_cue(self, text: str, words: list[re.Match[str]], k: int) -> list[tuple[int, int]]:
+        """Up to three words that could be names right after a title or cue ("officer jenkins", "call lucy")."""
+        k += 1
+        if k < len(words) and words[k].group().lower() in ("my", "our"):
+            k += 1
+        kept: list[re.Match[str]] = []
+        while k < len(words) and len(kept) < 3:
+            gap = _AFTER_CUE if not kept else _BETWEEN
+            if not gap.match(text, words[k - 1].end(), words[k].start()) or not self._cued_word(words[k].group()):
                 break
-            kept.append(word)
+            kept.append(words[k])
+            k += 1
         return [(kept[0].start(), kept[-1].end())] if kept else []
+
+    def _before_verb(self, text: str, words: list[re.Match[str]], k: int) -> list[tuple[int, int]]:
+        """One or two name words right before a speech verb ("jorge said", "priya raman asked")."""
+        before = [j for j in (k - 2, k - 1) if j >= 0]
+        before = [j for j in before if all(_BETWEEN.match(text, words[i].end(), words[i + 1].start())
+                                           for i in range(j, k))]
+        while before and not self._names.is_strong_name_word(words[before[0]].group()):
+            before.pop(0)
+        if before and all(self._names.is_name_word(words[j].group()) for j in before):
+            return [(words[before[0]].start(), words[before[-1]].end())]
+        return []
 
     def _cued_word(self, word: str) -> bool:
         """After a cue, a word that could be a name: a name word or unknown, not a known civic or common word."""
@@ -80,12 +92,14 @@ class AnyCaseNameRecognizer(LocalRecognizer):
             return False
         return self._names.is_name_word(word) or self._names.is_unknown(word)
 
-    def _pairs_and_given_names(self, text: str) -> list[tuple[int, int]]:
-        words = list(_ANY_WORD.finditer(text))
+    def _pairs_and_given_names(self, text: str, words: list[re.Match[str]]) -> list[tuple[int, int]]:
         spans = []
         k = 0
         while k < len(words):
             word = words[k].group()
+            if not self._names.could_be_name(word):
+                k += 1
+                continue
             following = words[k + 1].group() if k + 1 < len(words) else ""
             adjacent = k + 1 < len(words) and text[words[k].end():words[k + 1].start()] in (" ", "\u00a0")
             if word[0].isupper() and not word.isupper():
@@ -119,7 +133,7 @@ class AnyCaseNameRecognizer(LocalRecognizer):
             return all(names.is_unknown(w) or names.is_strong_name_word(w) for w in (first, second))
         return len(first) > 2 and names.is_unknown(first) and names.is_strong_name_word(second)
 
-    def _capitalised_pair(self, text: str, words: list[regex.Match[str]], k: int) -> bool:
+    def _capitalised_pair(self, text: str, words: list[re.Match[str]], k: int) -> bool:
         """A given name and a surname ("Grace Hall", "Will Parker") or two words that are neither English nor
         in the lists ("Dmitri Volkov"), that do not start a place's name ("Martin Luther King Jr Blvd")."""
         first, second = words[k].group(), words[k + 1].group()
@@ -159,6 +173,8 @@ class OtherScriptNameRecognizer(LocalRecognizer):
         pass
 
     def analyze(self, text, entities, nlp_artifacts=None):  # noqa: D102
+        if text.isascii():
+            return []
         other = len(_OTHER_LETTER.findall(text))
         if not other or other > len(_LATIN_LETTER.findall(text)):
             return []

@@ -19,6 +19,7 @@ _GIVEN_FILES = ("dist.female.first", "dist.male.first")
 _SURNAME_FILE = "dist.all.last"
 
 
+@functools.lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lower case without accents: "Szczepański" -> "szczepanski", "Álvarez" -> "alvarez"."""
     decomposed = unicodedata.normalize("NFKD", lookup(word))
@@ -101,6 +102,8 @@ class Gazetteer:
         self._english = english
         self._plain = plain_english
         self._inflected = inflected
+        self._english_cache: dict[str, bool] = {}
+        self._maybe_cache: dict[str, bool] = {}
 
     @classmethod
     def from_spacy(cls, nlp: spacy.language.Language) -> Gazetteer:
@@ -108,6 +111,25 @@ class Gazetteer:
 
     def is_english(self, word: str) -> bool:
         low = fold(word)
+        known = self._english_cache.get(low)
+        if known is None:
+            if len(self._english_cache) > 500_000:  # a long-running service sees new words without end
+                self._english_cache.clear()
+            known = self._english_cache[low] = self._is_english(low)
+        return known
+
+    def could_be_name(self, word: str) -> bool:
+        """Cheap first test: a given name, a surname, or no English word."""
+        known = self._maybe_cache.get(word)
+        if known is None:
+            if len(self._maybe_cache) > 500_000:
+                self._maybe_cache.clear()
+            low = fold(word)
+            known = self._maybe_cache[word] = (low in self._given or self.is_surname(word)
+                                               or not self.is_english(word))
+        return known
+
+    def _is_english(self, low: str) -> bool:
         if low[1:2] == "'" and low[:1] in "od":  # O'Brien, D'Souza
             return False
         return low in self._english or (low not in self._given and low in self._inflected)

@@ -84,9 +84,29 @@ _BADGE_AFTER_TITLE = (
 _BADGE_NUMBERED = r"(?i:\b(?:officer|ofc|deputy|trooper|constable|pc)\.?\s+)\K\d{3,7}\b(?!\s*(?:%|pm|am|:))"
 
 
-def _recognizer(entity: str, name: str, *patterns: tuple[str, str, float]) -> PatternRecognizer:
-    return PatternRecognizer(supported_entity=entity, name=name, global_regex_flags=re.MULTILINE,
-                             patterns=[Pattern(*p) for p in patterns])
+# A spelled-out address needs one of these; most texts have none, and the pattern is slow to rule out.
+_EMAIL_TRIGGER = re.compile(r"@|\bdot\b|[\[({<]\s*at\s*[\])}>]|\bat\s+[\w-]+\s*\.\s*[a-z]{2,4}\b", re.IGNORECASE)
+
+
+class _TriggeredRecognizer(PatternRecognizer):
+    """A pattern recognizer that runs only on texts where a cheap trigger pattern is found."""
+
+    def __init__(self, trigger: re.Pattern[str], entity: str, name: str, patterns: list[Pattern]) -> None:
+        super().__init__(supported_entity=entity, name=name, global_regex_flags=re.MULTILINE, patterns=patterns)
+        self._trigger = trigger
+
+    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):  # noqa: D102
+        if not self._trigger.search(text):
+            return []
+        return super().analyze(text, entities, nlp_artifacts, regex_flags)
+
+
+def _recognizer(entity: str, name: str, *patterns: tuple[str, str, float],
+                trigger: re.Pattern[str] | None = None) -> PatternRecognizer:
+    found = [Pattern(*p) for p in patterns]
+    if trigger is not None:
+        return _TriggeredRecognizer(trigger, entity, name, found)
+    return PatternRecognizer(supported_entity=entity, name=name, global_regex_flags=re.MULTILINE, patterns=found)
 
 
 def identifier_recognizers() -> list[EntityRecognizer]:
@@ -95,7 +115,8 @@ def identifier_recognizers() -> list[EntityRecognizer]:
         _recognizer("PHONE_NUMBER", "synth_phone_world", ("international phone", _PHONE_INTERNATIONAL, 0.7),
                     ("national phone", _PHONE_NATIONAL, 0.6), ("local phone", _PHONE_LOCAL, 0.5),
                     ("phone after a cue", _PHONE_CUED, 0.6)),
-        _recognizer("EMAIL_ADDRESS", "synth_email_spelled", ("spelled-out email", _EMAIL_SPELLED, 0.8)),
+        _recognizer("EMAIL_ADDRESS", "synth_email_spelled", ("spelled-out email", _EMAIL_SPELLED, 0.8),
+                    trigger=_EMAIL_TRIGGER),
         _recognizer("LICENSE_PLATE", "synth_plate", ("plate after a cue", _PLATE_CUE + r"\K" + _PLATE_TOKEN, 0.8),
                     *[("plate shape", shape, 0.6) for shape in _PLATE_SHAPES]),
         _recognizer("DATE_OF_BIRTH", "synth_dob", ("date after a birth cue", _DOB, 0.9)),
