@@ -65,7 +65,11 @@ NOUN_NAMES = word_set("""
     chip clay cliff crystal daisy dale dawn dean destiny dot duke earl eve faith fern forest gale gene ginger
     glen grace guy harmony hazel heath holly honey hope hunter iris ivy jack jade jasmine jay jewel joy judge
     june king lady lane lily major march may mercy olive page patience pearl penny prince queen rain ray river
-    robin rock rose ruby sky star storm summer trinity violet will winter""")
+    robin rock rose ruby sky star storm summer trinity violet will winter
+    van numbers brandy mac dick tad basil beau ivory laurel opal pansy rod sherry flora melody max kitty dolly
+    billy bobby hank ken ted toby tory trey reed cole chad heather myrtle rex rosemary chi sang sung jenny teddy
+    sonny carol mason carter walker tanner fletcher freeman jasper viola angelica georgette savannah john
+    johnny sally patsy mickey joe""")
 
 
 def english_lexicon(nlp: spacy.language.Language) -> Lexicon:

@@ -50,7 +50,8 @@ _PLATE_SHAPES = [
     r"\b[A-Z]{2,3}-\d{3,4}\b",  # ABC-1234
     r"\b(?!(?i:pre|mid|non|post|the|and|for|age|top|new|old|est|ave|apt|rte|hwy|may|jun|jul|aug|sep|oct|nov|dec"
     r"|jan|feb|mar|apr|fy|q)-)[a-z]{2,3}-\d{4}\b",  # abc-1234
-    r"\b(?!(?:HWY|RTE|APT|STE|ZIP|CDT|EST|PST|CST|MST|EDT|PDT|MPH|KPH|AGE|NO)\b)[A-Z]{3}\s?\d{3,4}\b",  # ABC 1234
+    r"\b(?!(?:HWY|RTE|APT|STE|ZIP|CDT|EST|PST|CST|MST|EDT|PDT|MPH|KPH|AGE|NO|SSN|DOB|SIN|TEL|FAX|EXT)\b)"
+    r"[A-Z]{3}\s?\d{3,4}\b(?![-./]?\d)",  # ABC 1234
     r"\b\d{3}[-\s]?[A-Z]{3}\b",  # 123-ABC
 ]
 

@@ -50,8 +50,8 @@ def is_person(ent: spacy.tokens.Span, names: Gazetteer) -> bool:
     tokens = list(ent)
     cut = next((k for k, t in enumerate(tokens) if "\n" in t.text or "\n" in t.whitespace_), None)
     words = [t.text for t in tokens[:None if cut is None else cut + 1] if t.text[:1].isalpha()]
-    if not words or not (any(w[0].isupper() for w in words) or doc.text.islower()):
-        return False  # a lower-case span in cased text ("many women") is no name
+    if not words or not (words[-1][0].isupper() or doc.text.islower()):
+        return False  # a span ending in a lower-case word in cased text ("many women", "Grey van") is no name
     following_word = doc[ent.end].text if ent.end < len(doc) else ""
     if names.is_thing_word(words[-1]) or (following_word[:1].isupper() and names.is_thing_word(following_word)):
         return False  # "Angel Investor", "Scott Waste", "Duncan Hines Days"
