@@ -10,7 +10,7 @@ import re
 import regex
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 
-from synth.redact.gazetteer import Gazetteer, fold
+from synth.redact.gazetteer import NOUN_NAMES, Gazetteer, fold
 from synth.redact.prefilter import in_place_name
 from synth.redact.vocabulary import (
     CIVIC,
@@ -22,11 +22,14 @@ from synth.redact.vocabulary import (
     SPEECH_VERBS,
     TITLES,
     lookup,
+    word_set,
 )
 
 _WORD = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"  # letters of any script, with inner ' or -
 _CUES = TITLES | frozenset(lead for lead in NAME_LEADS if " " not in lead)  # "officer", "call", "dear"
 _PHRASE_CUES = {("my", "name", "is"), ("this", "is"), ("i", "am")}
+_TAKES_A_PERSON = word_set("""with by thank thanks told asked called met saw emailed texted contacted spoke
+    phoned visited""")
 _AFTER_CUE = re.compile(r"\.?[,:]?\s+\Z")
 _BETWEEN = re.compile(r"\s+\Z")
 _ANY_WORD = re.compile(_WORD)
@@ -90,7 +93,9 @@ class AnyCaseNameRecognizer(LocalRecognizer):
         low = fold(word)
         if low in KNOWN_WORDS or low in CIVIC or len(low) < 2:
             return False
-        return self._names.is_name_word(word) or self._names.is_unknown(word)
+        if word.islower():  # "officer jenkins", "call lucy"; not "officer haven't", "i am carer"
+            return self._names.is_name_word(word)
+        return self._names.is_name_word(word) or self._names.is_unknown(word) or self._names.is_surname(word)
 
     def _pairs_and_given_names(self, text: str, words: list[re.Match[str]]) -> list[tuple[int, int]]:
         spans = []
@@ -131,7 +136,8 @@ class AnyCaseNameRecognizer(LocalRecognizer):
             return names.is_strong_name_word(first) or names.is_strong_name_word(second) or names.is_unknown(second)
         if first.isupper() and _shouted_unknown(first) and _shouted_unknown(second):  # "TARIQ MAHMOOD"
             return all(names.is_unknown(w) or names.is_strong_name_word(w) for w in (first, second))
-        return len(first) > 2 and names.is_unknown(first) and names.is_strong_name_word(second)
+        return (first.islower() and len(first) > 2 and len(second) > 2 and names.is_unknown(first)
+                and names.is_strong_name_word(second))
 
     def _capitalised_pair(self, text: str, words: list[re.Match[str]], k: int) -> bool:
         """A given name and a surname ("Grace Hall", "Will Parker") or two words that are neither English nor
@@ -141,9 +147,14 @@ class AnyCaseNameRecognizer(LocalRecognizer):
             return False  # not an acronym or a possessive ("BG's Kummer")
         if any(lookup(w)[:-1] in PLACE_NOUNS for w in (first, second)):  # "Tuckertown Rds"
             return False
-        if any(fold(w) in KNOWN_WORDS or fold(w) in CIVIC - NAME_WORDS or lookup(w) in PARK_NOUNS
-               for w in (first, second)):
+        if fold(first) in KNOWN_WORDS or fold(first) in CIVIC - NAME_WORDS or lookup(first) in PARK_NOUNS:
             return False
+        if fold(second) in KNOWN_WORDS or fold(second) in CIVIC or lookup(second) in PARK_NOUNS:
+            # "Cherry Ward", "Lincoln Hall" are places, unless a verb or preposition that takes a person comes
+            # right before ("spoke with Grace Hall")
+            before = words[k - 1].group().lower() if k else ""
+            return (fold(second) in NAME_WORDS and before in _TAKES_A_PERSON and self._names.is_given(first)
+                    and _BETWEEN.match(text, words[k - 1].end(), words[k].start()) is not None)
         if self._names.is_thing_word(second) or in_place_name(text, words[k + 1].end()):
             return False
         after = words[k + 2].group() if k + 2 < len(words) else ""
@@ -204,3 +215,33 @@ def trailing_name_words(text: str, results: list[RecognizerResult], names: Gazet
         if end > r.end:
             extended.append(RecognizerResult("PERSON", r.start, end, r.score))
     return extended
+
+
+_LIST_SEPARATOR = r"(?:\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&|or)\s+)"
+_NEXT_IN_LIST = re.compile(_LIST_SEPARATOR + r"(" + _WORD + r")(?![\w'’-])")
+_PREVIOUS_IN_LIST = re.compile(r"(?<![\w'’-])(" + _WORD + r")" + _LIST_SEPARATOR + r"\Z")
+
+
+def coordinated_names(text: str, results: list[RecognizerResult], names: Gazetteer) -> list[RecognizerResult]:
+    """Single capitalised words listed with a found name are names too ("Steph, Mum, [PERSON], Michelle,
+    Vicky", "[PERSON] and Freya"), if they are given names, surnames or in no list; not "Mum", "Physio"."""
+    found = []
+    for r in results:
+        if r.entity_type != "PERSON":
+            continue
+        end = r.end
+        while (m := _NEXT_IN_LIST.match(text, end)) and _listed_name(m.group(1), names):
+            found.append(RecognizerResult("PERSON", m.start(1), m.end(1), 0.5))
+            end = m.end(1)
+        start = r.start
+        while (m := _PREVIOUS_IN_LIST.search(text, max(start - 40, 0), start)) and _listed_name(m.group(1), names):
+            found.append(RecognizerResult("PERSON", m.start(1), m.end(1), 0.5))
+            start = m.start(1)
+    return found
+
+
+def _listed_name(word: str, names: Gazetteer) -> bool:
+    low = lookup(word)
+    if not word[0].isupper() or word.isupper() or low in KNOWN_WORDS or low in CIVIC or low in NOUN_NAMES:
+        return False
+    return names.is_name_word(word) or names.is_unknown(word)

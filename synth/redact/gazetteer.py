@@ -41,6 +41,7 @@ def _given_raw() -> frozenset[str]:
     return frozenset(_census(_GIVEN_FILES[0]).keys() | _census(_GIVEN_FILES[1]).keys())
 
 
+_CONTRACTIONS = ("n't", "'re", "'ve", "'ll", "'d", "'m")
 POPULAR_GIVEN_RANK = 1000  # within each census file (female, male)
 
 
@@ -99,19 +100,22 @@ def english_words(nlp: spacy.language.Language) -> tuple[frozenset[str], frozens
 class Gazetteer:
     """Answers "could this word be part of a person's name?" from the census lists and the English words."""
 
-    def __init__(self, english: frozenset[str], plain_english: frozenset[str], inflected: Lexicon) -> None:
-        self._given = given_names()
+    def __init__(self, english: frozenset[str], plain_english: frozenset[str], inflected: Lexicon,
+                 verbs_and_adjectives: Lexicon) -> None:
+        # the census files hold a few everyday words as given names ("nice", "kind"): not names here
+        self._given = frozenset(w for w in given_names() if w not in verbs_and_adjectives)
         self._popular = popular_given_names()
         self._surnames = surnames()
         self._english = english
         self._plain = plain_english
         self._inflected = inflected
+        self._verbs_and_adjectives = verbs_and_adjectives
         self._english_cache: dict[str, bool] = {}
         self._maybe_cache: dict[str, bool] = {}
 
     @classmethod
     def from_spacy(cls, nlp: spacy.language.Language) -> Gazetteer:
-        return cls(*english_words(nlp), english_lexicon(nlp))
+        return cls(*english_words(nlp), english_lexicon(nlp), Lexicon.from_spacy(nlp))
 
     def is_english(self, word: str) -> bool:
         low = fold(word)
@@ -136,6 +140,8 @@ class Gazetteer:
     def _is_english(self, low: str) -> bool:
         if low[1:2] == "'" and low[:1] in "od":  # O'Brien, D'Souza
             return False
+        if low.endswith(_CONTRACTIONS):  # haven't, they're
+            return True
         return low in self._english or (low not in self._given and low in self._inflected)
 
     def is_given(self, word: str) -> bool:
@@ -147,6 +153,15 @@ class Gazetteer:
 
     def is_surname(self, word: str) -> bool:
         return self._surname_rank(word) is not None
+
+    def is_listed_noun_or_name(self, word: str) -> bool:
+        """In the census lists and, if English, only as a noun ("Angus", "Morrison"; not "Bowling", "Cave")."""
+        low = fold(word)
+        return (low in self._given or self.is_surname(word)) and low not in self._verbs_and_adjectives
+
+    def is_common_surname(self, word: str) -> bool:
+        """Among the COMMON_SURNAME_RANK most frequent, English word or not ("Morrison", "Walker")."""
+        return (self._surname_rank(word) or COMMON_SURNAME_RANK + 1) <= COMMON_SURNAME_RANK
 
     def is_name_word(self, word: str) -> bool:
         """A given name, or a surname that is not an English word."""
@@ -163,8 +178,8 @@ class Gazetteer:
         """An English word that is no name: not a given name, not one of NAME_WORDS, not a common surname
         ("Investor", "Waste", "Course"; not "Brown", "Walker")."""
         low = fold(word)
-        return (self.is_english(word) and low not in self._given and low not in NAME_WORDS and low not in STOP
-                and (self._surname_rank(word) or COMMON_SURNAME_RANK + 1) > COMMON_SURNAME_RANK)
+        return (len(low) > 2 and self.is_english(word) and low not in self._given and low not in NAME_WORDS
+                and low not in STOP and (self._surname_rank(word) or COMMON_SURNAME_RANK + 1) > COMMON_SURNAME_RANK)
 
     def is_strong_name_word(self, word: str) -> bool:
         """A name word that reads as no English word in lower case ("jorge", "lucy", "alvarado"; not "will",

@@ -27,8 +27,9 @@ _PHONE_CUED = (
     r"\s*(?:is|was|at|on)?\s*[:#]?\s*)\K\(?\d[\d\s().-]{5,18}\d" + _END
 )
 
-_SEP_DOT = r"\s*(?:[\[({<]\s*(?i:dot|period)\s*[\])}>]|\s(?i:dot|period)\s|\.)\s*"
-_SEP_AT = r"\s*(?:[\[({<]\s*(?i:at)\s*[\])}>]|\s(?i:at)\s|@)\s*"
+# a bare "." or "@" joins without spaces ("me at all. If" is no address); a spelled or bracketed one may have them
+_SEP_DOT = r"(?:\s*[\[({<]\s*(?i:dot|period)\s*[\])}>]\s*|\s+(?i:dot|period)\s+|\.)"
+_SEP_AT = r"(?:\s*[\[({<]\s*(?i:at)\s*[\])}>]\s*|\s+(?i:at)\s+|\s?@\s?)"
 _TLDS = r"(?i:com|org|net|edu|gov|mil|info|biz|[a-z]{2})"  # generic ones and any country code
 _LOCAL = r"[A-Za-z0-9][\w+-]*"
 # jane dot doe at gmail dot com, jane[dot]doe[at]gmail[dot]com, jane (at) city (dot) gov, JANE AT MAIL DOT CO DOT UK

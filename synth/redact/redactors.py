@@ -13,7 +13,12 @@ from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import ConflictResolutionStrategy, OperatorConfig
 
 from synth.errors import ConfigError
-from synth.redact.casefree import AnyCaseNameRecognizer, OtherScriptNameRecognizer, trailing_name_words
+from synth.redact.casefree import (
+    AnyCaseNameRecognizer,
+    OtherScriptNameRecognizer,
+    coordinated_names,
+    trailing_name_words,
+)
 from synth.redact.gazetteer import Gazetteer
 from synth.redact.identifiers import identifier_recognizers
 from synth.redact.ner import end_at_newline, is_person, load_ner
@@ -104,6 +109,7 @@ class PresidioRedactor:
         for text, results in zip(texts, found, strict=True):
             results.extend(repeated_mentions(text, results))
             results.extend(trailing_name_words(text, results, self._gazetteer))
+            results.extend(coordinated_names(text, results, self._gazetteer))
         return [_anonymize(t, r, self._engine, self._operators) for t, r in zip(texts, found, strict=True)]
 
     def _ner_persons(self, texts: list[str]) -> Iterator[tuple[int, RecognizerResult]]:

@@ -30,7 +30,8 @@ TITLE_ABBREVIATIONS = word_set("ofc sgt det lt capt cpl cmdr insp mr mrs ms mx d
 TITLES = TITLE_ABBREVIATIONS | word_set("""
     officer sergeant detective lieutenant captain corporal chief deputy commander trooper inspector sheriff
     miss mayor councilmember councilman councilwoman councilor councillor alderman alderwoman commissioner
-    pastor reverend nurse resident neighbor neighbour caller complainant
+    pastor reverend nurse resident neighbor neighbour caller complainant doctor psychologist psychiatrist
+    therapist counsellor counselor physio paramedic midwife
     wife husband son daughter mother father brother sister friend partner grandson granddaughter grandmother
     grandfather aunt uncle cousin boyfriend girlfriend roommate""")
 CIVIC = PLACE_NOUNS | word_set("""
