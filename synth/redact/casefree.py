@@ -28,6 +28,7 @@ from synth.redact.vocabulary import (
 _WORD = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"  # letters of any script, with inner ' or -
 _CUES = TITLES | frozenset(lead for lead in NAME_LEADS if " " not in lead)  # "officer", "call", "dear"
 _PHRASE_CUES = {("my", "name", "is"), ("this", "is"), ("i", "am")}
+_PHRASE_ENDS = {p[-1] for p in _PHRASE_CUES}
 _TAKES_A_PERSON = word_set("""with by thank thanks told asked called met saw emailed texted contacted spoke
     phoned visited""")
 _AFTER_CUE = re.compile(r"\.?[,:]?\s+\Z")
@@ -56,7 +57,8 @@ class AnyCaseNameRecognizer(LocalRecognizer):
         lows = [w.group().lower() for w in words]
         spans: list[tuple[int, int]] = []
         for k, low in enumerate(lows):
-            if low in _CUES or any(tuple(lows[k - len(p) + 1:k + 1]) == p for p in _PHRASE_CUES):
+            if low in _CUES or (low in _PHRASE_ENDS and any(tuple(lows[k - len(p) + 1:k + 1]) == p
+                                                            for p in _PHRASE_CUES)):
                 spans.extend(self._after_cue(text, words, k))
             elif low in SPEECH_VERBS:
                 spans.extend(self._before_verb(text, words, k))

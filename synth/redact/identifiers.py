@@ -90,6 +90,13 @@ _BADGE_NUMBERED = r"(?i:\b(?:officer|ofc|deputy|trooper|constable|pc)\.?\s+)\K\d
 _EMAIL_TRIGGER = re.compile(r"@|\bdot\b|[\[({<]\s*at\s*[\])}>]|\bat\s+[\w-]+\s*\.\s*[a-z]{2,4}\b", re.IGNORECASE)
 
 
+_DIGITS_TRIGGER = re.compile(r"\d\d")
+_PLATE_TRIGGER = re.compile(r"[A-Z]{2}|\d[A-Z]|[a-z]{2,3}-\d|(?i:plate|tag|reg|licen)")
+_DOB_TRIGGER = re.compile(r"dob|d\.o\.b|birth|born|\bb\.", re.IGNORECASE)
+_BADGE_TRIGGER = re.compile(r"badge|shield|star|collar|warrant|officer|ofc|p\.?o\b|sgt|sergeant|dep|det|cpl"
+                            r"|corporal|trooper|constable|pc\b|lt\b|lieutenant|patrol", re.IGNORECASE)
+
+
 class _TriggeredRecognizer(PatternRecognizer):
     """A pattern recognizer that runs only on texts where a cheap trigger pattern is found."""
 
@@ -116,15 +123,15 @@ def identifier_recognizers() -> list[EntityRecognizer]:
     return [
         _recognizer("PHONE_NUMBER", "synth_phone_world", ("international phone", _PHONE_INTERNATIONAL, 0.7),
                     ("national phone", _PHONE_NATIONAL, 0.6), ("local phone", _PHONE_LOCAL, 0.5),
-                    ("phone after a cue", _PHONE_CUED, 0.6)),
+                    ("phone after a cue", _PHONE_CUED, 0.6), trigger=_DIGITS_TRIGGER),
         _recognizer("EMAIL_ADDRESS", "synth_email_spelled", ("spelled-out email", _EMAIL_SPELLED, 0.8),
                     trigger=_EMAIL_TRIGGER),
         _recognizer("LICENSE_PLATE", "synth_plate", ("plate after a cue", _PLATE_CUE + r"\K" + _PLATE_TOKEN, 0.8),
-                    *[("plate shape", shape, 0.6) for shape in _PLATE_SHAPES]),
-        _recognizer("DATE_OF_BIRTH", "synth_dob", ("date after a birth cue", _DOB, 0.9)),
+                    *[("plate shape", shape, 0.6) for shape in _PLATE_SHAPES], trigger=_PLATE_TRIGGER),
+        _recognizer("DATE_OF_BIRTH", "synth_dob", ("date after a birth cue", _DOB, 0.9), trigger=_DOB_TRIGGER),
         _recognizer("ID_NUMBER", "synth_id_number", ("ssn", _SSN, 0.8), ("uk ni number", _NI_NUMBER, 0.8),
-                    ("id after a cue", _ID_CUED, 0.8)),
+                    ("id after a cue", _ID_CUED, 0.8), trigger=_DIGITS_TRIGGER),
         _recognizer("BADGE_NUMBER", "synth_badge", ("badge", _BADGE, 0.9),
                     ("badge after a title", _BADGE_AFTER_TITLE, 0.9),
-                    ("officer's number", _BADGE_NUMBERED, 0.7)),
+                    ("officer's number", _BADGE_NUMBERED, 0.7), trigger=_BADGE_TRIGGER),
     ]
