@@ -5,8 +5,8 @@ An id holds personal data when one of its words is a census given name or surnam
 four letters or more, unless it is a civic or meeting word ("hall", "park", "north", "coffee"); when a word
 stands next to a home word ("home-of-hall", "parkers-house"); or when it holds an e-mail address. Short
 codes ("m", "rv", "d3") and numbers are plain. When unsure, the id is hashed: a hashed id still groups a
-meeting's records, a readable name is not taken back. Wiring: ingest calls `pseudonymize_meeting_id(id, salt)`
-with the note-takers' salt before the id is stored.
+meeting's records, a readable name is not taken back. For ingest: call `pseudonymize_meeting_id(id, salt)`
+with the note-takers' salt before the id is stored or shown.
 """
 
 from __future__ import annotations
