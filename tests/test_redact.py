@@ -289,6 +289,15 @@ def test_identifiers(presidio: PresidioRedactor, text: str, expected: str, count
     ("Please pass this on to my wife, Elena, who runs the club.", ["Elena"]),
     ("Complainant: Bartholomew Nkemelu\nDistrict: 3", ["Bartholomew", "Nkemelu"]),
     ("Spoke with Capt. O'Neill about speeding.", ["O'Neill"]),
+    ("Meeting hosted by the Okonjo family at the church.", ["Okonjo"]),
+    ("Attendees: Ana Lucia, Tomasz Nowak, Precious Adebayo", ["Ana", "Lucia", "Tomasz", "Nowak", "Precious",
+                                                             "Adebayo"]),
+    ("jenny from next door saw it", ["jenny"]),
+    ("Steph, Mum, Ben, Michelle and Vicky are all amazing.", ["Steph", "Ben", "Michelle", "Vicky"]),
+    ("Angus Morrison", ["Angus", "Morrison"]),
+    ("Everything worked well. Klaudia was very kind.", ["Klaudia"]),
+    ("Listened well, took a good history Doctor Pierzchniak.", ["Pierzchniak"]),
+    ("Fantastic staff, especially psychologist George. Lots of activities.", ["George"]),
 ])
 def test_names_in_any_case_and_script(presidio: PresidioRedactor, text: str, names: list[str]) -> None:
     result = redact(presidio, text)
@@ -313,6 +322,12 @@ def test_names_in_any_case_and_script(presidio: PresidioRedactor, text: str, nam
     "I'm registered to vote in San Juan County.",
     "Retention of Cultural Resources in situ should be a priority.",
     "The Old ByPass and Scotsville Road from old ByPass to Natcher Parkway.",
+    "Grey van, plate unknown, parks on the sidewalk.",
+    "Sorted pads out for my Mum. Thank you",
+    "Always polite, Friendly and kind.",
+    "Healthcare staff say officers came, officer haven't turned up.",
+    "No help to me at all. If YOU arrange a visit, come.",
+    "Lovely nurse. Kind, supportive, informative and patient.",
 ])
 def test_places_brands_and_capitalised_words_are_not_names(presidio: PresidioRedactor, text: str) -> None:
     assert redact(presidio, text) == Redacted(text, {})

@@ -20,6 +20,7 @@ from synth.redact.vocabulary import (
     PARK_NOUNS,
     PLACE_NOUNS,
     SPEECH_VERBS,
+    TITLE_ABBREVIATIONS,
     TITLES,
     lookup,
     word_set,
@@ -29,6 +30,7 @@ _WORD = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"  # letters of any script, with inner '
 _CUES = TITLES | frozenset(lead for lead in NAME_LEADS if " " not in lead)  # "officer", "call", "dear"
 _PHRASE_CUES = {("my", "name", "is"), ("this", "is"), ("i", "am")}
 _PHRASE_ENDS = {p[-1] for p in _PHRASE_CUES}
+_HOUSEHOLD = word_set("family families household clan")
 _TAKES_A_PERSON = word_set("""with by thank thanks told asked called met saw emailed texted contacted spoke
     phoned visited""")
 _AFTER_CUE = re.compile(r"\.?[,:]?\s+\Z")
@@ -63,17 +65,27 @@ class AnyCaseNameRecognizer(LocalRecognizer):
             elif low in SPEECH_VERBS:
                 spans.extend(self._before_verb(text, words, k))
         spans.extend(self._pairs_and_given_names(text, words))
+        spans.extend(self._households(words, lows))
         return [RecognizerResult("PERSON", start, end, 0.6) for start, end in spans]
+
+    def _households(self, words: list[re.Match[str]], lows: list[str]) -> list[tuple[int, int]]:
+        """A capitalised word before "family", "household" ... is a surname ("the Okonjo family")."""
+        return [words[k - 1].span() for k in range(1, len(words)) if lows[k] in _HOUSEHOLD
+                and words[k - 1].group()[0].isupper() and not words[k - 1].group().isupper()
+                and lows[k - 1] not in KNOWN_WORDS and lows[k - 1] not in CIVIC
+                and not self._names.is_thing_word(words[k - 1].group())]
 
     def _after_cue(self, text: str, words: list[re.Match[str]], k: int) -> list[tuple[int, int]]:
         """Up to three words that could be names right after a title or cue ("officer jenkins", "call lucy")."""
+        abbreviation = words[k].group().lower() in TITLE_ABBREVIATIONS  # "Sgt. West"; not "nurse. Kind"
         k += 1
         if k < len(words) and words[k].group().lower() in ("my", "our"):
             k += 1
         kept: list[re.Match[str]] = []
         while k < len(words) and len(kept) < 3:
             gap = _AFTER_CUE if not kept else _BETWEEN
-            if not gap.match(text, words[k - 1].end(), words[k].start()) or not self._cued_word(words[k].group()):
+            between = gap.match(text, words[k - 1].end(), words[k].start())
+            if not between or ("." in between.group() and not abbreviation) or not self._cued_word(words[k].group()):
                 break
             kept.append(words[k])
             k += 1
@@ -97,7 +109,8 @@ class AnyCaseNameRecognizer(LocalRecognizer):
             return False
         if word.islower():  # "officer jenkins", "call lucy"; not "officer haven't", "i am carer"
             return self._names.is_name_word(word)
-        return self._names.is_name_word(word) or self._names.is_unknown(word) or self._names.is_surname(word)
+        return (self._names.is_name_word(word) or self._names.is_unknown(word)
+                or self._names.is_listed_noun_or_name(word))
 
     def _pairs_and_given_names(self, text: str, words: list[re.Match[str]]) -> list[tuple[int, int]]:
         spans = []
@@ -219,6 +232,7 @@ def trailing_name_words(text: str, results: list[RecognizerResult], names: Gazet
     return extended
 
 
+_LIST_ITEMS = 8
 _LIST_SEPARATOR = r"(?:\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&|or)\s+)"
 _NEXT_IN_LIST = re.compile(_LIST_SEPARATOR + r"(" + _WORD + r")(?![\w'’-])")
 _PREVIOUS_IN_LIST = re.compile(r"(?<![\w'’-])(" + _WORD + r")" + _LIST_SEPARATOR + r"\Z")
@@ -231,14 +245,16 @@ def coordinated_names(text: str, results: list[RecognizerResult], names: Gazette
     for r in results:
         if r.entity_type != "PERSON":
             continue
-        end = r.end
-        while (m := _NEXT_IN_LIST.match(text, end)) and _listed_name(m.group(1), names):
-            found.append(RecognizerResult("PERSON", m.start(1), m.end(1), 0.5))
-            end = m.end(1)
-        start = r.start
-        while (m := _PREVIOUS_IN_LIST.search(text, max(start - 40, 0), start)) and _listed_name(m.group(1), names):
-            found.append(RecognizerResult("PERSON", m.start(1), m.end(1), 0.5))
-            start = m.start(1)
+        end, items = r.end, 0
+        while (m := _NEXT_IN_LIST.match(text, end)) and items < _LIST_ITEMS:  # past "Mum" in "Ben, Mum, Vicky"
+            if _listed_name(m.group(1), names):
+                found.append(RecognizerResult("PERSON", m.start(1), m.end(1), 0.5))
+            end, items = m.end(1), items + 1
+        start, items = r.start, 0
+        while (m := _PREVIOUS_IN_LIST.search(text, max(start - 40, 0), start)) and items < _LIST_ITEMS:
+            if _listed_name(m.group(1), names):
+                found.append(RecognizerResult("PERSON", m.start(1), m.end(1), 0.5))
+            start, items = m.start(1), items + 1
     return found
 
 

@@ -68,7 +68,7 @@ NOUN_NAMES = word_set("""
     june king lady lane lily major march may mercy olive page patience pearl penny prince queen rain ray river
     robin rock rose ruby sky star storm summer trinity violet will winter
     van numbers brandy mac dick tad basil beau ivory laurel opal pansy rod sherry flora melody max kitty dolly
-    billy bobby hank ken ted toby tory trey reed cole chad heather myrtle rex rosemary chi sang sung jenny teddy
+    billy bobby hank ken ted toby tory trey reed cole chad heather myrtle rex rosemary chi sang sung teddy
     sonny carol mason carter walker tanner fletcher freeman jasper viola angelica georgette savannah john
     johnny sally patsy mickey joe""")
 

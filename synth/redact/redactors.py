@@ -108,8 +108,8 @@ class PresidioRedactor:
             found[i].append(result)
         for text, results in zip(texts, found, strict=True):
             results.extend(repeated_mentions(text, results))
-            results.extend(trailing_name_words(text, results, self._gazetteer))
             results.extend(coordinated_names(text, results, self._gazetteer))
+            results.extend(trailing_name_words(text, results, self._gazetteer))
         return [_anonymize(t, r, self._engine, self._operators) for t, r in zip(texts, found, strict=True)]
 
     def _ner_persons(self, texts: list[str]) -> Iterator[tuple[int, RecognizerResult]]:
