@@ -268,6 +268,10 @@ def test_build_redactor_by_name() -> None:
     ("Write to chidi[at]okonkwo[dot]ng today.", "Write to [EMAIL] today.", {"EMAIL_ADDRESS": 1}),
     ("I live at 19 Rue de la Paix now.", "I live at [ADDRESS] now.", {"STREET_ADDRESS": 1}),
     ("THE HOUSE AT 410 W 23RD ST IS EMPTY", "THE HOUSE AT [ADDRESS] IS EMPTY", {"STREET_ADDRESS": 1}),
+    ("text me 555 0123 tonight", "text me [PHONE] tonight", {"PHONE_NUMBER": 1}),
+    ("reach me at tom-at-gmail-dot-com", "reach me at [EMAIL]", {"EMAIL_ADDRESS": 1}),
+    ("Det. #447 and Ofc. Lee #9921 responded", "Det. #[BADGE] and Ofc. [PERSON] #[BADGE] responded",
+     {"BADGE_NUMBER": 2, "PERSON": 1}),
 ])
 def test_identifiers(presidio: PresidioRedactor, text: str, expected: str, counts: dict[str, int]) -> None:
     assert redact(presidio, text) == Redacted(expected, counts)
@@ -298,6 +302,9 @@ def test_identifiers(presidio: PresidioRedactor, text: str, expected: str, count
     ("Everything worked well. Klaudia was very kind.", ["Klaudia"]),
     ("Listened well, took a good history Doctor Pierzchniak.", ["Pierzchniak"]),
     ("Fantastic staff, especially psychologist George. Lots of activities.", ["George"]),
+    ("i think his name was bob smith", ["bob", "smith"]),
+    ("Thanks to officers Reyes and Dubois", ["Reyes", "Dubois"]),
+    ("Signed: K. Oyelaran", ["Oyelaran"]),
 ])
 def test_names_in_any_case_and_script(presidio: PresidioRedactor, text: str, names: list[str]) -> None:
     result = redact(presidio, text)

@@ -27,8 +27,10 @@ from synth.redact.vocabulary import (
 )
 
 _WORD = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"  # letters of any script, with inner ' or -
-_CUES = TITLES | frozenset(lead for lead in NAME_LEADS if " " not in lead)  # "officer", "call", "dear"
-_PHRASE_CUES = {("my", "name", "is"), ("this", "is"), ("i", "am")}
+_CUES = (TITLES | frozenset(lead for lead in NAME_LEADS if " " not in lead)  # "officer", "call", "dear"
+         | word_set("named officers deputies sergeants detectives neighbors neighbours"))
+_PHRASE_CUES = {("my", "name", "is"), ("this", "is"), ("i", "am"), ("name", "is"), ("name", "was"),
+                ("names", "are"), ("names", "were")}
 _PHRASE_ENDS = {p[-1] for p in _PHRASE_CUES}
 _HOUSEHOLD = word_set("family families household clan")
 _TAKES_A_PERSON = word_set("""with by thank thanks told asked called met saw emailed texted contacted spoke
@@ -83,12 +85,18 @@ class AnyCaseNameRecognizer(LocalRecognizer):
             k += 1
         kept: list[re.Match[str]] = []
         while k < len(words) and len(kept) < 3:
-            gap = _AFTER_CUE if not kept else _BETWEEN
+            gap = _AFTER_CUE if not kept or _is_initial(kept[-1]) else _BETWEEN
             between = gap.match(text, words[k - 1].end(), words[k].start())
-            if not between or ("." in between.group() and not abbreviation) or not self._cued_word(words[k].group()):
+            word = words[k].group()
+            if not between or ("." in between.group() and not (abbreviation or kept)):
+                break
+            if not (_is_initial(words[k]) or self._cued_word(word)
+                    or (kept and word.islower() and self._names.is_surname(word))):  # "bob smith"
                 break
             kept.append(words[k])
             k += 1
+        while kept and _is_initial(kept[-1]):
+            kept.pop()
         return [(kept[0].start(), kept[-1].end())] if kept else []
 
     def _before_verb(self, text: str, words: list[re.Match[str]], k: int) -> list[tuple[int, int]]:
@@ -185,6 +193,11 @@ class AnyCaseNameRecognizer(LocalRecognizer):
 def _shouted_unknown(word: str) -> bool:
     """A word in capitals long enough, and with vowels enough, to be a name rather than an acronym."""
     return len(word) >= 4 and sum(c in "AEIOUY" for c in word) >= 2
+
+
+def _is_initial(word: re.Match[str]) -> bool:
+    """A capital letter and a period: "K." in "Signed: K. Oyelaran"."""
+    return len(word.group()) == 1 and word.group().isupper() and word.string[word.end():word.end() + 1] == "."
 
 
 class OtherScriptNameRecognizer(LocalRecognizer):

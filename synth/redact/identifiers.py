@@ -24,18 +24,19 @@ _PHONE_LOCAL = _NOT_IN_A_NUMBER + r"[2-9]\d{2}[-.]\d{4}" + _END
 # a phone written after a cue, in groups of any size: "cell 917 555 0143", "tel: 0044 20 7946 0958"
 _PHONE_CUED = (
     r"(?i:\b(?:phone|cell|mobile|tel|telephone|call|text|whatsapp|number|landline|fax)\b\s*(?:no\.?|number|#)?"
-    r"\s*(?:is|was|at|on)?\s*[:#]?\s*)\K\(?\d[\d\s().-]{5,18}\d" + _END
+    r"\s*(?:me|us|him|her|them)?\s*(?:is|was|at|on)?\s*[:#]?\s*)\K\(?\d[\d\s().-]{5,18}\d" + _END
 )
 
 # a bare "." or "@" joins without spaces ("me at all. If" is no address); a spelled or bracketed one may have them
-_SEP_DOT = r"(?:\s*[\[({<]\s*(?i:dot|period)\s*[\])}>]\s*|\s+(?i:dot|period)\s+|\.)"
-_SEP_AT = r"(?:\s*[\[({<]\s*(?i:at)\s*[\])}>]\s*|\s+(?i:at)\s+|\s?@\s?)"
+_SEP_DOT = r"(?:\s*[\[({<]\s*(?i:dot|period)\s*[\])}>]\s*|\s+(?i:dot|period)\s+|[-_](?i:dot)[-_]|\.)"
+_SEP_AT = r"(?:\s*[\[({<]\s*(?i:at)\s*[\])}>]\s*|\s+(?i:at)\s+|[-_](?i:at)[-_]|\s?@\s?)"
 _TLDS = r"(?i:com|org|net|edu|gov|mil|info|biz|[a-z]{2})"  # generic ones and any country code
-_LOCAL = r"[A-Za-z0-9][\w+-]*"
+_LOCAL = r"[A-Za-z0-9][\w+-]*?"
 # jane dot doe at gmail dot com, jane[dot]doe[at]gmail[dot]com, jane (at) city (dot) gov, JANE AT MAIL DOT CO DOT UK
 _EMAIL_SPELLED = (
     r"(?<![\w@.])" + _LOCAL + r"(?:" + _SEP_DOT + _LOCAL + r"){0,3}" + _SEP_AT
-    + r"[A-Za-z0-9-]+(?:" + _SEP_DOT + r"[A-Za-z0-9-]+){0,2}" + _SEP_DOT + _TLDS + r"\b"
+    + r"(?:(?!-(?i:at|dot)-)[A-Za-z0-9-])+(?:" + _SEP_DOT + r"(?:(?!-(?i:dot)-)[A-Za-z0-9-])+){0,2}" + _SEP_DOT
+    + _TLDS + r"\b"
 )
 
 _PLATE_CUE = (r"(?i:\b(?:licen[cs]e\s+plate|plate|plates|tag|tags|registration|reg|licen[cs]e)\b"
@@ -83,11 +84,16 @@ _BADGE_AFTER_TITLE = (
     r"(?i:\b(?:officer|ofc|p\.?o|sgt|sergeant|deputy|dep|det|detective|cpl|corporal|trooper|constable|pc|lt"
     r"|lieutenant|patrolman|patrolwoman)\.?\s*(?:#|no\.?\s*|number\s+)\s*)\K\d{2,7}\b"
 )
+_BADGE_AFTER_NAME = (  # "Ofc. Lee #9921", "Officer Dana Reyes, badge 4471"
+    r"(?i:\b(?:officer|ofc|sgt|sergeant|deputy|det|detective|cpl|trooper|constable|lt|lieutenant)\.?)\s+"
+    r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?\s*,?\s*(?:#|(?i:no\.|number)\s*)\s*\K\d{2,7}\b"
+)
 _BADGE_NUMBERED = r"(?i:\b(?:officer|ofc|deputy|trooper|constable|pc)\.?\s+)\K\d{3,7}\b(?!\s*(?:%|pm|am|:))"
 
 
 # A spelled-out address needs one of these; most texts have none, and the pattern is slow to rule out.
-_EMAIL_TRIGGER = re.compile(r"@|\bdot\b|[\[({<]\s*at\s*[\])}>]|\bat\s+[\w-]+\s*\.\s*[a-z]{2,4}\b", re.IGNORECASE)
+_EMAIL_TRIGGER = re.compile(r"@|\bdot\b|[-_]dot[-_]|[\[({<]\s*at\s*[\])}>]|\bat\s+[\w-]+\s*\.\s*[a-z]{2,4}\b",
+                            re.IGNORECASE)
 
 
 _DIGITS_TRIGGER = re.compile(r"\d\d")
@@ -133,5 +139,6 @@ def identifier_recognizers() -> list[EntityRecognizer]:
                     ("id after a cue", _ID_CUED, 0.8), trigger=_DIGITS_TRIGGER),
         _recognizer("BADGE_NUMBER", "synth_badge", ("badge", _BADGE, 0.9),
                     ("badge after a title", _BADGE_AFTER_TITLE, 0.9),
-                    ("officer's number", _BADGE_NUMBERED, 0.7), trigger=_BADGE_TRIGGER),
+                    ("officer's number", _BADGE_NUMBERED, 0.7), ("number after an officer's name", _BADGE_AFTER_NAME,
+                                                                  0.8), trigger=_BADGE_TRIGGER),
     ]
