@@ -1,6 +1,8 @@
-"""Redaction throughput: texts/s for each redactor on generated civic meeting notes.
+"""Redaction throughput: texts/s for each redactor on generated civic meeting notes; with --corpora, also recall
+per category on the adversarial corpus (tests/adversarial_pii.py, tuning and held-out sets) and the share of
+real Polis statements without personal data that gain a placeholder (tests/real_statements.py).
 
-    python bench/bench_redact.py [--texts 2000] [--seed 0] [--kinds presidio,regex]
+    python bench/bench_redact.py [--texts 2000] [--seed 0] [--kinds presidio,regex] [--corpora]
 
 The notes are 40-80 words, built from civic sentence templates with district numbers, street names, place
 names, times, counts and 911; about one note in six names a resident or an officer, and a few hold a phone,
@@ -12,9 +14,14 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 import time
+from collections import Counter
+from pathlib import Path
 
-from synth.redact import build_redactor
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from synth.redact import Redactor, build_redactor  # noqa: E402
 
 STREETS = ["Main St", "Elm St", "Oak Ave", "5th Ave", "Maple Dr", "Broadway", "Washington St", "Pine Rd",
            "3rd Street", "Lincoln Ave", "Martin Luther King Jr Blvd", "Cesar Chavez Ave", "River Rd", "Park Ave"]
@@ -90,9 +97,8 @@ def fill(template: str, rng: random.Random) -> str:
     )
 
 
-def bench(kind: str, texts: list[str], batch_size: int = 256) -> tuple[float, float]:
+def bench(redactor: Redactor, texts: list[str], batch_size: int = 256) -> tuple[float, float]:
     """(texts/s by the wall clock, texts/s per CPU-second of this process) for one redactor."""
-    redactor = build_redactor(kind)
     redactor.redact_batch(texts[:batch_size])  # warm-up
     wall, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(texts), batch_size):
@@ -105,14 +111,41 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--kinds", default="presidio,regex")
+    parser.add_argument("--corpora", action="store_true", help="recall and over-redaction on the test corpora")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     texts = [note(rng) for _ in range(args.texts)]
     mean_words = sum(len(t.split()) for t in texts) / len(texts)
     print(f"{len(texts)} notes, {mean_words:.0f} words on average (the CPU-time rate is less affected by other load)")
     for kind in args.kinds.split(","):
-        wall, cpu = bench(kind, texts)
+        redactor = build_redactor(kind)
+        wall, cpu = bench(redactor, texts)
         print(f"{kind:>10}: {wall:7.0f} texts/s wall clock, {cpu:7.0f} texts/s per CPU-second")
+        if args.corpora:
+            corpora(redactor)
+
+
+def corpora(redactor: Redactor) -> None:
+    """Recall per category on the adversarial corpus and over-redaction on real statements."""
+    from tests import adversarial_pii, real_statements
+
+    for label, records in (("tuning", adversarial_pii.corpus()), ("held-out", adversarial_pii.holdout())):
+        results = redactor.redact_batch([r.text for r in records])
+        total, removed = Counter[str](), Counter[str]()
+        for record, result in zip(records, results, strict=True):
+            total[record.category] += 1
+            removed[record.category] += not adversarial_pii.leaks(record, result.text)
+        line = ", ".join(f"{c} {removed[c]}/{total[c]}" for c in sorted(total))
+        print(f"{'':>12}recall ({label}): {sum(removed.values())}/{len(records)} = "
+              f"{sum(removed.values()) / len(records):.1%}; {line}")
+    if real_statements.available():
+        rows = real_statements.statements()
+        texts = [text for _, _, text in rows]
+        cpu = time.process_time()
+        changed = sum(bool(r.counts) for r in redactor.redact_batch(texts))
+        rate = len(texts) / (time.process_time() - cpu)
+        print(f"{'':>12}over-redaction: {changed}/{len(rows)} real statements = {changed / len(rows):.2%} "
+              f"({rate:.0f} texts per CPU-second on them)")
 
 
 if __name__ == "__main__":

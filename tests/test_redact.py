@@ -247,3 +247,94 @@ def test_build_redactor_by_name() -> None:
     assert build_redactor("presidio").name == "presidio"
     with pytest.raises(ConfigError, match="choose one of presidio, regex"):
         build_redactor("scrubadub")
+
+
+@pytest.mark.parametrize(("text", "expected", "counts"), [
+    ("Grey van, plate ABC-1234, parks on the sidewalk.", "Grey van, plate [PLATE], parks on the sidewalk.",
+     {"LICENSE_PLATE": 1}),
+    ("Silver sedan 7XYZ123 was seen at 2 am.", "Silver sedan [PLATE] was seen at 2 am.", {"LICENSE_PLATE": 1}),
+    ("The car AB12 CDE keeps racing.", "The car [PLATE] keeps racing.", {"LICENSE_PLATE": 1}),
+    ("Victim DOB 03/04/1985, lives in District 4.", "Victim DOB [DOB], lives in District 4.", {"DATE_OF_BIRTH": 1}),
+    ("She was born on 4 March 1985 here.", "She was born on [DOB] here.", {"DATE_OF_BIRTH": 1}),
+    ("His SSN 123-45-6789 was on the form.", "His SSN [ID_NUMBER] was on the form.", {"ID_NUMBER": 1}),
+    ("NI number QQ 12 34 56 C given.", "NI number [ID_NUMBER] given.", {"ID_NUMBER": 1}),
+    ("The officer, badge 4471, was rude.", "The officer, badge [BADGE], was rude.", {"BADGE_NUMBER": 1}),
+    ("Officer #5521 took the report.", "Officer #[BADGE] took the report.", {"BADGE_NUMBER": 1}),
+    ("Call +44 20 7946 0958 tonight.", "Call [PHONE] tonight.", {"PHONE_NUMBER": 1}),
+    ("Call 07700 900123 tonight.", "Call [PHONE] tonight.", {"PHONE_NUMBER": 1}),
+    ("Call 555-0199 tonight.", "Call [PHONE] tonight.", {"PHONE_NUMBER": 1}),
+    ("Write to jane dot doe at gmail dot com today.", "Write to [EMAIL] today.", {"EMAIL_ADDRESS": 1}),
+    ("Write to jane [dot] doe [at] gmail [dot] com today.", "Write to [EMAIL] today.", {"EMAIL_ADDRESS": 1}),
+    ("Write to chidi[at]okonkwo[dot]ng today.", "Write to [EMAIL] today.", {"EMAIL_ADDRESS": 1}),
+    ("I live at 19 Rue de la Paix now.", "I live at [ADDRESS] now.", {"STREET_ADDRESS": 1}),
+    ("THE HOUSE AT 410 W 23RD ST IS EMPTY", "THE HOUSE AT [ADDRESS] IS EMPTY", {"STREET_ADDRESS": 1}),
+    ("text me 555 0123 tonight", "text me [PHONE] tonight", {"PHONE_NUMBER": 1}),
+    ("reach me at tom-at-gmail-dot-com", "reach me at [EMAIL]", {"EMAIL_ADDRESS": 1}),
+    ("Det. #447 and Ofc. Lee #9921 responded", "Det. #[BADGE] and Ofc. [PERSON] #[BADGE] responded",
+     {"BADGE_NUMBER": 2, "PERSON": 1}),
+])
+def test_identifiers(presidio: PresidioRedactor, text: str, expected: str, counts: dict[str, int]) -> None:
+    assert redact(presidio, text) == Redacted(expected, counts)
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("i talked to Mr. jorge alvarado after the meeting", ["jorge", "alvarado"]),
+    ("my neighbour Tom says the alley is dark", ["Tom"]),
+    ("me and lucy walked home past the park", ["lucy"]),
+    ("JORGE ALVARADO KEEPS PARKING ON THE SIDEWALK", ["JORGE", "ALVARADO"]),
+    ("TARIQ MAHMOOD saw two men trying car doors.", ["TARIQ", "MAHMOOD"]),
+    ("anyway magdalena wisniewska thinks nobody cares", ["magdalena", "wisniewska"]),
+    ("Spoke with priya raman about speeding.", ["priya", "raman"]),
+    ("Krzysztof Szczepański reported the dumping.", ["Krzysztof", "Szczepański"]),
+    ("Lucía Álvarez said the lights are out.", ["Lucía", "Álvarez"]),
+    ("I spoke with Иван Петров and 王伟 about parking.", ["Иван", "Петров", "王伟"]),
+    ("\"It is not safe,\" Nguyễn Văn An told the group.", ["Nguyễn", "Văn", "An"]),
+    ("Spoke with Grace Hall about speeding.", ["Grace", "Hall"]),
+    ("Please pass this on to my wife, Elena, who runs the club.", ["Elena"]),
+    ("Complainant: Bartholomew Nkemelu\nDistrict: 3", ["Bartholomew", "Nkemelu"]),
+    ("Spoke with Capt. O'Neill about speeding.", ["O'Neill"]),
+    ("Meeting hosted by the Okonjo family at the church.", ["Okonjo"]),
+    ("Attendees: Ana Lucia, Tomasz Nowak, Precious Adebayo", ["Ana", "Lucia", "Tomasz", "Nowak", "Precious",
+                                                             "Adebayo"]),
+    ("jenny from next door saw it", ["jenny"]),
+    ("Steph, Mum, Ben, Michelle and Vicky are all amazing.", ["Steph", "Ben", "Michelle", "Vicky"]),
+    ("Angus Morrison", ["Angus", "Morrison"]),
+    ("Everything worked well. Klaudia was very kind.", ["Klaudia"]),
+    ("Listened well, took a good history Doctor Pierzchniak.", ["Pierzchniak"]),
+    ("Fantastic staff, especially psychologist George. Lots of activities.", ["George"]),
+    ("i think his name was bob smith", ["bob", "smith"]),
+    ("Thanks to officers Reyes and Dubois", ["Reyes", "Dubois"]),
+    ("Signed: K. Oyelaran", ["Oyelaran"]),
+])
+def test_names_in_any_case_and_script(presidio: PresidioRedactor, text: str, names: list[str]) -> None:
+    result = redact(presidio, text)
+    assert [n for n in names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", result.text)] == []
+    assert "[PERSON]" in result.text
+
+
+@pytest.mark.parametrize("text", [
+    "Marijuana should be free.",
+    "Cars are a fact of life in Bowling Green.",
+    "Bowling Green should be free.",
+    "Recycling Bins should be emptied weekly.",
+    "Legalized Marijuana will assist Bowling Green in earning Tax revenue.",
+    "Our city should make a bid for Google Fiber to help compete with Spectrum and AT&T.",
+    "BG needs to install traffic cameras that help police intersections like Gallatin, TN.",
+    "BG needs to draw Warren Co and surrounding counties downtown.",
+    "A robust Angel Investor community would help.",
+    "Make Scott Waste follow their contract.",
+    "Some roads are not wide enough but they do anyway catherine dr is ridiculous",
+    "BG2050 has clearly defined pathways for students.",
+    "Raise drivers license from 16 to 18.",
+    "I'm registered to vote in San Juan County.",
+    "Retention of Cultural Resources in situ should be a priority.",
+    "The Old ByPass and Scotsville Road from old ByPass to Natcher Parkway.",
+    "Grey van, plate unknown, parks on the sidewalk.",
+    "Sorted pads out for my Mum. Thank you",
+    "Always polite, Friendly and kind.",
+    "Healthcare staff say officers came, officer haven't turned up.",
+    "No help to me at all. If YOU arrange a visit, come.",
+    "Lovely nurse. Kind, supportive, informative and patient.",
+])
+def test_places_brands_and_capitalised_words_are_not_names(presidio: PresidioRedactor, text: str) -> None:
+    assert redact(presidio, text) == Redacted(text, {})

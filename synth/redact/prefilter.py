@@ -83,7 +83,7 @@ class NamePrefilter:
         low, previous = lookup(word), lookup(words[k - 1].group()) if k else ""
         if previous in TITLES:
             return True
-        if len(word) == 1 or low in TITLES or low in STOP or low in CIVIC or _in_place_name(sentence, m.end()):
+        if len(word) == 1 or low in TITLES or low in STOP or low in CIVIC or in_place_name(sentence, m.end()):
             return False
         initial = k == 0 or not _OPENERS.isdisjoint(sentence[words[k - 1].end():m.start()])
         if word.isupper():
@@ -99,7 +99,7 @@ class NamePrefilter:
         return k + 1 < len(words) and lookup(words[k + 1].group()) in PERSON_FOLLOWERS
 
 
-def _in_place_name(sentence: str, end: int) -> bool:
+def in_place_name(sentence: str, end: int) -> bool:
     """Whether the capitalised word ending at `end` starts a run of capitalised words ending in a place noun
     ("Martin Luther King Jr Blvd", "Jefferson Middle School")."""
     while m := _RUN_NEXT.match(sentence, end):

@@ -39,12 +39,18 @@ _UNIT = r"(?:\.(?=" + _UNIT_WORD + r"))?(?:" + _UNIT_WORD + r"\.?\s*#?\s*[A-Za-z
 _ADDRESS = (  # 412 Oak Ave, 1200 N. Main Street, 55 Elm St Apt 4, 200 5th Ave
     _NOT_A_HOUSE_NUMBER + r"\d{1,6}[A-Za-z]?(?:-\d{1,4})?\s+"
     r"(?:(?:[NSEW]|NE|NW|SE|SW|North|South|East|West)\.?\s+)?"
-    r"(?:[A-Z][\w'’.-]*|\d{1,3}(?:st|nd|rd|th))(?:\s+[A-Z][\w'’.-]*){0,3}"
+    r"(?:[A-Z][\w'’.-]*|\d{1,3}(?i:st|nd|rd|th))(?:\s+[A-Z][\w'’.-]*){0,3}"
     r"\s+(?i:" + alternation(STREET_SUFFIXES) + r")\b" + _UNIT
 )
 _ADDRESS_LOWERCASE = (  # 412 oak ave: one lowercase word and a suffix
     _NOT_A_HOUSE_NUMBER + r"\d{1,6}\s+[a-z]+\s+(?:st|street|ave|avenue|rd|road|blvd|boulevard|dr|ln|ct|pkwy)"
     r"\b" + _UNIT
+)
+_ADDRESS_TYPE_FIRST = (  # 19 Rue de la Paix, 4 Calle Mayor, 12 Via Roma, 7 ul. Długa; Hauptstraße 12
+    _NOT_A_HOUSE_NUMBER + r"\d{1,5}[A-Za-z]?,?\s+(?i:rue|avenue|av\.|avenida|calle|carrera|via|viale|piazza|plaza"
+    r"|chemin|boulevard|bd\.?|place|ul\.|ulica|rua|straat|strasse|straße)\s+(?:(?:de|del|la|le|les|des|du|da|do"
+    r"|dos|das|di|della|van|von)\s+){0,2}[A-ZÀ-Þ][\w'’-]*(?:\s+[A-ZÀ-Þ][\w'’-]*){0,2}"
+    r"|\b[A-ZÀ-Þ][\w-]*(?i:straße|strasse|str\.|gasse|weg|straat|laan|gatan|vej)\s+\d{1,5}[a-z]?\b"
 )
 _PHONE_SEPARATED = (  # 555-201-3344, (555) 201-3344, 555.201.3344, +1 555 201 3344, 1-555-201-3344
     r"(?=[+(\d])(?<![\w+])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?![\w-]|\.\d)"
@@ -56,12 +62,12 @@ _ORG_WORDS = word_set("""
     forum survey parking permit permits office department dept academy training unit division patrol
     station center centre task team day night week month year feedback input safety police community""")
 _UPPER = "[A-ZÀ-ÖØ-Þ]"  # an upper-case Latin-1 letter
-_NAME_WORD = _UPPER + r"(?:[\w-]+(?:['’](?!s\b)[\w-]+)*|\.)"  # O'Connor, Nguyen-Tran, J.; not the 's
+_NAME_WORD = _UPPER + r"(?:(?:['’](?=[A-Z]))?[\w-]+(?:['’](?!s\b)[\w-]+)*|\.)"  # O'Neill, Nguyen-Tran, J.; not 's
 # \K starts the match (and so the redaction) after the title. "Dr" is left to the NER model, which always
 # looks at the word after a title: a pattern would have to tell it from a street ("Maple Dr. Residents").
 _TITLED_NAME = (
     r"\b(?:(?i:" + alternation(TITLE_ABBREVIATIONS - {"dr"}) + r")\.?|(?i:"
-    + alternation(TITLES - TITLE_ABBREVIATIONS) + r")),?\s+\K"
+    + alternation(TITLES - TITLE_ABBREVIATIONS) + r"))[,:]?\s+\K"
     r"(?!(?i:" + alternation(TITLES | _ORG_WORDS) + r")\b)" + _NAME_WORD
     + r"(?:\s+(?!(?i:" + alternation(_ORG_WORDS) + r")\b)" + _NAME_WORD + r"){0,2}"
 )
@@ -79,6 +85,7 @@ def contact_recognizers() -> list[EntityRecognizer]:
                    ("us phone digits", _PHONE_PLAIN, 0.5)),
         recognizer("EMAIL_ADDRESS", ("email", EmailRecognizer.PATTERNS[0].regex, 1.0)),
         recognizer("STREET_ADDRESS", ("us street address", _ADDRESS, 0.6),
+                   ("street type first", _ADDRESS_TYPE_FIRST, 0.6),
                    ("us street address, lowercase", _ADDRESS_LOWERCASE, 0.5)),
     ]
 

@@ -13,6 +13,14 @@ from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import ConflictResolutionStrategy, OperatorConfig
 
 from synth.errors import ConfigError
+from synth.redact.casefree import (
+    AnyCaseNameRecognizer,
+    OtherScriptNameRecognizer,
+    coordinated_names,
+    trailing_name_words,
+)
+from synth.redact.gazetteer import Gazetteer
+from synth.redact.identifiers import identifier_recognizers
 from synth.redact.ner import end_at_newline, is_person, load_ner
 from synth.redact.prefilter import NamePrefilter, context_windows
 from synth.redact.recognizers import contact_recognizers, name_recognizers, repeated_mentions
@@ -25,6 +33,10 @@ TOKENS = {
     "PHONE_NUMBER": "[PHONE]",
     "EMAIL_ADDRESS": "[EMAIL]",
     "STREET_ADDRESS": "[ADDRESS]",
+    "LICENSE_PLATE": "[PLATE]",
+    "DATE_OF_BIRTH": "[DOB]",
+    "ID_NUMBER": "[ID_NUMBER]",
+    "BADGE_NUMBER": "[BADGE]",
 }
 ENTITIES = list(TOKENS)
 
@@ -61,12 +73,13 @@ def _anonymize(text: str, results: list[RecognizerResult], engine: AnonymizerEng
 
 
 class RegexRedactor:
-    """Phones, e-mail and street addresses only, no NER: fast, but names stay (weaker on names)."""
+    """Contacts and identifiers only (phones, e-mail, street addresses, plates, dates of birth, national ids,
+    badges), no NER: fast, but names stay (weaker on names)."""
 
     name = "regex"
 
     def __init__(self) -> None:
-        self._recognizers = contact_recognizers()
+        self._recognizers = contact_recognizers() + identifier_recognizers()
         self._engine = AnonymizerEngine()
         self._operators = _operators()
 
@@ -82,8 +95,10 @@ class PresidioRedactor:
     def __init__(self) -> None:
         self._nlp = load_ner()
         self._lexicon = Lexicon.from_spacy(self._nlp)
+        self._gazetteer = Gazetteer.from_spacy(self._nlp)
         self._prefilter = NamePrefilter(self._lexicon)
-        self._recognizers = contact_recognizers() + name_recognizers(self._lexicon)
+        self._recognizers = (contact_recognizers() + identifier_recognizers() + name_recognizers(self._lexicon)
+                             + [AnyCaseNameRecognizer(self._gazetteer), OtherScriptNameRecognizer()])
         self._engine = AnonymizerEngine()
         self._operators = _operators()
 
@@ -93,6 +108,8 @@ class PresidioRedactor:
             found[i].append(result)
         for text, results in zip(texts, found, strict=True):
             results.extend(repeated_mentions(text, results))
+            results.extend(coordinated_names(text, results, self._gazetteer))
+            results.extend(trailing_name_words(text, results, self._gazetteer))
         return [_anonymize(t, r, self._engine, self._operators) for t, r in zip(texts, found, strict=True)]
 
     def _ner_persons(self, texts: list[str]) -> Iterator[tuple[int, RecognizerResult]]:
@@ -109,7 +126,7 @@ class PresidioRedactor:
             for ent in doc.ents:
                 start = offset + ent.start_char
                 end = end_at_newline(texts[i], start, offset + ent.end_char)
-                if is_person(ent) and _overlaps(start, end, ranges):
+                if is_person(ent, self._gazetteer) and _overlaps(start, end, ranges):
                     yield i, RecognizerResult("PERSON", start, end, 0.85)
 
 

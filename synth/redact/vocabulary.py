@@ -22,7 +22,7 @@ STREET_SUFFIXES = word_set("""
 # A run of capitalised words ending in one of these names a place ("Grace Lutheran", "Magnolia Lane").
 PLACE_NOUNS = STREET_SUFFIXES | word_set("""
     elementary middle high school academy center centre library station hospital clinic university college
-    county stadium mall market apartments homes towers commons village heights estates cathedral temple
+    county co stadium mall market apartments homes towers commons village heights estates cathedral temple
     mosque synagogue chapel church lutheran baptist methodist catholic presbyterian episcopal recreation""")
 # A person-tagged span right before one of these is a park's name ("Founders Park"); "June Park" is not.
 PARK_NOUNS = word_set("park parks green gardens garden field fields playground pool trail woods")
@@ -30,7 +30,10 @@ TITLE_ABBREVIATIONS = word_set("ofc sgt det lt capt cpl cmdr insp mr mrs ms mx d
 TITLES = TITLE_ABBREVIATIONS | word_set("""
     officer sergeant detective lieutenant captain corporal chief deputy commander trooper inspector sheriff
     miss mayor councilmember councilman councilwoman councilor councillor alderman alderwoman commissioner
-    pastor reverend nurse resident neighbor neighbour""")
+    pastor reverend nurse resident neighbor neighbour caller complainant doctor psychologist psychiatrist
+    therapist counsellor counselor physio paramedic midwife
+    wife husband son daughter mother father brother sister friend partner grandson granddaughter grandmother
+    grandfather aunt uncle cousin boyfriend girlfriend roommate""")
 CIVIC = PLACE_NOUNS | word_set("""
     district ward precinct beat sector zone city town state council hall police department dept public
     works safety transit transportation parks rec community meeting forum housing authority services
@@ -101,7 +104,7 @@ SPEECH_VERBS = word_set("""
 # Before a name: contact verbs, introductions, sign-offs ("call Dana", "my name is Tyrone", "Regards, Jo").
 NAME_LEADS = word_set("""
     call called contact contacted text texted email emailed ask asked thank thanks thanked tell told met meet
-    i'm i’m signed sincerely regards cheers""") | {"my name is", "this is", "i am"}
+    i'm i’m signed sincerely regards cheers hi hello hey dear hola""") | {"my name is", "this is", "i am"}
 # After these, a sentence-initial common word is used as a name ("Mark was great", "Grace said").
 PERSON_FOLLOWERS = SPEECH_VERBS | word_set("is was has had and did does will would can could")
 # Hand-written words that are not names: common words, titles, civic words that are not also surnames.

@@ -1,0 +1,197 @@
+"""Name lists: US census given names and surnames (the `names` package ships the Census Bureau's 1990 files),
+the English words of the spaCy model's WordNet tables, and what they say about a word.
+
+A word is a *name word* when it is a given name, or a surname that is not also an English word ("Alvarado",
+"Szczepanski" are; "Chestnut", "Cave" are not). Accents are folded before a lookup ("Szczepański").
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import unicodedata
+
+import spacy
+
+from synth.redact.vocabulary import ACRONYMS, CIVIC, KNOWN_WORDS, NAME_WORDS, STOP, Lexicon, lookup, word_set
+
+_GIVEN_FILES = ("dist.female.first", "dist.male.first")
+_SURNAME_FILE = "dist.all.last"
+
+
+@functools.lru_cache(maxsize=200_000)
+def fold(word: str) -> str:
+    """Lower case without accents: "Szczepański" -> "szczepanski", "Álvarez" -> "alvarez"."""
+    decomposed = unicodedata.normalize("NFKD", lookup(word))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ł", "l")
+
+
+COMMON_SURNAME_RANK = 2000  # the 2,000 most frequent surnames: Brown, Hall, West, Walker ...
+RARE_SURNAME_RANK = 20000  # past this rank a lone surname is more often a place or a brand ("Natcher")
+
+
+@functools.cache
+def _census(name: str) -> dict[str, int]:
+    """Name -> rank (1 = most frequent) in one census file."""
+    text = importlib.resources.files("names").joinpath(name).read_text(encoding="ascii")
+    return {parts[0].lower(): int(parts[3]) for parts in map(str.split, text.splitlines()) if len(parts) == 4}
+
+
+def _given_raw() -> frozenset[str]:
+    return frozenset(_census(_GIVEN_FILES[0]).keys() | _census(_GIVEN_FILES[1]).keys())
+
+
+_CONTRACTIONS = ("n't", "'re", "'ve", "'ll", "'d", "'m")
+POPULAR_GIVEN_RANK = 1000  # within each census file (female, male)
+
+
+def popular_given_names() -> frozenset[str]:
+    """The POPULAR_GIVEN_RANK most frequent female and male given names ("lucy", "tom"; not "aide", "min")."""
+    return frozenset(name for file in _GIVEN_FILES for name, rank in _census(file).items()
+                     if rank <= POPULAR_GIVEN_RANK) & given_names()
+
+
+def given_names() -> frozenset[str]:
+    """Census given names, without the stop words and civic words its files also hold ("in", "many")."""
+    return _given_raw() - STOP - KNOWN_WORDS - ACRONYMS - (CIVIC - NAME_WORDS)
+
+
+def surnames() -> dict[str, int]:
+    return _census(_SURNAME_FILE)
+
+
+# Given names that are also everyday nouns: in lower case they are read as the noun ("the bill", "a rose").
+NOUN_NAMES = word_set("""
+    angel april art ash august autumn babe baby bay bill birch bishop brook buck bud candy carol chance charity
+    chip clay cliff crystal daisy dale dawn dean destiny dot duke earl eve faith fern forest gale gene ginger
+    glen grace guy harmony hazel heath holly honey hope hunter iris ivy jack jade jasmine jay jewel joy judge
+    june king lady lane lily major march may mercy olive page patience pearl penny prince queen rain ray river
+    robin rock rose ruby sky star storm summer trinity violet will winter
+    van numbers brandy mac dick tad basil beau ivory laurel opal pansy rod sherry flora melody max kitty dolly
+    billy bobby hank ken ted toby tory trey reed cole chad heather myrtle rex rosemary chi sang sung teddy
+    sonny carol mason carter walker tanner fletcher freeman jasper viola angelica georgette savannah john
+    johnny sally patsy mickey joe""")
+
+
+def english_lexicon(nlp: spacy.language.Language) -> Lexicon:
+    """Nouns, verbs, adjectives and adverbs with their regular inflections ("talked", "houses")."""
+    lookups = nlp.get_pipe("lemmatizer").lookups  # type: ignore[attr-defined]
+    index, exceptions = lookups.get_table("lemma_index"), lookups.get_table("lemma_exc")
+    rules = lookups.get_table("lemma_rules")
+    pos = ("noun", "verb", "adj", "adv")
+    return Lexicon({p: frozenset(index[p]) for p in pos}, frozenset(w for p in pos for w in exceptions.get(p, {})),
+                   {p: [tuple(rule) for rule in rules.get(p, [])] for p in pos})
+
+
+def english_words(nlp: spacy.language.Language) -> tuple[frozenset[str], frozenset[str]]:
+    """(every English word, the English words a given name in lower case is read as). Every WordNet lemma and
+    listed inflection in the model's lemmatizer tables, plus the hand-written known words; WordNet also lists
+    people ("lucy", "paul"), so the second set keeps only the nouns that are no given name, and NOUN_NAMES."""
+    lookups = nlp.get_pipe("lemmatizer").lookups  # type: ignore[attr-defined]
+    index, exceptions = lookups.get_table("lemma_index"), lookups.get_table("lemma_exc")
+    base = set(KNOWN_WORDS | STOP | NOUN_NAMES)
+    for pos in ("verb", "adj", "adv"):
+        base.update(w for w in index[pos] if "_" not in w)
+        base.update(exceptions.get(pos, {}))
+    nouns = {w for w in index["noun"] if "_" not in w} | set(exceptions.get("noun", {}))
+    return frozenset(base | nouns), frozenset(base | (nouns - popular_given_names()))
+
+
+class Gazetteer:
+    """Answers "could this word be part of a person's name?" from the census lists and the English words."""
+
+    def __init__(self, english: frozenset[str], plain_english: frozenset[str], inflected: Lexicon,
+                 verbs_and_adjectives: Lexicon) -> None:
+        # the census files hold a few everyday words as given names ("nice", "kind"): not names here
+        self._given = frozenset(w for w in given_names() if w not in verbs_and_adjectives)
+        self._popular = popular_given_names()
+        self._surnames = surnames()
+        self._english = english
+        self._plain = plain_english
+        self._inflected = inflected
+        self._verbs_and_adjectives = verbs_and_adjectives
+        self._english_cache: dict[str, bool] = {}
+        self._maybe_cache: dict[str, bool] = {}
+
+    @classmethod
+    def from_spacy(cls, nlp: spacy.language.Language) -> Gazetteer:
+        return cls(*english_words(nlp), english_lexicon(nlp), Lexicon.from_spacy(nlp))
+
+    def is_english(self, word: str) -> bool:
+        low = fold(word)
+        known = self._english_cache.get(low)
+        if known is None:
+            if len(self._english_cache) > 500_000:  # a long-running service sees new words without end
+                self._english_cache.clear()
+            known = self._english_cache[low] = self._is_english(low)
+        return known
+
+    def could_be_name(self, word: str) -> bool:
+        """Cheap first test: a given name, a surname, or no English word."""
+        known = self._maybe_cache.get(word)
+        if known is None:
+            if len(self._maybe_cache) > 500_000:
+                self._maybe_cache.clear()
+            low = fold(word)
+            known = self._maybe_cache[word] = (low in self._given or self.is_surname(word)
+                                               or not self.is_english(word))
+        return known
+
+    def _is_english(self, low: str) -> bool:
+        if low[1:2] == "'" and low[:1] in "od":  # O'Brien, D'Souza
+            return False
+        if low.endswith(_CONTRACTIONS):  # haven't, they're
+            return True
+        return low in self._english or (low not in self._given and low in self._inflected)
+
+    def is_given(self, word: str) -> bool:
+        return fold(word) in self._given
+
+    def _surname_rank(self, word: str) -> int | None:
+        low = fold(word)  # the census writes O'Brien as OBRIEN
+        return self._surnames.get(low) or self._surnames.get(low.replace("'", "").replace("-", ""))
+
+    def is_surname(self, word: str) -> bool:
+        return self._surname_rank(word) is not None
+
+    def is_listed_noun_or_name(self, word: str) -> bool:
+        """In the census lists and, if English, only as a noun ("Angus", "Morrison"; not "Bowling", "Cave")."""
+        low = fold(word)
+        return (low in self._given or self.is_surname(word)) and low not in self._verbs_and_adjectives
+
+    def is_common_surname(self, word: str) -> bool:
+        """Among the COMMON_SURNAME_RANK most frequent, English word or not ("Morrison", "Walker")."""
+        return (self._surname_rank(word) or COMMON_SURNAME_RANK + 1) <= COMMON_SURNAME_RANK
+
+    def is_name_word(self, word: str) -> bool:
+        """A given name, or a surname that is not an English word."""
+        low = fold(word)
+        return low in self._given or (self.is_surname(word) and not self.is_english(word))
+
+    def is_lone_name_word(self, word: str) -> bool:
+        """Enough on its own: a given name or a surname among the RARE_SURNAME_RANK most frequent."""
+        low = fold(word)
+        return low in self._given or ((self._surname_rank(word) or RARE_SURNAME_RANK + 1) <= RARE_SURNAME_RANK
+                                      and not self.is_english(word))
+
+    def is_thing_word(self, word: str) -> bool:
+        """An English word that is no name: not a given name, not one of NAME_WORDS, not a common surname
+        ("Investor", "Waste", "Course"; not "Brown", "Walker")."""
+        low = fold(word)
+        return (len(low) > 2 and self.is_english(word) and low not in self._given and low not in NAME_WORDS
+                and low not in STOP and (self._surname_rank(word) or COMMON_SURNAME_RANK + 1) > COMMON_SURNAME_RANK)
+
+    def is_strong_name_word(self, word: str) -> bool:
+        """A name word that reads as no English word in lower case ("jorge", "lucy", "alvarado"; not "will",
+        "grace", "bill", "young")."""
+        low = fold(word)
+        return (self.is_name_word(word) and low not in self._plain
+                and not (low.endswith("s") and low[:-1] in self._plain))
+
+    def is_popular_given(self, word: str) -> bool:
+        return fold(word) in self._popular
+
+    def is_unknown(self, word: str) -> bool:
+        """Neither an English word nor in the lists ("Oluwaseun", "Adeyemi")."""
+        low = fold(word)
+        return not (self.is_english(word) or low in self._given or self.is_surname(word))
