@@ -36,7 +36,7 @@ from synth.errors import InputError, RowError
 from synth.ingest_report import IngestOptions, IngestReport, validate_lenient
 from synth.models import Chunk, Record, Rejection
 from synth.readers import SUPPORTED_SUFFIXES, RawRow, ReadOptions, read_file
-from synth.redact import Redactor
+from synth.redact import Redactor, pseudonymize_meeting_id
 from synth.settings import Settings
 from synth.validate import ValidRow
 from vectorstore.store import ChromaIndex
@@ -265,6 +265,10 @@ class Ingestor:
                   for j, c in enumerate(r.fields.get("top_concerns", []))]
         results = self.redactor.redact_batch(texts + [t for _, _, t in extra])
         fields = [dict(r.fields, top_concerns=list(r.fields.get("top_concerns", []))) for r in rows]
+        salt = self.settings.pseudonym_salt.get_secret_value()
+        for f in fields:  # a meeting id naming a host ("home-of-Szczepanski-…") is kept only as a salted hash
+            if f.get("meeting_id"):
+                f["meeting_id"] = pseudonymize_meeting_id(f["meeting_id"], salt)
         counts = [Counter(res.counts) for res in results[: len(rows)]]
         for (i, name, _), res in zip(extra, results[len(rows):], strict=True):
             if name == "location":

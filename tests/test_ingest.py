@@ -125,3 +125,18 @@ def test_polis_conversation_as_a_district(services: Any) -> None:
     rec = services.records.get_record("polis-15-per-hour-seattle-53")  # every export is comments.csv
     assert rec is not None and rec.district == "Seattle" and rec.channel.value == "polis"
     assert {d.district for d in services.records.district_stats()} == {"Seattle"}
+
+
+def test_a_meeting_id_naming_its_host_is_stored_only_as_a_pseudonym(services: Any, write) -> None:  # type: ignore[no-untyped-def]
+    p = write("m.csv", "text,district,meeting_id\n"
+                       "Streetlights are out on Elm.,District 1,home-of-Szczepanski-2026-11-03\n"
+                       "Cars speed past the school.,District 1,home-of-Szczepanski-2026-11-03\n"
+                       "Graffiti on the underpass.,District 1,m-rv-022\n")
+    report = services.ingestor.ingest([p])
+    assert report.accepted == 3
+    meetings = sorted({r.meeting_id for r in services.records.iter_records()})
+    pseudonym = next(m for m in meetings if m != "m-rv-022")
+    assert meetings == sorted(["m-rv-022", pseudonym]) and pseudonym.startswith("mtg_")  # still one meeting
+    services.close()
+    stored = b"".join(f.read_bytes() for f in services.settings.data_dir.rglob("*") if f.is_file())
+    assert b"szczepanski" not in stored.lower()
