@@ -52,6 +52,25 @@ def test_titled_names_are_still_individuals() -> None:
         assert parse_question(question, city()).intent == "out_of_scope", question
 
 
+@pytest.mark.parametrize("question", [
+    "What did jorge alvarado say about break-ins?", "what did JORGE ALVARADO say about lighting?",
+    "what did tom say about noise", "Which comments did maria garcia write about parking?",
+])
+def test_names_in_any_letter_case_are_individuals(question: str) -> None:
+    q = parse_question(question, city())
+    assert q.intent == "out_of_scope", question
+    assert "individual" in (q.decline_reason or "")
+
+
+@pytest.mark.parametrize("question", [
+    "How many comments mention the police?", "what did residents say about noise?", "what about mark street lighting",
+    "will young people get more programs in district 3?", "what did people say about grace church parking",
+    "complaints about speeding on martin luther king boulevard", "how is trust in police and officer conduct?",
+])
+def test_lower_case_questions_without_a_name_are_answered(question: str) -> None:
+    assert parse_question(question, city()).intent != "out_of_scope", question
+
+
 # -- 2. district labels as the data names them, and lists ------------------------------------------------
 
 

@@ -169,7 +169,36 @@ def person_named(question: str) -> str | None:
     for m in _NAME_PAIR.finditer(question):
         if m[1] not in _NOT_NAMES and m[2] not in _NOT_NAMES and not _PLACE_AFTER.match(question, m.end()):
             return "it names an individual"
+    if _census_name_pair(question):
+        return "it names an individual"
     return None
+
+
+_WORDS = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_SAID_ANY_CASE = re.compile(_SAID_NAME.pattern.replace("[A-Z][a-z]{2,}", "[^\\W\\d_]{3,}"), re.IGNORECASE)
+
+
+def _census_name_pair(question: str) -> bool:
+    """A given name followed by a surname in any letter case ("what did jorge alvarado say"): the capitalised
+    pattern above misses names typed in lower case. Both words come from the census lists the redactor uses;
+    given names that are everyday nouns ("bill", "rose") and surnames that are ordinary or civic words
+    ("street", "park", "young") do not count, nor does a pair before a street word ("mark lane road")."""
+    from synth.redact.gazetteer import NOUN_NAMES, fold, popular_given_names, surnames
+    from synth.redact.vocabulary import CIVIC, KNOWN_WORDS, STOP
+
+    given, family, plain = popular_given_names() - NOUN_NAMES, surnames(), CIVIC | KNOWN_WORDS | STOP
+    said = _SAID_ANY_CASE.search(question)
+    if said and fold(said[1]) in given and said[1].capitalize() not in _NOT_NAMES:
+        return True  # "what did tom say about noise"
+    words = list(_WORDS.finditer(question))
+    for first, second in zip(words, words[1:], strict=False):
+        a, b = fold(first[0]), fold(second[0])
+        if question[first.end():second.start()].strip() or a not in given or b in plain or b in NOUN_NAMES:
+            continue
+        if b in family and f"{b[:1].upper()}{b[1:]}" not in _NOT_NAMES and \
+                not _PLACE_AFTER.match(question.title(), second.end()):
+            return True
+    return False
 
 
 def _intent(question: str, districts: int, has_topic: bool) -> Intent:
