@@ -113,5 +113,7 @@ class Services:
         return self.ingestor.reindex(progress)
 
     def close(self) -> None:
+        if "index" in self.__dict__:
+            self.index.close()
         if "records" in self.__dict__:
             self.records.close()
