@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
+import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -246,3 +249,40 @@ def test_a_run_whose_last_index_batch_fails_is_recorded_as_failed(tmp_path: Path
         svc.ingestor.ingest([path])
     assert _statuses(svc) == ["failed"]
     assert svc.records.unindexed_record_ids() == ["x1"]  # kept; the next run indexes it
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_a_stopped_or_killed_run_is_recorded_as_interrupted(tmp_path: Path, sig: signal.Signals, write: Any,
+                                                            open_services: Any) -> None:
+    """The ingest blocks reading a pipe nobody closes; it is stopped (SIGTERM: recorded at once) or killed
+    (SIGKILL: the next run finds its process gone and records it)."""
+    pipe = tmp_path / "slow.jsonl"
+    os.mkfifo(pipe)
+    data = tmp_path / "data"
+    proc = _ingest(data, pipe)
+    with pipe.open("w") as feed:  # opening waits for the reader: the run has started
+        feed.write(json.dumps({"id": "p1", "text": "Potholes on Elm St.", "district": "District 2"}) + "\n")
+        feed.flush()
+        deadline = time.monotonic() + 60
+        while _run_statuses(data) != ["running"]:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.05)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+    if sig == signal.SIGTERM:
+        assert proc.returncode == 130, err
+        assert _run_statuses(data) == ["interrupted"]
+    else:
+        assert proc.returncode == -signal.SIGKILL
+        assert _run_statuses(data) == ["running"]  # nobody could record it yet
+        other = write("r.jsonl", json.dumps({"id": "x1", "text": "Speeding on Oak St.", "district": "District 3"}))
+        assert _finish([_ingest(data, other)]) == [(1, 1, 0, 0)]
+        assert _run_statuses(data) == ["interrupted", "done"]
+
+
+def _run_statuses(data: Path) -> list[str]:
+    try:
+        with sqlite3.connect(f"file:{data / 'synth.db'}?mode=ro", uri=True, timeout=5) as con:
+            return [s for (s,) in con.execute("select status from ingest_runs order by id")]
+    except sqlite3.OperationalError:  # not created yet
+        return []
