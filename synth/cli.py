@@ -19,7 +19,7 @@ from rich.progress import TaskID
 from rich.table import Table
 
 from synth.cli_ask import ask
-from synth.cli_common import err, out, progress_bar, services
+from synth.cli_common import err, out, progress_bar, services, terminate_as_interrupt
 from synth.cli_eval import eval_command
 from synth.cli_records import records_app
 from synth.cli_synthesis import annotations_app, summarize, themes_app
@@ -72,7 +72,7 @@ def ingest(
     options = IngestOptions(mapping=_pairs(map_, "--map"), ignore=tuple(ignore), profile=profile,
                             defaults=defaults, id_prefix=id_prefix, ignore_unknown=ignore_unknown,
                             date_order="dmy" if date_order == "dmy" else "mdy" if date_order == "mdy" else None)
-    with services() as svc, progress_bar() as bar:
+    with services() as svc, progress_bar() as bar, terminate_as_interrupt():
         tasks: dict[str, TaskID] = {}
 
         def on_progress(stage: str, done: int, total: int) -> None:

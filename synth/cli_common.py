@@ -44,3 +44,24 @@ def progress_bar() -> Iterator[Progress]:
                    console=err, transient=True, disable=not err.is_terminal)
     with bar:
         yield bar
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a service manager stopping the command, `kill`) ends the work as Ctrl-C does, so the run is
+    recorded as interrupted instead of being left "running"."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

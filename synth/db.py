@@ -9,6 +9,8 @@ index, so a crash between the two leaves a record that the next ingest or reinde
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,19 +26,16 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    create_engine,
-    event,
     func,
-    inspect,
     select,
     update,
 )
-from sqlalchemy import (
-    text as sql_text,
-)
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from synth.db_engine import create_tables, write_engine
+from synth.db_engine import make_engine as make_base_engine
 from synth.models import Chunk, Record, Rejection
 
 
@@ -101,6 +100,8 @@ class IngestRunRow(Base):
     sources: Mapped[list[str]] = mapped_column(JSON, default=list)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     seconds: Mapped[float | None] = mapped_column(Float)
+    host: Mapped[str | None] = mapped_column(String(255))  # where the run's process is (for a stale "running")
+    pid: Mapped[int | None] = mapped_column(Integer)
 
 
 class MetaRow(Base):
@@ -135,36 +136,18 @@ class DeletionRow(Base):
     removed: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
 
 
-def make_engine(url: str) -> Engine:
-    engine = create_engine(url, future=True)
-    if engine.dialect.name == "sqlite":
-        # WAL lets readers (the API) work while an ingest writes; foreign keys are off by default in SQLite.
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.close()
-
-    Base.metadata.create_all(engine)
-    _add_missing_columns(engine)
-    return engine
-
-
 # Columns added after a store may have been created: (table, column, SQL type and default).
 _ADDED_COLUMNS = (("records", "date_precision", "VARCHAR(8) NOT NULL DEFAULT 'day'"),
-                  ("records", "text_hash", "VARCHAR(64)"))
+                  ("records", "text_hash", "VARCHAR(64)"),
+                  ("ingest_runs", "host", "VARCHAR(255)"),
+                  ("ingest_runs", "pid", "INTEGER"))
 
 
-def _add_missing_columns(engine: Engine) -> None:
-    """Bring a store made by an earlier version up to date (create_all adds tables, never columns)."""
-    names = {t: {c["name"] for c in inspect(engine).get_columns(t)} for t in {t for t, _, _ in _ADDED_COLUMNS}}
-    missing = [(t, c, sql) for t, c, sql in _ADDED_COLUMNS if c not in names[t]]
-    if missing:
-        with engine.begin() as conn:
-            for table, column, sql in missing:
-                conn.execute(sql_text(f"ALTER TABLE {table} ADD COLUMN {column} {sql}"))
+def make_engine(url: str) -> Engine:
+    """An engine over a store with every table and column of this version (created in one guarded step)."""
+    engine = make_base_engine(url)
+    create_tables(engine, Base.metadata, columns=_ADDED_COLUMNS)
+    return engine
 
 
 def record_to_row(rec: Record, run_id: int | None) -> RecordRow:
@@ -198,10 +181,18 @@ class RecordStore:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(write_engine(self.engine), expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         with self._sessions.begin() as s:
+            yield s
+
+    @contextmanager
+    def write_session(self) -> Iterator[Session]:
+        """A transaction that takes the write lock when it begins (SQLite `BEGIN IMMEDIATE`), so what it reads
+        cannot change before it writes, and another process's write makes it wait, not fail."""
+        with self._write_sessions.begin() as s:
             yield s
 
     def close(self) -> None:
@@ -209,14 +200,23 @@ class RecordStore:
 
     # -- runs -----------------------------------------------------------------------------------------------
     def start_run(self, sources: Sequence[str]) -> int:
-        with self.session() as s:
-            run = IngestRunRow(sources=list(sources))
+        """Record a new run as running (with this process's host and pid). Runs left "running" by a process
+        on this host that no longer exists (killed, or the machine stopped) are recorded as interrupted."""
+        host, pid = socket.gethostname(), os.getpid()
+        with self.write_session() as s:
+            running = s.execute(select(IngestRunRow.id, IngestRunRow.pid)
+                                .where(IngestRunRow.status == "running", IngestRunRow.host == host)).all()
+            dead = [rid for rid, other in running if other is not None and not _alive(other)]
+            if dead:
+                s.execute(update(IngestRunRow).where(IngestRunRow.id.in_(dead))
+                          .values(status="interrupted", finished_at=dt.datetime.now(dt.UTC)))
+            run = IngestRunRow(sources=list(sources), host=host, pid=pid)
             s.add(run)
             s.flush()
             return run.id
 
     def finish_run(self, run_id: int, status: str, counts: dict[str, Any], seconds: float) -> None:
-        with self.session() as s:
+        with self.write_session() as s:
             s.execute(
                 update(IngestRunRow)
                 .where(IngestRunRow.id == run_id)
@@ -226,24 +226,39 @@ class RecordStore:
     # -- writes ---------------------------------------------------------------------------------------------
     def add_batch(
         self, records: Sequence[Record], chunks: Sequence[Chunk], rejections: Sequence[Rejection], run_id: int
-    ) -> None:
-        """Commit a batch of new records, their chunks and the batch's rejections atomically."""
-        with self.session() as s:
-            s.add_all(record_to_row(r, run_id) for r in records)
-            s.flush()  # records before chunks: the foreign key needs them
-            s.add_all(ChunkRow(id=c.id, record_id=c.record_id, idx=c.index, text=c.text, tokens=c.tokens)
-                      for c in chunks)
+    ) -> dict[str, str | None]:
+        """Commit a batch of new records, their chunks and the batch's rejections atomically. Records whose id
+        another writer stored since the caller looked are left out with their chunks and returned (id -> that
+        record's text digest), for the caller to count as duplicates or conflicts; the rest are stored."""
+        for attempt in range(3):
+            try:
+                with self.write_session() as s:
+                    taken = self._stored_hashes(s, [r.id for r in records])
+                    s.add_all(record_to_row(r, run_id) for r in records if r.id not in taken)
+                    s.flush()  # records before chunks: the foreign key needs them
+                    s.add_all(ChunkRow(id=c.id, record_id=c.record_id, idx=c.index, text=c.text, tokens=c.tokens)
+                              for c in chunks if c.record_id not in taken)
+                    s.add_all(RejectionRow(run_id=run_id, file=r.file, row=r.row, field=r.field, reason=r.reason)
+                              for r in rejections)
+                return taken
+            except IntegrityError:  # PostgreSQL: another writer committed one of these ids since the look-up
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def add_rejections(self, rejections: Sequence[Rejection], run_id: int) -> None:
+        with self.write_session() as s:
             s.add_all(RejectionRow(run_id=run_id, file=r.file, row=r.row, field=r.field, reason=r.reason)
                       for r in rejections)
 
     def mark_indexed(self, record_ids: Iterable[str], indexed: bool = True) -> None:
         ids = list(record_ids)
-        with self.session() as s:
+        with self.write_session() as s:
             for start in range(0, len(ids), 500):
                 s.execute(update(RecordRow).where(RecordRow.id.in_(ids[start:start + 500])).values(indexed=indexed))
 
     def mark_all_unindexed(self) -> None:
-        with self.session() as s:
+        with self.write_session() as s:
             s.execute(update(RecordRow).values(indexed=False))
 
     # -- reads ----------------------------------------------------------------------------------------------
@@ -258,17 +273,30 @@ class RecordStore:
     def text_hashes(self, ids: Iterable[str]) -> dict[str, str | None]:
         """Stored records among `ids`, each with the digest of its original text (None if stored before
         digests were kept)."""
-        ids = list(ids)
-        found: dict[str, str | None] = {}
         with self.session() as s:
-            for start in range(0, len(ids), 500):
-                q = select(RecordRow.id, RecordRow.text_hash).where(RecordRow.id.in_(ids[start:start + 500]))
-                found.update((i, h) for i, h in s.execute(q))
+            return self._stored_hashes(s, list(ids))
+
+    @staticmethod
+    def _stored_hashes(s: Session, ids: list[str]) -> dict[str, str | None]:
+        found: dict[str, str | None] = {}
+        for start in range(0, len(ids), 500):
+            q = select(RecordRow.id, RecordRow.text_hash).where(RecordRow.id.in_(ids[start:start + 500]))
+            found.update((i, h) for i, h in s.execute(q))
         return found
 
-    def unindexed_record_ids(self) -> list[str]:
+    def unindexed_record_ids(self, *, skip_live_runs: bool = False) -> list[str]:
+        """Records not yet in the index; with `skip_live_runs`, not those of a run still running in a live
+        process on this host (that run indexes them itself)."""
+        q = select(RecordRow.id).where(RecordRow.indexed.is_(False)).order_by(RecordRow.id)
         with self.session() as s:
-            return list(s.scalars(select(RecordRow.id).where(RecordRow.indexed.is_(False)).order_by(RecordRow.id)))
+            if skip_live_runs:
+                host = socket.gethostname()
+                running = s.execute(select(IngestRunRow.id, IngestRunRow.pid)
+                                    .where(IngestRunRow.status == "running", IngestRunRow.host == host)).all()
+                live = [rid for rid, pid in running if pid is not None and _alive(pid)]
+                if live:
+                    q = q.where(RecordRow.run_id.is_(None) | RecordRow.run_id.not_in(live))
+            return list(s.scalars(q))
 
     def records_with_chunks(self, record_ids: Sequence[str]) -> list[tuple[Record, list[Chunk]]]:
         with self.session() as s:
@@ -353,5 +381,19 @@ class RecordStore:
             return row.value if row else None
 
     def set_meta(self, key: str, value: str) -> None:
-        with self.session() as s:
+        with self.write_session() as s:
             s.merge(MetaRow(key=key, value=value))
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id exists on this host (unknown on Windows, where signal 0 is not a probe:
+    such a run stays "running")."""
+    if os.name == "nt":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by another user (PermissionError), or the platform cannot tell
+        return True
+    return True

@@ -91,11 +91,11 @@ class Ingestor:
         report = IngestReport()
         files = expand_paths(paths)
         report.files = len(files)
-        report.resumed = self.resume(progress)
-        run_id = self.records.start_run([str(f) for f in files])
+        run_id = self.records.start_run([str(f) for f in files])  # first: it marks runs of dead processes
         indexer = _IndexThread(self)
         indexer.start()
         try:
+            report.resumed = self.resume(progress, skip_live_runs=True)
             total = sum(estimate_rows(f) for f in files)
             seen: dict[str, str | None] = {}
             for batch_rows, batch_rejections in self._batches(files, options, report):
@@ -103,6 +103,7 @@ class Ingestor:
                                   indexer)
                 progress("ingest", report.read, max(total, report.read))
             indexer.finish()
+            indexer.raise_error()  # the last batch's indexing failed: the run failed (finally records it)
             if report.failed_files:
                 report.status = "failed"  # a file could not be read at all (the other files' rows are kept)
         except KeyboardInterrupt:
@@ -120,9 +121,10 @@ class Ingestor:
         indexer.raise_error()
         return report
 
-    def resume(self, progress: ProgressFn | None = None) -> int:
-        """Index records that were committed but not indexed (an earlier run was interrupted)."""
-        pending = self.records.unindexed_record_ids()
+    def resume(self, progress: ProgressFn | None = None, *, skip_live_runs: bool = False) -> int:
+        """Index records that were committed but not indexed (an earlier run was interrupted); with
+        `skip_live_runs`, not those of an ingest still running in another process (it indexes them itself)."""
+        pending = self.records.unindexed_record_ids(skip_live_runs=skip_live_runs)
         step = self.settings.ingest_batch_size
         for i in range(0, len(pending), step):
             pairs = self.records.records_with_chunks(pending[i:i + step])
@@ -241,7 +243,9 @@ class Ingestor:
                            "was not stored. Give one of them another id (e.g. --id-prefix) to keep both"))
         records = self._redact(fresh, rejections)
         chunks = self.chunker.chunk([r.id for r in records], [r.text for r in records])
-        self.records.add_batch(records, chunks, rejections + conflicts, run_id)
+        taken = self.records.add_batch(records, chunks, rejections + conflicts, run_id)
+        if taken:  # another writer (a concurrent ingest) stored these ids after the look-up above
+            records, chunks = self._settle_taken(records, chunks, taken, seen, run_id, report)
         report.accepted += len(records)
         report.rejected += len(rejections)
         report.conflicts += len(conflicts)
@@ -250,6 +254,22 @@ class Ingestor:
             report.redactions.update(record.redactions)
         if records:
             indexer.put(_Batch(records, chunks))
+
+    def _settle_taken(self, records: list[Record], chunks: list[Chunk], taken: dict[str, str | None],
+                      seen: dict[str, str | None], run_id: int, report: IngestReport
+                      ) -> tuple[list[Record], list[Chunk]]:
+        """Records another writer stored first are duplicates (same text) or conflicts, as if stored before."""
+        conflicts = [Rejection(file=r.source_file, row=r.source_row, field="id",
+                               reason="conflict: this id already holds a different text (stored by another ingest "
+                                      "running at the same time); the row was not stored")
+                     for r in records if r.id in taken and taken[r.id] not in (None, r.text_hash)]
+        report.duplicates += sum(r.id in taken for r in records) - len(conflicts)
+        report.conflicts += len(conflicts)
+        report.rejections.extend(conflicts)
+        if conflicts:
+            self.records.add_rejections(conflicts, run_id)
+        seen.update(taken)
+        return ([r for r in records if r.id not in taken], [c for c in chunks if c.record_id not in taken])
 
     def _drop_forgotten(self, rows: list[ValidRow], report: IngestReport) -> list[ValidRow]:
         """Rows whose record was deleted on request (`synth records delete`) are counted, never stored again."""

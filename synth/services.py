@@ -108,10 +108,14 @@ class Services:
         collection is opened without the embedder check that `index` applies)."""
         from vectorstore.store import open_index
 
+        if "index" in self.__dict__:
+            self.index.close()
         self.__dict__["index"] = open_index(self.settings, self.embedder, fresh=True)
         self.__dict__.pop("ingestor", None)  # rebuilt over the new index (and records the embedder)
         return self.ingestor.reindex(progress)
 
     def close(self) -> None:
+        if "index" in self.__dict__:
+            self.index.close()
         if "records" in self.__dict__:
             self.records.close()

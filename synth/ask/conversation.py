@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from synth.ask.models import StructuredQuery
 from synth.db import Base, RecordStore
+from synth.db_engine import create_tables
 
 _FRAGMENT = re.compile(r"^\s*(?:and|what\s+about|how\s+about|same\s+(?:for|in)|also|now|then|in|for|only)\b",
                        re.IGNORECASE)
@@ -41,7 +42,7 @@ class ConversationRow(Base):
 class ConversationStore:
     def __init__(self, records: RecordStore) -> None:
         self.records = records
-        Base.metadata.create_all(records.engine, tables=[ConversationRow.__table__])  # type: ignore[list-item]
+        create_tables(records.engine, Base.metadata, tables=[ConversationRow.__table__])  # type: ignore[list-item]
 
     @staticmethod
     def new_id() -> str:

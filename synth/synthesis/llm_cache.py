@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from synth.db import Base
+from synth.db_engine import create_tables
 from synth.models import Record
 from synth.synthesis.models import Annotation
 
@@ -52,7 +53,7 @@ class AnnotationCache:
     """LLM annotations in the system of record (the table is created on the shared Base's engine)."""
 
     def __init__(self, engine: Engine) -> None:
-        Base.metadata.create_all(engine, tables=[LLMAnnotationRow.__table__])  # type: ignore[list-item]
+        create_tables(engine, Base.metadata, tables=[LLMAnnotationRow.__table__])  # type: ignore[list-item]
         self._session = sessionmaker(engine, expire_on_commit=False)
 
     def get_many(self, scope: CacheScope, hashes: Sequence[str]) -> dict[str, Annotation]:
