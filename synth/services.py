@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from synth.db import RecordStore
 from synth.errors import StoreError
+from synth.outbound import OutboundScrubber
 from synth.settings import Settings
 
 if TYPE_CHECKING:  # each component imports its heavy libraries (presidio, spaCy, Chroma, ONNX) when first built
@@ -58,6 +59,11 @@ class Services:
         return self._redactor or build_redactor(self.settings.redactor)
 
     @cached_property
+    def outbound(self) -> OutboundScrubber:
+        """The last redaction pass over every quote that leaves synth (the redactor is built on first use)."""
+        return OutboundScrubber(lambda: self.redactor)
+
+    @cached_property
     def ingestor(self) -> Ingestor:
         from synth.chunking import Chunker
         from synth.ingest import Ingestor
@@ -101,7 +107,7 @@ class Services:
                                          cache=AnnotationCache(self.records.engine))
         return Synthesizer(self.records, annotator, chat_model=chat_model, llm_annotator=llm_annotator,
                            narrative_budget_tokens=self.settings.narrative_budget_tokens,
-                           token_encoding=self.settings.tiktoken_encoding)
+                           token_encoding=self.settings.tiktoken_encoding, outbound=self.outbound)
 
     def reindex(self, progress: ProgressFn | None = None) -> int:
         """Rebuild the vector index from the system of record, also after a change of embedder (a fresh

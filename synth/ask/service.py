@@ -27,6 +27,7 @@ from synth.ask.query import FactIndex
 from synth.ask.retrieve import Retriever, open_answer_text
 from synth.ask.themes import ThemeMatcher
 from synth.errors import LLMError, QuestionError
+from synth.outbound import Scrub
 from synth.synthesis.facts import FactRow
 from synth.synthesis.themes import TaxonomyState
 
@@ -42,8 +43,10 @@ MAX_QUESTION_CHARS = 1000
 
 class Asker:
     def __init__(self, facts: FactIndex, matcher: ThemeMatcher, *, index: ChromaIndex | None = None,
-                 conversations: ConversationStore | None = None, llm: AskLLM | None = None) -> None:
+                 conversations: ConversationStore | None = None, llm: AskLLM | None = None,
+                 outbound: Scrub | None = None) -> None:
         self.facts = facts
+        self.outbound = outbound  # cited snippets pass the redactor again before they leave
         self.matcher = matcher
         self.retriever = Retriever(index, facts)
         self.conversations = conversations
@@ -61,6 +64,7 @@ class Asker:
     @classmethod
     def from_corpus(cls, corpus: Corpus, embed: Callable | None = None, **kwargs: object) -> Asker:
         """An Asker over a store's corpus: its fact rows, taxonomy and quote scores (as the summaries use)."""
+        kwargs.setdefault("outbound", corpus.outbound)
         return cls.build(corpus.rows, corpus.taxonomy, embed, clarity=corpus.scores, **kwargs)
 
     @classmethod
@@ -95,7 +99,7 @@ class Asker:
             if llm_query is not None:
                 query, parser = llm_query, "llm"
         query = with_context(question, query, previous)
-        answer = self.answer(question, query)
+        answer = self._redacted_again(self.answer(question, query))  # before any model phrases it
         answer.parser = parser  # type: ignore[assignment]
         if llm is not None and answer.status == "answered":
             try:
@@ -111,6 +115,19 @@ class Asker:
                 self.conversations.save(conversation_id, query)
             answer.conversation_id = conversation_id
         return answer
+
+    def _redacted_again(self, answer: Answer) -> Answer:
+        """Cited snippets pass the redactor again (synth/outbound.py), in the citations and where the text
+        quotes them."""
+        if self.outbound is None or not answer.citations:
+            return answer
+        snippets = self.outbound([c.snippet for c in answer.citations])
+        text = answer.text
+        for c, clean in zip(answer.citations, snippets, strict=True):
+            if clean != c.snippet:
+                text = text.replace(c.snippet, clean)
+        citations = [c.model_copy(update={"snippet": s}) for c, s in zip(answer.citations, snippets, strict=True)]
+        return answer.model_copy(update={"citations": citations, "text": text})
 
     # -- routing ------------------------------------------------------------------------------------------
     def answer(self, question: str, query: StructuredQuery) -> Answer:

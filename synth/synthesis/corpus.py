@@ -17,8 +17,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from synth.outbound import Scrub
 from synth.synthesis.facts import FactRow, build_city_sheet, build_fact_sheet, periods_in
-from synth.synthesis.models import Annotation, FactSheet, Theme
+from synth.synthesis.models import Annotation, FactSheet, Theme, ThemeFacts
 from synth.synthesis.store import StoredSpan
 from synth.synthesis.themes import TaxonomyState
 
@@ -38,6 +39,7 @@ class Corpus:
     annotations: dict[str, Annotation]
     rows: list[FactRow]
     scores: QuoteScores | None
+    outbound: Scrub | None = None  # the last redaction pass over every quote a sheet shows (synth/outbound.py)
 
     @cached_property
     def themes(self) -> dict[str, Theme]:
@@ -68,10 +70,24 @@ class Corpus:
 
     def sheet(self, district: str | None, period: str) -> FactSheet:
         """One district's fact sheet for `period`, quotes ranked by the corpus's scores."""
-        return build_fact_sheet(self.rows, self.themes, district=district, period=period, scores=self.scores)
+        return self._scrubbed(build_fact_sheet(self.rows, self.themes, district=district, period=period,
+                                               scores=self.scores))
 
     def city_sheet(self, period: str) -> FactSheet:
-        return build_city_sheet(self.rows, self.themes, period=period, scores=self.scores)
+        return self._scrubbed(build_city_sheet(self.rows, self.themes, period=period, scores=self.scores))
+
+    def _scrubbed(self, sheet: FactSheet) -> FactSheet:
+        if self.outbound is None:
+            return sheet
+        groups = (sheet.themes, sheet.highlights)
+        texts = self.outbound([q.text for group in groups for t in group for q in t.quotes])
+        clean = iter(texts)
+
+        def theme(t: ThemeFacts) -> ThemeFacts:
+            return t.model_copy(update={"quotes": [q.model_copy(update={"text": next(clean)}) for q in t.quotes]})
+
+        themes, highlights = [theme(t) for t in sheet.themes], [theme(t) for t in sheet.highlights]
+        return sheet.model_copy(update={"themes": themes, "highlights": highlights})
 
     def sheets(self, period: str, *, district: str | None = None, include_city: bool = True) -> list[FactSheet]:
         """The sheets a summary run shows: `district`'s alone, or every district's and then (with

@@ -30,6 +30,7 @@ from synth.errors import InputError, TaxonomyError, ThemeNotFound
 from synth.llm.chains import model_name
 from synth.llm.model import ChatModel
 from synth.models import Record
+from synth.outbound import Scrub
 from synth.period import ALL_KEY
 from synth.prompts import load_prompt
 from synth.synthesis.annotate import (
@@ -88,7 +89,7 @@ class Synthesizer:
     def __init__(self, records: RecordStore, annotator: OfflineAnnotator, *, chat_model: ChatModel | None = None,
                  llm_annotator: LLMAnnotator | None = None, config: DiscoveryConfig | None = None,
                  batch_size: int = 512, narrative_budget_tokens: int | None = None,
-                 token_encoding: str = "cl100k_base") -> None:
+                 token_encoding: str = "cl100k_base", outbound: Scrub | None = None) -> None:
         self.records = records
         self.store = SynthesisStore(records)
         self.annotator = annotator
@@ -98,6 +99,7 @@ class Synthesizer:
         self.batch_size = batch_size
         self.narrative_budget_tokens = narrative_budget_tokens
         self.token_encoding = token_encoding  # the narrative's budget and accounting count in this encoding
+        self.outbound = outbound  # quotes pass the redactor again before they are shown or sent to a model
         self._phrases: dict[str, np.ndarray] = {}
 
     # -- annotations ----------------------------------------------------------------------------------------
@@ -256,7 +258,7 @@ class Synthesizer:
         spans = self.spans()
         annotations = self.annotations(state, spans)
         return Corpus(taxonomy=state, spans=spans, annotations=annotations, rows=self.fact_rows(annotations),
-                      scores=self.quote_scores(state, annotations, spans))
+                      scores=self.quote_scores(state, annotations, spans), outbound=self.outbound)
 
     def fact_rows(self, annotations: dict[str, Annotation] | None = None) -> list[FactRow]:
         annotations = annotations if annotations is not None else self.annotations()
