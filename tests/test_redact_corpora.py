@@ -1,6 +1,7 @@
 """The production redactor on both corpora: every planted item in the adversarial corpus is removed (recall
 100% per category, on the tuning set and the held-out set), and at most 1% of real statements without
-personal data gain a placeholder. The figures are printed on every run."""
+personal data gain a placeholder. Both hold with phone typos too (tests/typos.py): in the words around the
+planted items, and in the real statements. The figures are printed on every run."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from collections import Counter
 import pytest
 
 from synth.redact import Redactor, build_redactor
-from tests import adversarial_pii, real_statements
+import random
+
+from tests import adversarial_pii, real_statements, typos
 
 MAX_OVER_REDACTION = 0.01
 
@@ -48,6 +51,21 @@ def test_every_planted_item_is_removed(presidio: Redactor, capsys: pytest.Captur
     assert not misses
 
 
+@pytest.mark.parametrize("corpus", ["tuning", "held-out"])
+def test_planted_items_are_removed_from_typed_notes(presidio: Redactor, capsys: pytest.CaptureFixture[str],
+                                                     corpus: str) -> None:
+    """Typos in the words around the planted items (never in the items themselves) lose none of them."""
+    rng = random.Random(typos.SEED)
+    records = [adversarial_pii.Planted(r.category, typos.typo_text(r.text, rng, keep=r.planted), r.planted)
+               for r in (adversarial_pii.corpus() if corpus == "tuning" else adversarial_pii.holdout())]
+    figures, misses = _recall(presidio, records)
+    _report(capsys, f"adversarial corpus with typos ({corpus})", figures)
+    with capsys.disabled():
+        for category, leaked, text in misses:
+            print(f"  missed {category} {leaked}: {text!r}")
+    assert not misses
+
+
 def test_adversarial_corpus_covers_every_category() -> None:
     records = adversarial_pii.corpus()
     counts = Counter(r.category for r in records)
@@ -57,14 +75,21 @@ def test_adversarial_corpus_covers_every_category() -> None:
 
 
 @pytest.mark.skipif(not real_statements.available(), reason="../shared/data is not available")
-def test_real_statements_are_rarely_over_redacted(presidio: Redactor, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("typed", [False, True], ids=["clean", "typos"])
+def test_real_statements_are_rarely_over_redacted(presidio: Redactor, capsys: pytest.CaptureFixture[str],
+                                                  typed: bool) -> None:
+    """Also with phone typos in every statement (tests/typos.py): a misspelt word is no name."""
     rows = real_statements.statements()
+    if typed:
+        rows = [(conv, cid, text) for (conv, cid, _), text in
+                zip(rows, typos.typo_texts([text for _, _, text in rows]), strict=True)]
     results = presidio.redact_batch([text for _, _, text in rows])
     changed = [(conv, cid, result.text) for (conv, cid, _), result in zip(rows, results, strict=True)
                if result.counts]
     rate = len(changed) / len(rows)
     with capsys.disabled():
-        print(f"\nover-redaction: {len(changed)}/{len(rows)} real statements gained a placeholder ({rate:.2%})")
+        label = "typo'd real statements" if typed else "real statements"
+        print(f"\nover-redaction: {len(changed)}/{len(rows)} {label} gained a placeholder ({rate:.2%})")
         for conv, cid, text in changed:
             print(f"  {conv}#{cid}: {text[:110]}")
     assert len(rows) > 1300
