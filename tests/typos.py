@@ -61,6 +61,6 @@ def typo_texts(texts: list[str], seed: int = SEED) -> list[str]:
 if __name__ == "__main__":
     from tests import real_statements
 
-    for original, typoed in list(zip((t for _, _, t in real_statements.statements()),
-                                     typo_texts([t for _, _, t in real_statements.statements()])))[:8]:
+    texts = [t for _, _, t in real_statements.statements()][:8]
+    for original, typoed in zip(texts, typo_texts(texts), strict=True):
         print(f"{original[:100]}\n  -> {typoed[:100]}")
