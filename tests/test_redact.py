@@ -366,3 +366,7 @@ def test_misspelt_words_are_not_names(presidio: PresidioRedactor, text: str) -> 
 def test_names_survive_typos_around_them(presidio: PresidioRedactor, text: str, names: list[str]) -> None:
     result = redact(presidio, text)
     assert [n for n in names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", result.text)] == []
+
+
+def test_a_speech_verb_after_a_cued_name_stays(presidio: PresidioRedactor) -> None:
+    assert redact(presidio, "my neighbour tom said hi").text == "my neighbour [PERSON] said hi"

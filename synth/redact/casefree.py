@@ -95,7 +95,8 @@ class AnyCaseNameRecognizer(LocalRecognizer):
             if not between or ("." in between.group() and not (abbreviation or kept)):
                 break
             if not (_is_initial(words[k]) or self._cued_word(word)
-                    or (kept and word.islower() and self._names.is_surname(word) and self._name_despite_slip(word))):
+                    or (kept and word.islower() and self._names.is_surname(word)  # "bob smith"; not "tom said"
+                        and word not in SPEECH_VERBS and self._name_despite_slip(word))):
                 break
             kept.append(words[k])
             k += 1
