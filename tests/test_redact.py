@@ -361,6 +361,7 @@ def test_misspelt_words_are_not_names(presidio: PresidioRedactor, text: str) -> 
     ("me and lucy walked hme past the prak", ["lucy"]),
     ("Spoke wiht priya raman abuot speeding.", ["priya", "raman"]),
     ("my neighbour yong says the alley is dark", ["yong"]),
+    ("i talked to will barnes yestrday", ["barnes"]),
     ("We want my coussin Bilal to know the cameras are out.", ["Bilal"]),
 ])
 def test_names_survive_typos_around_them(presidio: PresidioRedactor, text: str, names: list[str]) -> None:

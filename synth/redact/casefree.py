@@ -163,9 +163,17 @@ class AnyCaseNameRecognizer(LocalRecognizer):
 
 
     def _slip_in_pair(self, words: list[re.Match[str]], k: int) -> bool:
-        """A misspelt word is still part of a name next to a word that is a name without doubt: a strong name
-        word or a word in no list, itself not misspelt ("priya raman"; not "long goone", "young kds")."""
-        return any(0 <= j < len(words) and self._clear_name_word(words[j].group()) for j in (k - 1, k + 1))
+        return any(i >= 0 and j < len(words) and self._pair_despite_slip(words[i].group(), words[j].group())
+                   for i, j in ((k - 1, k), (k, k + 1)))
+
+    def _pair_despite_slip(self, first: str, second: str) -> bool:
+        """A pair with a misspelt word is still a name next to a word that is a name without doubt (a strong name
+        word or a word in no list, itself not misspelt: "priya raman"), or as a given name and a name that stands
+        alone (`is_lone_name_word`: "will barnes"); not "long goone", "young kds", "yong kids"."""
+        names = self._names
+        if any(self._clear_name_word(w) for w in (first, second) if not names.is_misspelt(w)):
+            return True
+        return names.is_given(first) and names.is_lone_name_word(second)
 
     def _clear_name_word(self, word: str) -> bool:
         names = self._names
@@ -178,9 +186,8 @@ class AnyCaseNameRecognizer(LocalRecognizer):
         is no English word ("priya raman"); two long words in capitals, each a surname that is no English word
         or in no list ("TARIQ MAHMOOD")."""
         names = self._names
-        if (names.is_misspelt(first) or names.is_misspelt(second)) and not any(  # "long goone"; not "priya raman"
-                self._clear_name_word(w) for w in (first, second) if not names.is_misspelt(w)):
-            return False
+        if (names.is_misspelt(first) or names.is_misspelt(second)) and not self._pair_despite_slip(first, second):
+            return False  # "long goone"; not "priya raman", "will barnes"
         if names.is_given(first) and (names.is_name_word(second) or (len(second) > 2 and names.is_unknown(second))):
             return names.is_strong_name_word(first) or names.is_strong_name_word(second) or names.is_unknown(second)
         if first.isupper() and _shouted_unknown(first) and _shouted_unknown(second):  # "TARIQ MAHMOOD"

@@ -249,13 +249,15 @@ class Gazetteer:
 
     def is_misspelt(self, word: str) -> bool:
         """A word one slip from a common English word (`readings`): in lower case also a census name ("goone",
-        "yong", "kds", "siad"), except the most frequent given names ("jorge", "lucy"); capitalised only a word
-        in no list ("Bnak", "Schooi"; not "Raman", "Bello")."""
+        "kds", "siad"), a given name only if past the SLIP_SAFE_GIVEN_RANK most frequent and one slip from a
+        known word or an English verb, adjective or adverb ("yong": young; not "jorge", "lucy", "abby": abbey);
+        capitalised only a word in no list ("Bnak", "Schooi"; not "Raman", "Bello")."""
         if not self.readings(word):
             return False
         low = fold(word)
         if word.islower():
-            return low not in self._slip_safe
+            return low not in self._slip_safe and (low not in self._given or any(
+                w in KNOWN_WORDS or w in self._verbs_and_adjectives for w in self.readings(word)))
         return not (low in self._given or self.is_surname(word))
 
     def could_be_slip(self, word: str) -> bool:
