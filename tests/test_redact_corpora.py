@@ -13,9 +13,11 @@ from collections import Counter
 import pytest
 
 from synth.redact import Redactor, build_redactor
+from synth.redact.gazetteer import popular_given_names, surnames
 from tests import adversarial_pii, real_statements, typos
 
 MAX_OVER_REDACTION = 0.01
+MIN_LOWER_CASE_RECALL = {"given name and surname": 0.75, "lone given name": 0.84}
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +97,24 @@ def test_real_statements_are_rarely_over_redacted(presidio: Redactor, capsys: py
             print(f"  {conv}#{cid}: {text[:110]}")
     assert len(rows) > 1300
     assert rate <= MAX_OVER_REDACTION
+
+
+def test_lower_case_census_names_without_a_cue(presidio: Redactor, capsys: pytest.CaptureFixture[str]) -> None:
+    """Lower-case names with no cue, from the census lists the redactor uses: a popular given name and one of
+    the 5,000 most frequent surnames ("i talked to will barnes ..."), and a popular given name alone ("me and
+    lucy ..."). Reading misspelt words as English costs some of these (a rarer given name one slip from an
+    English word: "yong", "ahmed"); the figures are printed, with floors."""
+    rng = random.Random(7)
+    given = sorted(popular_given_names())
+    common = sorted(name for name, rank in surnames().items() if rank <= 5000)
+    pairs = [(rng.choice(given), rng.choice(common)) for _ in range(1000)]
+    cases = {"given name and surname": [(f"i talked to {g} {s} after the meeting", (g, s)) for g, s in pairs],
+             "lone given name": [(f"me and {g} walked home past the park", (g,)) for g in given]}
+    with capsys.disabled():
+        print()
+        for label, texts in cases.items():
+            results = presidio.redact_batch([text for text, _ in texts])
+            removed = sum(not set(words) & set(r.text.split()) for (_, words), r in zip(texts, results, strict=True))
+            rate = removed / len(texts)
+            print(f"lower-case names without a cue, {label}: {removed}/{len(texts)} removed ({rate:.1%})")
+            assert rate >= MIN_LOWER_CASE_RECALL[label]
