@@ -338,3 +338,36 @@ def test_names_in_any_case_and_script(presidio: PresidioRedactor, text: str, nam
 ])
 def test_places_brands_and_capitalised_words_are_not_names(presidio: PresidioRedactor, text: str) -> None:
     assert redact(presidio, text) == Redacted(text, {})
+
+
+@pytest.mark.parametrize("text", [
+    "whoever it was is long goone.",
+    "A dad with yong kids said it was fine.",
+    "A dad with young kds said it was fine.",
+    "One resident siad somebody keyed cars.",
+    "The Land Bnak says it will sell the lots.",
+    "Law enforcement in Bowling Green and Warren couty needs more officers.",
+    "The face of drug dealrs has changed.",
+    "Make Scott Wste follow their contract.",
+])
+def test_misspelt_words_are_not_names(presidio: PresidioRedactor, text: str) -> None:
+    assert redact(presidio, text) == Redacted(text, {})
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("my neighbour tom said hi", ["tom"]),
+    ("I met jorge alvarado at the park", ["jorge", "alvarado"]),
+    ("what did maria garcia say", ["maria", "garcia"]),
+    ("me and lucy walked hme past the prak", ["lucy"]),
+    ("Spoke wiht priya raman abuot speeding.", ["priya", "raman"]),
+    ("my neighbour yong says the alley is dark", ["yong"]),
+    ("i talked to will barnes yestrday", ["barnes"]),
+    ("We want my coussin Bilal to know the cameras are out.", ["Bilal"]),
+])
+def test_names_survive_typos_around_them(presidio: PresidioRedactor, text: str, names: list[str]) -> None:
+    result = redact(presidio, text)
+    assert [n for n in names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", result.text)] == []
+
+
+def test_a_speech_verb_after_a_cued_name_stays(presidio: PresidioRedactor) -> None:
+    assert redact(presidio, "my neighbour tom said hi").text == "my neighbour [PERSON] said hi"

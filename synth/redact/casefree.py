@@ -61,7 +61,7 @@ class AnyCaseNameRecognizer(LocalRecognizer):
         lows = [w.group().lower() for w in words]
         spans: list[tuple[int, int]] = []
         for k, low in enumerate(lows):
-            if low in _CUES or (low in _PHRASE_ENDS and any(tuple(lows[k - len(p) + 1:k + 1]) == p
+            if self._is_cue(low) or (low in _PHRASE_ENDS and any(tuple(lows[k - len(p) + 1:k + 1]) == p
                                                             for p in _PHRASE_CUES)):
                 spans.extend(self._after_cue(text, words, k))
             elif low in SPEECH_VERBS:
@@ -69,6 +69,10 @@ class AnyCaseNameRecognizer(LocalRecognizer):
         spans.extend(self._pairs_and_given_names(text, words))
         spans.extend(self._households(words, lows))
         return [RecognizerResult("PERSON", start, end, 0.6) for start, end in spans]
+
+    def _is_cue(self, low: str) -> bool:
+        """A title or cue, also misspelt ("my coussin Bilal")."""
+        return low in _CUES or (low not in KNOWN_WORDS and self._names.reads_as_one_of(low, _CUES))
 
     def _households(self, words: list[re.Match[str]], lows: list[str]) -> list[tuple[int, int]]:
         """A capitalised word before "family", "household" ... is a surname ("the Okonjo family")."""
@@ -91,7 +95,8 @@ class AnyCaseNameRecognizer(LocalRecognizer):
             if not between or ("." in between.group() and not (abbreviation or kept)):
                 break
             if not (_is_initial(words[k]) or self._cued_word(word)
-                    or (kept and word.islower() and self._names.is_surname(word))):  # "bob smith"
+                    or (kept and word.islower() and self._names.is_surname(word)  # "bob smith"; not "tom said"
+                        and word not in SPEECH_VERBS and self._name_despite_slip(word))):
                 break
             kept.append(words[k])
             k += 1
@@ -106,7 +111,8 @@ class AnyCaseNameRecognizer(LocalRecognizer):
                                            for i in range(j, k))]
         while before and not self._names.is_strong_name_word(words[before[0]].group()):
             before.pop(0)
-        if before and all(self._names.is_name_word(words[j].group()) for j in before):
+        if before and all(self._names.is_name_word(words[j].group()) and self._name_despite_slip(words[j].group())
+                          for j in before):
             return [(words[before[0]].start(), words[before[-1]].end())]
         return []
 
@@ -115,17 +121,23 @@ class AnyCaseNameRecognizer(LocalRecognizer):
         low = fold(word)
         if low in KNOWN_WORDS or low in CIVIC or len(low) < 2:
             return False
-        if word.islower():  # "officer jenkins", "call lucy"; not "officer haven't", "i am carer"
-            return self._names.is_name_word(word)
+        if word.islower():  # "officer jenkins", "call lucy"; not "officer haven't", "i am carer", "resident siad"
+            return self._names.is_name_word(word) and self._name_despite_slip(word)
         return (self._names.is_name_word(word) or self._names.is_unknown(word)
                 or self._names.is_listed_noun_or_name(word))
+
+    def _name_despite_slip(self, word: str) -> bool:
+        """With a cue, a misspelt word is still a name if it is a given name or a surname frequent enough to
+        stand alone ("my neighbour yong", "officer ruiz"; not "resident siad")."""
+        return not self._names.is_misspelt(word) or self._names.is_lone_name_word(word)
 
     def _pairs_and_given_names(self, text: str, words: list[re.Match[str]]) -> list[tuple[int, int]]:
         spans = []
         k = 0
         while k < len(words):
             word = words[k].group()
-            if not self._names.could_be_name(word):
+            if not self._names.could_be_name(word) or (self._names.is_misspelt(word)
+                                                       and not self._slip_in_pair(words, k)):
                 k += 1
                 continue
             following = words[k + 1].group() if k + 1 < len(words) else ""
@@ -142,12 +154,31 @@ class AnyCaseNameRecognizer(LocalRecognizer):
                 spans.append((words[k].start(), words[k + 1].end()))
                 k += 2
                 continue
-            if (word.islower() and self._names.is_popular_given(word) and self._names.is_strong_name_word(word)
+            if (word.islower() and len(word) > 2 and self._names.is_popular_given(word)  # not "al", "ed"
+                    and self._names.is_strong_name_word(word) and not self._names.is_misspelt(word)
                     and lookup(following) not in PLACE_NOUNS | PARK_NOUNS):  # "catherine dr" is a street
                 spans.append(words[k].span())
             k += 1
         return spans
 
+
+    def _slip_in_pair(self, words: list[re.Match[str]], k: int) -> bool:
+        return any(i >= 0 and j < len(words) and self._pair_despite_slip(words[i].group(), words[j].group())
+                   for i, j in ((k - 1, k), (k, k + 1)))
+
+    def _pair_despite_slip(self, first: str, second: str) -> bool:
+        """A pair with a misspelt word is still a name next to a word that is a name without doubt (a strong name
+        word or a word in no list, itself not misspelt: "priya raman"), or as a given name and a name that stands
+        alone (`is_lone_name_word`: "will barnes"); not "long goone", "young kds", "yong kids"."""
+        names = self._names
+        if any(self._clear_name_word(w) for w in (first, second) if not names.is_misspelt(w)):
+            return True
+        return names.is_given(first) and names.is_lone_name_word(second)
+
+    def _clear_name_word(self, word: str) -> bool:
+        names = self._names
+        return (len(word) > 3 and not names.is_misspelt(word)
+                and (names.is_strong_name_word(word) or names.is_unknown(word)))
 
     def _lower_pair(self, first: str, second: str) -> bool:
         """A given name and a name word, one of them no English word ("jorge alvarado", "maria gonzalez"), or a
@@ -155,6 +186,8 @@ class AnyCaseNameRecognizer(LocalRecognizer):
         is no English word ("priya raman"); two long words in capitals, each a surname that is no English word
         or in no list ("TARIQ MAHMOOD")."""
         names = self._names
+        if (names.is_misspelt(first) or names.is_misspelt(second)) and not self._pair_despite_slip(first, second):
+            return False  # "long goone"; not "priya raman", "will barnes"
         if names.is_given(first) and (names.is_name_word(second) or (len(second) > 2 and names.is_unknown(second))):
             return names.is_strong_name_word(first) or names.is_strong_name_word(second) or names.is_unknown(second)
         if first.isupper() and _shouted_unknown(first) and _shouted_unknown(second):  # "TARIQ MAHMOOD"
@@ -169,6 +202,8 @@ class AnyCaseNameRecognizer(LocalRecognizer):
         if not second[:1].isupper() or second.isupper() or first[:2].isupper() or lookup(first) != first.lower():
             return False  # not an acronym or a possessive ("BG's Kummer")
         if any(lookup(w)[:-1] in PLACE_NOUNS for w in (first, second)):  # "Tuckertown Rds"
+            return False
+        if self._names.reads_as_one_of(second, PLACE_NOUNS | PARK_NOUNS):  # "Warren Couty"
             return False
         if fold(first) in KNOWN_WORDS or fold(first) in CIVIC - NAME_WORDS or lookup(first) in PARK_NOUNS:
             return False
@@ -275,4 +310,4 @@ def _listed_name(word: str, names: Gazetteer) -> bool:
     low = lookup(word)
     if not word[0].isupper() or word.isupper() or low in KNOWN_WORDS or low in CIVIC or low in NOUN_NAMES:
         return False
-    return names.is_name_word(word) or names.is_unknown(word)
+    return names.is_name_word(word) or names.is_unknown(word) or names.is_misspelt(word)  # "Steph" (step)

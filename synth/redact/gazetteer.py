@@ -43,12 +43,19 @@ def _given_raw() -> frozenset[str]:
 
 _CONTRACTIONS = ("n't", "'re", "'ve", "'ll", "'d", "'m")
 POPULAR_GIVEN_RANK = 1000  # within each census file (female, male)
+SLIP_SAFE_GIVEN_RANK = 500  # a given name this frequent is never read as a misspelt word ("jorge", "lucy")
 
 
 def popular_given_names() -> frozenset[str]:
     """The POPULAR_GIVEN_RANK most frequent female and male given names ("lucy", "tom"; not "aide", "min")."""
     return frozenset(name for file in _GIVEN_FILES for name, rank in _census(file).items()
                      if rank <= POPULAR_GIVEN_RANK) & given_names()
+
+
+def slip_safe_given_names() -> frozenset[str]:
+    """The SLIP_SAFE_GIVEN_RANK most frequent female and male given names."""
+    return frozenset(name for file in _GIVEN_FILES for name, rank in _census(file).items()
+                     if rank <= SLIP_SAFE_GIVEN_RANK) & given_names()
 
 
 def given_names() -> frozenset[str]:
@@ -97,11 +104,35 @@ def english_words(nlp: spacy.language.Language) -> tuple[frozenset[str], frozens
     return frozenset(base | nouns), frozenset(base | (nouns - popular_given_names()))
 
 
+def common_words(nlp: spacy.language.Language, plain_english: frozenset[str], inflected: Lexicon) -> frozenset[str]:
+    """The English words of 3+ letters a misspelt word is read as: those the model's vocabulary holds (the words
+    of the text it was trained on, so common ones; not most of WordNet's rare words), inflected forms too
+    ("dealers"), no given name."""
+    given = given_names()
+    seen = {s for s in nlp.vocab.strings if len(s) > 2 and s.isascii() and s.isalpha() and s.islower()}
+    return frozenset(w for w in seen if w in plain_english or (w not in given and w in inflected)) | frozenset(
+        w for w in KNOWN_WORDS | STOP if len(w) > 2)
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def one_slip_away(word: str) -> set[str]:
+    """Every string one slip from `word`: a letter dropped, added or replaced, or two adjacent letters swapped.
+    A word of three letters is close to too many others: only a letter it lacks ("kds" for "kids")."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    if len(word) < 4:
+        return {a + c + b for a, b in splits for c in _LETTERS}
+    return ({a + b[1:] for a, b in splits if b} | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+            | {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+            | {a + c + b for a, b in splits for c in _LETTERS})
+
+
 class Gazetteer:
     """Answers "could this word be part of a person's name?" from the census lists and the English words."""
 
     def __init__(self, english: frozenset[str], plain_english: frozenset[str], inflected: Lexicon,
-                 verbs_and_adjectives: Lexicon) -> None:
+                 verbs_and_adjectives: Lexicon, common: frozenset[str] = frozenset()) -> None:
         # the census files hold a few everyday words as given names ("nice", "kind"): not names here
         self._given = frozenset(w for w in given_names() if w not in verbs_and_adjectives)
         self._popular = popular_given_names()
@@ -110,12 +141,17 @@ class Gazetteer:
         self._plain = plain_english
         self._inflected = inflected
         self._verbs_and_adjectives = verbs_and_adjectives
+        self._common = common
+        self._slip_safe = slip_safe_given_names()
+        self._slip_cache: dict[str, frozenset[str]] = {}
         self._english_cache: dict[str, bool] = {}
         self._maybe_cache: dict[str, bool] = {}
 
     @classmethod
     def from_spacy(cls, nlp: spacy.language.Language) -> Gazetteer:
-        return cls(*english_words(nlp), english_lexicon(nlp), Lexicon.from_spacy(nlp))
+        english, plain = english_words(nlp)
+        inflected = english_lexicon(nlp)
+        return cls(english, plain, inflected, Lexicon.from_spacy(nlp), common_words(nlp, plain, inflected))
 
     def is_english(self, word: str) -> bool:
         low = fold(word)
@@ -175,10 +211,11 @@ class Gazetteer:
                                       and not self.is_english(word))
 
     def is_thing_word(self, word: str) -> bool:
-        """An English word that is no name: not a given name, not one of NAME_WORDS, not a common surname
-        ("Investor", "Waste", "Course"; not "Brown", "Walker")."""
+        """An English word, or a misspelt one, that is no name: not a given name, not one of NAME_WORDS, not a
+        common surname ("Investor", "Waste", "Wste", "Course"; not "Brown", "Walker")."""
         low = fold(word)
-        return (len(low) > 2 and self.is_english(word) and low not in self._given and low not in NAME_WORDS
+        return (len(low) > 2 and (self.is_english(word) or self.is_misspelt(word)) and low not in self._given
+                and low not in NAME_WORDS
                 and low not in STOP and (self._surname_rank(word) or COMMON_SURNAME_RANK + 1) > COMMON_SURNAME_RANK)
 
     def is_strong_name_word(self, word: str) -> bool:
@@ -192,6 +229,42 @@ class Gazetteer:
         return fold(word) in self._popular
 
     def is_unknown(self, word: str) -> bool:
-        """Neither an English word nor in the lists ("Oluwaseun", "Adeyemi")."""
+        """Neither an English word nor in the lists ("Oluwaseun", "Adeyemi"), nor a misspelt English word."""
         low = fold(word)
-        return not (self.is_english(word) or low in self._given or self.is_surname(word))
+        return not (self.is_english(word) or low in self._given or self.is_surname(word) or self.is_misspelt(word))
+
+    def readings(self, word: str) -> frozenset[str]:
+        """The common English words one slip from `word`, if it has 3+ letters and is no English word itself
+        ("goone": gone, goose ...)."""
+        low = fold(word)
+        if not (len(low) > 2 and low.isascii() and low.isalpha()):
+            return frozenset()
+        found = self._slip_cache.get(low)
+        if found is None:
+            if len(self._slip_cache) > 500_000:
+                self._slip_cache.clear()
+            found = self._slip_cache[low] = (frozenset() if self.is_english(word)
+                                             else frozenset(one_slip_away(low) & self._common))
+        return found
+
+    def is_misspelt(self, word: str) -> bool:
+        """A word one slip from a common English word (`readings`): in lower case also a census name ("goone",
+        "kds", "siad"), a given name only if past the SLIP_SAFE_GIVEN_RANK most frequent and one slip from a
+        known word or an English verb, adjective or adverb ("yong": young; not "jorge", "lucy", "abby": abbey);
+        capitalised only a word in no list ("Bnak", "Schooi"; not "Raman", "Bello")."""
+        if not self.readings(word):
+            return False
+        low = fold(word)
+        if word.islower():
+            return low not in self._slip_safe and (low not in self._given or any(
+                w in KNOWN_WORDS or w in self._verbs_and_adjectives for w in self.readings(word)))
+        return not (low in self._given or self.is_surname(word))
+
+    def could_be_slip(self, word: str) -> bool:
+        """A surname or a word in no list, one slip from a common English word ("Geren", "Bak"; not "Zoë")."""
+        return bool(self.readings(word)) and fold(word) not in self._given
+
+    def reads_as_one_of(self, word: str, words: frozenset[str]) -> bool:
+        """In `words`, or a slip from one of them and no name that stands alone ("couty" for "county")."""
+        return lookup(word) in words or (not words.isdisjoint(self.readings(word))
+                                         and not self.is_lone_name_word(word))

@@ -43,8 +43,8 @@ def is_person(ent: spacy.tokens.Span, names: Gazetteer) -> bool:
     doc = ent.doc
     if ent.start and lookup(doc[ent.start - 1].text) in TITLES:
         return True
-    following = lookup(doc[ent.end].text) if ent.end < len(doc) else ""
-    place = lookup(ent[-1].text) in PLACE_NOUNS or following in PLACE_NOUNS | PARK_NOUNS
+    following = doc[ent.end].text if ent.end < len(doc) else ""
+    place = names.reads_as_one_of(ent[-1].text, PLACE_NOUNS) or names.reads_as_one_of(following, _PLACES)
     acronym = len(ent) == 1 and ent.text.isupper() and len(ent.text) <= 4 and not doc.text.isupper()
     if place or acronym:
         return False
@@ -62,12 +62,17 @@ def is_person(ent: spacy.tokens.Span, names: Gazetteer) -> bool:
         return names.is_lone_name_word(word) or (
             (names.is_unknown(word) or (names.is_surname(word) and not names.is_english(word)))
             and _name_shaped(word) and lookup(following_word) in PERSON_FOLLOWERS)
+    if (any(names.is_english(w) and not names.is_name_word(w) for w in words)
+            and not any(names.is_name_word(w) and not names.could_be_slip(w) for w in words)
+            and any(names.could_be_slip(w) for w in words)):
+        return False  # "Bowling Geren", "Land Bak": its name words are slips from English words, beside English words
     return (any(names.is_name_word(w) for w in words) or all(names.is_unknown(w) for w in words)
             or (any(names.is_unknown(w) and _name_shaped(w) for w in words)
                 and any(names.is_common_surname(w) for w in words))
             or all(names.is_listed_noun_or_name(w) for w in words))  # "Angus Morrison"
 
 
+_PLACES = PLACE_NOUNS | PARK_NOUNS
 _NAME_SHAPE = re.compile(r"(?:Mc|Mac|De|Di|Da|La|Le|Van|O')?[A-Z][a-zß-ÿ'’-]+")
 
 

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from presidio_analyzer import EntityRecognizer, LocalRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import EmailRecognizer
@@ -90,9 +91,9 @@ def contact_recognizers() -> list[EntityRecognizer]:
     ]
 
 
-def name_recognizers(lexicon: Lexicon) -> list[EntityRecognizer]:
+def name_recognizers(lexicon: Lexicon, misspelt: Callable[[str], bool] = lambda word: False) -> list[EntityRecognizer]:
     """Names the small NER model misses: after a title or cue ("Sgt. West"), next to a cue verb."""
-    return [TitledNameRecognizer(), CueNameRecognizer(lexicon)]
+    return [TitledNameRecognizer(), CueNameRecognizer(lexicon, misspelt)]
 
 
 class TitledNameRecognizer(PatternRecognizer):
@@ -110,17 +111,18 @@ class TitledNameRecognizer(PatternRecognizer):
 class CueNameRecognizer(LocalRecognizer):
     """PERSON for unknown capitalised words next to a cue: before a speech verb ("Priya said") or after a
     contact verb, introduction or sign-off ("call Dana at", "my name is Tyrone"). Words that are no names
-    are trimmed from both ends ("Then Priya said" -> "Priya"); a place ("Hawthorne Blvd said") or a lone
-    plural ("Organizers said") is no name."""
+    are trimmed from both ends ("Then Priya said" -> "Priya"), misspelt English words too ("Land Bnak says");
+    a place ("Hawthorne Blvd said") or a lone plural ("Organizers said") is no name."""
 
     _PATTERNS = (
         re.compile(r"(?<![\w'’.-])" + _CAPITALISED_RUN + r"\s+(?:" + alternation(SPEECH_VERBS) + r")\b"),
         re.compile(r"\b(?:" + alternation(with_capitals(NAME_LEADS)) + r"),?\s+" + _CAPITALISED_RUN),
     )
 
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(self, lexicon: Lexicon, misspelt: Callable[[str], bool] = lambda word: False) -> None:
         super().__init__(supported_entities=["PERSON"], name="synth_cue_name")
         self._lexicon = lexicon
+        self._misspelt = misspelt
 
     def load(self) -> None:  # noqa: D102
         pass
@@ -148,7 +150,8 @@ class CueNameRecognizer(LocalRecognizer):
 
     def _not_a_name(self, word: str) -> bool:
         low = lookup(word)
-        return low in KNOWN_WORDS or low in ACRONYMS or low in self._lexicon or any(c.isdigit() for c in word)
+        return (low in KNOWN_WORDS or low in ACRONYMS or low in self._lexicon or any(c.isdigit() for c in word)
+                or self._misspelt(word))
 
 
 def repeated_mentions(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
