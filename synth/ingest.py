@@ -37,6 +37,7 @@ from synth.ingest_report import IngestOptions, IngestReport, validate_lenient
 from synth.models import Chunk, Record, Rejection
 from synth.readers import SUPPORTED_SUFFIXES, RawRow, ReadOptions, read_file
 from synth.redact import Redactor, pseudonymize_meeting_id
+from synth.redact.labels import redact_label
 from synth.settings import Settings
 from synth.validate import ValidRow
 from vectorstore.store import ChromaIndex
@@ -91,7 +92,8 @@ class Ingestor:
         report = IngestReport()
         files = expand_paths(paths)
         report.files = len(files)
-        run_id = self.records.start_run([str(f) for f in files])  # first: it marks runs of dead processes
+        # first: it marks runs of dead processes; file names are labels that may name a person
+        run_id = self.records.start_run([redact_label(str(f)) for f in files])
         indexer = _IndexThread(self)
         indexer.start()
         try:

@@ -149,6 +149,10 @@ def validate_row(
             if not valid_id(record_id):
                 raise fail(f"id must be 1-{MAX_ID_CHARS} printable characters, prefix included "
                            "(no tabs or line breaks)")
+            # an id naming a person or holding an e-mail is kept only as a salted hash
+            from synth.redact.labels import pseudonymize_source_id  # the census lists load with the redactor
+
+            record_id = pseudonymize_source_id(record_id, salt)
         else:
             record_id = "" if ambiguous else _content_id(out, text)
     except ValueError as e:

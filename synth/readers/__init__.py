@@ -18,6 +18,7 @@ would help, it goes in the `detail` that only the terminal shows.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +35,28 @@ __all__ = ["SUPPORTED_SUFFIXES", "Notice", "RawRow", "ReadOptions", "read_file",
 
 
 def read_file(path: Path, options: ReadOptions | None = None) -> Iterator[RawRow | Rejection]:
+    """The rows of one file, or rejections. Every row, rejection and error names the file by a label with any
+    personal data in its name replaced ("notes_[PERSON].md"), because the name is stored with each record."""
+    from synth.redact.labels import redact_label
+
+    label = redact_label(str(path))
+    if label == str(path):
+        return _read_file(path, options)
+    return _relabelled(_read_file(path, options), str(path), label)
+
+
+def _relabelled(items: Iterator[RawRow | Rejection], raw: str, label: str) -> Iterator[RawRow | Rejection]:
+    try:
+        for item in items:
+            if isinstance(item, RawRow):
+                yield dataclasses.replace(item, file=label)
+            else:
+                yield item.model_copy(update={"file": label}) if item.file == raw else item
+    except InputError as e:
+        raise InputError(label, e.reason.replace(raw, label), e.detail) from None
+
+
+def _read_file(path: Path, options: ReadOptions | None = None) -> Iterator[RawRow | Rejection]:
     options = options or ReadOptions()
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
