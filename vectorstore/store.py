@@ -81,7 +81,14 @@ def make_client(settings: Settings) -> Any:
             raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {e}. "
                              "Is `chroma run` up?") from e
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path))
+    # Opening a fresh directory creates Chroma's tables: two processes doing it at once collide ("table
+    # collections already exists"), so opening holds the directory's lock like a write does.
+    shared = SharedDirectory(settings.chroma_path)
+    try:
+        with shared.locked(exclusive=True):
+            return chromadb.PersistentClient(path=str(settings.chroma_path))
+    finally:
+        shared.close()
 
 
 class ChromaIndex:
