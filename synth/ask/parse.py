@@ -9,6 +9,7 @@ declined.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -178,15 +179,23 @@ _WORDS = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _SAID_ANY_CASE = re.compile(_SAID_NAME.pattern.replace("[A-Z][a-z]{2,}", "[^\\W\\d_]{3,}"), re.IGNORECASE)
 
 
+@functools.cache
+def _name_lists() -> tuple[frozenset[str], dict[str, int], frozenset[str]]:
+    """Given names that are no everyday noun, surnames, and the plain words a surname may not be."""
+    from synth.redact.gazetteer import NOUN_NAMES, popular_given_names, surnames
+    from synth.redact.vocabulary import CIVIC, KNOWN_WORDS, STOP
+
+    return popular_given_names() - NOUN_NAMES, surnames(), frozenset(CIVIC | KNOWN_WORDS | STOP)
+
+
 def _census_name_pair(question: str) -> bool:
     """A given name followed by a surname in any letter case ("what did jorge alvarado say"): the capitalised
     pattern above misses names typed in lower case. Both words come from the census lists the redactor uses;
     given names that are everyday nouns ("bill", "rose") and surnames that are ordinary or civic words
     ("street", "park", "young") do not count, nor does a pair before a street word ("mark lane road")."""
-    from synth.redact.gazetteer import NOUN_NAMES, fold, popular_given_names, surnames
-    from synth.redact.vocabulary import CIVIC, KNOWN_WORDS, STOP
+    from synth.redact.gazetteer import NOUN_NAMES, fold
 
-    given, family, plain = popular_given_names() - NOUN_NAMES, surnames(), CIVIC | KNOWN_WORDS | STOP
+    given, family, plain = _name_lists()
     said = _SAID_ANY_CASE.search(question)
     if said and fold(said[1]) in given and said[1].capitalize() not in _NOT_NAMES:
         return True  # "what did tom say about noise"

@@ -46,18 +46,21 @@ POPULAR_GIVEN_RANK = 1000  # within each census file (female, male)
 SLIP_SAFE_GIVEN_RANK = 500  # a given name this frequent is never read as a misspelt word ("jorge", "lucy")
 
 
+@functools.cache
 def popular_given_names() -> frozenset[str]:
     """The POPULAR_GIVEN_RANK most frequent female and male given names ("lucy", "tom"; not "aide", "min")."""
     return frozenset(name for file in _GIVEN_FILES for name, rank in _census(file).items()
                      if rank <= POPULAR_GIVEN_RANK) & given_names()
 
 
+@functools.cache
 def slip_safe_given_names() -> frozenset[str]:
     """The SLIP_SAFE_GIVEN_RANK most frequent female and male given names."""
     return frozenset(name for file in _GIVEN_FILES for name, rank in _census(file).items()
                      if rank <= SLIP_SAFE_GIVEN_RANK) & given_names()
 
 
+@functools.cache  # static data: computed once per process (ingest asks per row, ask per question)
 def given_names() -> frozenset[str]:
     """Census given names, without the stop words and civic words its files also hold ("in", "many")."""
     return _given_raw() - STOP - KNOWN_WORDS - ACRONYMS - (CIVIC - NAME_WORDS)
