@@ -95,19 +95,25 @@ def read_jsonl(file: str, text: str, options: ReadOptions) -> Iterator[RawRow | 
     for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        if _too_deep(line, options.max_json_depth):
-            yield Rejection(file=file, row=line_no, field=None, reason=_deep_reason(options.max_json_depth))
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            yield Rejection(file=file, row=line_no, field=None, reason=f"malformed JSON: {e.msg} at column {e.colno}")
-            continue
-        except RecursionError:
-            yield Rejection(file=file, row=line_no, field=None, reason=_deep_reason(options.max_json_depth))
-            continue
-        yield _map_object(file, line_no, obj, options, unknown)
+        yield _one_record(file, line_no, line, options, unknown, column=True)
     _notice_unknown(file, unknown, options)
+
+
+def _one_record(file: str, row: int, part: str, options: ReadOptions, unknown: set[str], *,
+                column: bool) -> RawRow | Rejection:
+    """One JSON record (a JSONL line, or one element of a deep array) parsed on its own: too deep or malformed,
+    it is rejected alone. `column`: the position in the part means something to the reader (a JSONL line)."""
+    limit = options.max_json_depth
+    if _too_deep(part, limit):
+        return Rejection(file=file, row=row, field=None, reason=_deep_reason(limit))
+    try:
+        obj = json.loads(part)
+    except json.JSONDecodeError as e:
+        where = f" at column {e.colno}" if column else ""
+        return Rejection(file=file, row=row, field=None, reason=f"malformed JSON: {e.msg}{where}")
+    except RecursionError:
+        return Rejection(file=file, row=row, field=None, reason=_deep_reason(limit))
+    return _map_object(file, row, obj, options, unknown)
 
 
 def read_json(file: str, text: str, options: ReadOptions) -> Iterator[RawRow | Rejection]:
@@ -158,13 +164,5 @@ def _read_deep_array(file: str, text: str, options: ReadOptions) -> Iterator[Raw
         part = text[a:b]
         if not part.strip() and len(spans) == 1:
             break  # []
-        if _too_deep(part, limit):
-            yield Rejection(file=file, row=i, field=None, reason=_deep_reason(limit))
-            continue
-        try:
-            obj = json.loads(part)
-        except json.JSONDecodeError as e:
-            yield Rejection(file=file, row=i, field=None, reason=f"malformed JSON: {e.msg}")
-            continue
-        yield _map_object(file, i, obj, options, unknown)
+        yield _one_record(file, i, part, options, unknown, column=False)
     _notice_unknown(file, unknown, options)
