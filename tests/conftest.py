@@ -164,6 +164,17 @@ def services(settings: Settings) -> Iterator[Any]:
 
 
 @pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The `synth` command's environment for a test: a data directory under tmp_path (returned), the fast
+    hashing embedder and regex redactor, and tmp_path as the working directory."""
+    data = tmp_path / "data"
+    for k, v in {"SYNTH_DATA_DIR": str(data), "SYNTH_EMBEDDER": "hashing", "SYNTH_REDACTOR": "regex"}.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.chdir(tmp_path)
+    return data
+
+
+@pytest.fixture
 def write(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Write a file under tmp_path: write("a.csv", "text") or write("a.csv", b"bytes")."""
 

@@ -14,15 +14,6 @@ from api.main import create_app
 from synth.cli import app
 
 
-@pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    data = tmp_path / "data"
-    for k, v in {"SYNTH_DATA_DIR": str(data), "SYNTH_EMBEDDER": "hashing", "SYNTH_REDACTOR": "regex"}.items():
-        monkeypatch.setenv(k, v)
-    monkeypatch.chdir(tmp_path)
-    return data
-
-
 def test_sample_ingest_stats_reindex(cli_env: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     res = runner.invoke(app, ["sample", "--out", str(tmp_path / "city"), "--records", "300"])

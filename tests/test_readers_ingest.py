@@ -96,15 +96,6 @@ def test_workbook_utf16_and_note_through_the_pipeline(services: Any, write, tmp_
 
 
 # -- the command -------------------------------------------------------------------------------------------
-@pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    data = tmp_path / "data"
-    for k, v in {"SYNTH_DATA_DIR": str(data), "SYNTH_EMBEDDER": "hashing", "SYNTH_REDACTOR": "regex"}.items():
-        monkeypatch.setenv(k, v)
-    monkeypatch.chdir(tmp_path)
-    return data
-
-
 def test_exit_codes_for_failed_files(cli_env: Path, tmp_path: Path, store_backend: str) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("text,Jo Smith's phone\nhello,555\n", encoding="utf-8")

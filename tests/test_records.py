@@ -70,20 +70,11 @@ def test_months_before_clamps_to_the_shorter_month() -> None:
 
 
 # -- the commands -----------------------------------------------------------------------------------------------
-@pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for k, v in {"SYNTH_DATA_DIR": str(tmp_path / "data"), "SYNTH_EMBEDDER": "hashing",
-                 "SYNTH_REDACTOR": "regex"}.items():
-        monkeypatch.setenv(k, v)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def test_export_delete_and_annotations_export_from_the_command_line(cli_env: Path) -> None:
+def test_export_delete_and_annotations_export_from_the_command_line(cli_env: Path, tmp_path: Path) -> None:
     rows = make_records({("District A", "2026-11"): {"lighting": 6, "speeding": 4}})
     rows += [{"id": "evil", "text": "-5 pts for the dark street lights, call jo@example.com", "district": HYPERLINK,
               "date": "2026-11-03"}]
-    src = cli_env / "in.csv"
+    src = tmp_path / "in.csv"
     with src.open("w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=["id", "text", "district", "date"])
         w.writeheader()
@@ -101,9 +92,9 @@ def test_export_delete_and_annotations_export_from_the_command_line(cli_env: Pat
     assert evil["date"] == "2026-11-03" and evil["redactions"] == '{"EMAIL_ADDRESS":1}'
     assert evil["top_concerns"] == "[]" and evil["source_row"] == "11"
 
-    res = runner.invoke(app, ["records", "export", "--format", "jsonl", "--out", str(cli_env / "r.jsonl")])
+    res = runner.invoke(app, ["records", "export", "--format", "jsonl", "--out", str(tmp_path / "r.jsonl")])
     assert res.exit_code == 0 and res.stdout == ""
-    lines = [json.loads(line) for line in (cli_env / "r.jsonl").read_text(encoding="utf-8").splitlines()]
+    lines = [json.loads(line) for line in (tmp_path / "r.jsonl").read_text(encoding="utf-8").splitlines()]
     assert {r["id"]: r for r in lines}["evil"]["district"] == HYPERLINK  # JSON is data, not a spreadsheet
 
     res = runner.invoke(app, ["annotations", "export"])
@@ -129,8 +120,8 @@ def test_export_delete_and_annotations_export_from_the_command_line(cli_env: Pat
     assert len(ids) == 9 and "evil" not in ids and "c1" not in ids
 
 
-def test_purge_needs_a_period_and_keeps_undated_records(cli_env: Path) -> None:
-    src = cli_env / "in.jsonl"
+def test_purge_needs_a_period_and_keeps_undated_records(cli_env: Path, tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
     src.write_text("\n".join(json.dumps(r) for r in [
         {"id": "old", "text": "Dark lights on Elm.", "district": "District A", "date": "2020-01-05"},
         {"id": "new", "text": "Dark lights on Oak.", "district": "District A", "date": dt.date.today().isoformat()},
@@ -158,8 +149,8 @@ def test_purge_needs_a_period_and_keeps_undated_records(cli_env: Path) -> None:
     assert "skipped 1 deleted on request" in res.stdout
 
 
-def test_a_year_only_record_expires_when_its_whole_year_is_older_than_the_cutoff(cli_env: Path) -> None:
-    src = cli_env / "years.jsonl"
+def test_a_year_only_record_expires_when_its_whole_year_is_older_than_the_cutoff(cli_env: Path, tmp_path: Path) -> None:
+    src = tmp_path / "years.jsonl"
     src.write_text("\n".join(json.dumps(r) for r in [
         {"id": "y2020", "text": "Dark lights on Elm.", "district": "District A", "date": "2020"},
         {"id": "m2020", "text": "Dark lights on Oak.", "district": "District A", "date": "2020-12"},
@@ -271,6 +262,6 @@ def test_the_api_deletes_a_record_and_stops_quoting_it(services: Any, write: Any
         assert client.post("/ask", json=count).json()["text"].startswith("25 records")
 
 
-def test_an_unwritable_output_is_one_clear_line(cli_env: Path) -> None:
-    res = CliRunner().invoke(app, ["records", "export", "--out", str(cli_env / "no" / "such" / "dir.csv")])
+def test_an_unwritable_output_is_one_clear_line(cli_env: Path, tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["records", "export", "--out", str(tmp_path / "no" / "such" / "dir.csv")])
     assert res.exit_code == 1 and "cannot write" in res.stderr and "Traceback" not in res.output
