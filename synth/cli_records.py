@@ -37,8 +37,8 @@ def _redacted_again(svc: Services, rows: list[dict[str, Any]]) -> list[dict[str,
     """The last check before records leave synth: their free text passes the current redactor again (a store
     written by an earlier redactor may hold what it missed); already-redacted text comes back unchanged."""
     where = [(i, f) for i, row in enumerate(rows) for f in ("text", "location") if row.get(f)]
-    for (i, f), result in zip(where, svc.redactor.redact_batch([rows[i][f] for i, f in where]), strict=True):
-        rows[i][f] = result.text
+    for (i, f), clean in zip(where, svc.outbound([rows[i][f] for i, f in where], remember=False), strict=True):
+        rows[i][f] = clean
     return rows
 
 

@@ -52,6 +52,10 @@ def test_the_scrubber_builds_its_redactor_on_first_use_and_redacts_each_text_onc
     assert out == ["call [PHONE] tonight", "no contact here", "call [PHONE] tonight"]
     assert scrub(["no contact here", "[PHONE] stays"]) == ["no contact here", "[PHONE] stays"]
     assert built[0].seen == ["call 555-867-5309 tonight", "no contact here", "[PHONE] stays"]
+    # a stream read once (an export) is redacted every time and not remembered
+    assert scrub(["text me on 555-201-3344"], remember=False) == ["text me on [PHONE]"]
+    assert scrub(["text me on 555-201-3344"], remember=False) == ["text me on [PHONE]"]
+    assert built[0].seen[-2:] == ["text me on 555-201-3344"] * 2
 
 
 def test_quotes_answers_and_exports_are_redacted_again_on_their_way_out(settings: Settings, write: Any) -> None:
