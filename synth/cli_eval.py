@@ -26,6 +26,11 @@ def eval_command(
     from evals.harness import evaluate, summary_line
     from evals.report import write_reports
 
+    if dataset == "civic-questions":  # questions over five real Polis conversations; no gates, a score
+        from evals.questions_civic import civic_eval
+
+        civic_eval(report, lambda message: err.print(f"[dim]eval[/] {message}", highlight=False), out.print)
+        return
     if backend not in ("offline", "llm"):
         raise typer.BadParameter("expected offline or llm", param_hint="--backend")
     chosen: Literal["offline", "llm"] = "llm" if backend == "llm" else "offline"

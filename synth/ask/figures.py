@@ -200,6 +200,8 @@ class FigureWriter:
     def ranking(self, query: StructuredQuery) -> Result:
         base = self.index.mask(scope_of(query))
         total = self.index.records(base)
+        if query.rank == "districts" and not query.themes:
+            return self._districts(query, base)
         if query.themes and (query.group_by == "district" or not query.districts):
             texts, figures, citations = [], [], []
             for theme in query.themes:  # the districts ranked for each theme named
@@ -241,6 +243,18 @@ class FigureWriter:
         citations = [c for _, t, _ in ranked[:EXAMPLES] for c in self.cite(base, t, 1, query.sentiment,
                                                                            query.measure)]
         return Result(text, figures, citations)
+
+    def _districts(self, query: StructuredQuery, base: np.ndarray) -> Result:
+        """ "Which district has the most comments?": the districts ranked by their records (or meetings)."""
+        rows = [(self.index.records(base & self.index.district_mask(d)), d) for d in
+                query.districts or self.index.districts]
+        if query.measure == "meetings":
+            rows = [(self.index.meetings(base & self.index.district_mask(d)), d) for _, d in rows]
+        rows.sort(key=lambda x: (-x[0], x[1]))
+        figures = [self._figure(query, None, base & self.index.district_mask(d), d) for _, d in rows]
+        text = (f"{self._what(query, None).capitalize()} by district, {period_label(query.period)}, most first: "
+                + "; ".join(f"{d} {n}" for n, d in rows) + ".")
+        return Result(text, figures)
 
     def trend(self, query: StructuredQuery) -> Result:
         """A month-by-month series for each theme named, per district when grouped by district."""

@@ -44,6 +44,8 @@ class StructuredQuery(BaseModel):
     group_by: GroupBy | None = None
     sentiment: SentimentFilter | None = None
     top_n: int = Field(5, ge=1, le=20)
+    rank: Literal["themes", "districts"] = Field("themes", description="what a ranking orders: 'which district "
+                                                 "has the most comments?' ranks districts")
     decline_reason: str | None = None
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from synth.ask.models import Intent, StructuredQuery
 from synth.ask.periods import parse_period
-from synth.ask.themes import ThemeMatcher, content_words
+from synth.ask.themes import SELF_WORDS, ThemeMatcher, content_words, topic_content
 
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
             "ten": 10, "eleven": 11, "twelve": 12}
@@ -29,6 +29,8 @@ _DISTRICT_WORD = {"district": "District", "dist": "District", "dist.": "District
                   "ward": "Ward"}
 _SHORT_DISTRICT = re.compile(r"\b[dD](\d{1,2})\b")
 _ALL_DISTRICTS = re.compile(r"\b(?:by|per|each|every|all|across|which|what)\s+(?:the\s+)?districts?\b", re.I)
+_WHICH_DISTRICT = re.compile(r"\b(?:which|what)\s+(?:of\s+the\s+)?(?:district|dist\.?|precinct|ward|area|town|"
+                             r"place)s?\b", re.IGNORECASE)
 _BY_MONTH = re.compile(r"\b(?:by|per|each|every)\s+month\b|\bmonth by month\b|\bmonthly\b", re.IGNORECASE)
 
 # Someone named, or a request to identify someone.
@@ -97,7 +99,9 @@ _MEETINGS = re.compile(r"\bmeetings\b|\bhow\s+many\s+meeting\b(?!\s+notes?\b)", 
 _NEGATIVE = re.compile(r"\b(?:complain(?:s|ed|ing)?\b|complaints?\s+(?:about|of|over|regarding|concerning|on)\b|"
                        r"(?:how\s+many|number\s+of|any)\s+complaints\b|negative|unhappy|angry|frustrat\w*|upset|"
                        r"dissatisf\w*)\b", re.I)
-_POSITIVE = re.compile(r"\b(?:prais\w*|positive|happy\s+with|pleased|thank\w*|appreciat\w*|satisf\w*)\b", re.I)
+_POSITIVE = re.compile(r"\b(?:prais\w*|positive|happy\s+with|pleased|thank\w*|appreciat\w*|satisf\w*|"
+                       r"(?:like|love|enjoy|value)s?\s+about|good\s+about|what\s+(?:do|did|does)\s+\w+\s+"
+                       r"(?:like|love|enjoy|value)|what\S*\s+(?:is\s+)?working\s+well)\b", re.I)
 _KINDS = (
     (re.compile(r"\bmeeting\s+notes?\b|\bnotes\b", re.I), ["meeting_note"]),
     (re.compile(r"\bsurveys?(?:\s+responses?)?\b", re.I), ["survey_response"]),
@@ -116,6 +120,7 @@ class ParseContext:
     matcher: ThemeMatcher
     latest_month: str | None
     first_month: str | None = None
+    latest_by_district: Mapping[str, str] = field(default_factory=dict)  # each district's latest month with records
 
 
 def _district_number(token: str) -> int:
@@ -145,13 +150,13 @@ def parse_districts(question: str, known: Sequence[str]) -> tuple[list[str], lis
     for m in _SHORT_DISTRICT.finditer(question):
         add("District", m[1])
         spans.append(m.span())
-    lowered = question.lower()
-    for d in known:  # districts with other names ("Northside")
-        at = lowered.find(d.lower())
-        if at >= 0 and not any(s <= at < e for s, e in spans):
-            if d not in found:
-                found.append(d)
-            spans.append((at, at + len(d)))
+    # districts with other names ("Northside"), longest first: "Bowling Green 2050" is not "Bowling Green"
+    for d in sorted(known, key=lambda name: (-len(name), name)):
+        for m in re.finditer(r"(?<!\w)" + re.escape(d) + r"(?!\w)", question, re.IGNORECASE):
+            if not any(s < m.end() and m.start() < e for s, e in spans):
+                if d not in found:
+                    found.append(d)
+                spans.append(m.span())
     return found, unknown, spans
 
 
@@ -235,24 +240,31 @@ def _remove(text: str, spans: Sequence[tuple[int, int]]) -> str:
 def parse_question(question: str, ctx: ParseContext) -> StructuredQuery:
     """The rules parser. Never raises on odd input: what it cannot read it leaves unset."""
     text = " ".join(question.split())
-    if reason := person_named(text):
+    districts, unknown, spans = parse_districts(text, ctx.districts)
+    # a district's own name ("San Juan Islands") is no person's
+    if reason := person_named(_remove(text, spans)):
         return StructuredQuery(intent="out_of_scope", decline_reason=f"Questions about named individuals are "
                                f"declined: {reason}. Ask about themes, districts or periods instead.")
     m = _OUT_OF_SCOPE.search(text)
     if m is None and (held := _NOT_HELD.search(text)):  # unless a concern theme is named
-        m = None if ctx.matcher.by_words(" ".join(content_words(_remove(text, [held.span()])))) else held
+        named = [w for w in content_words(_remove(text, [held.span()])) if w not in SELF_WORDS]  # "police budget"
+        m = None if ctx.matcher.by_words(" ".join(named)) else held
     if m:
         return StructuredQuery(intent="out_of_scope", decline_reason=f"synth holds residents' feedback (meeting "
                                f"notes and comments) only; it cannot answer questions about {m[0].lower()!r}.")
-    districts, unknown, spans = parse_districts(text, ctx.districts)
-    period = parse_period(text, ctx.latest_month, ctx.first_month)
+    # "last month" is the latest month with records in the districts the question names
+    latest = max((ctx.latest_by_district[d] for d in districts if d in ctx.latest_by_district),
+                 default=ctx.latest_month)
+    period = parse_period(text, latest, ctx.first_month)
     if period:
         spans = [*spans, period.span]
     rest = _remove(text, spans)
-    topic_words = content_words(rest)
+    topic_words = topic_content(rest)
     topic = " ".join(topic_words) or None
     intent = _intent(text, len(districts) + len(unknown), topic is not None)
-    group_by = "month" if _BY_MONTH.search(text) else "district" if _ALL_DISTRICTS.search(text) else None
+    which_district = bool(_WHICH_DISTRICT.search(text))
+    group_by = ("month" if _BY_MONTH.search(text) else
+                "district" if _ALL_DISTRICTS.search(text) or which_district else None)
     if intent == "trend" and group_by is None:
         group_by = "month"
     kinds: list[str] = []
@@ -266,21 +278,21 @@ def parse_question(question: str, ctx: ParseContext) -> StructuredQuery:
     sentiment = "negative" if _NEGATIVE.search(text) else "positive" if _POSITIVE.search(text) else None
     themes: list[str] = []
     if topic:
-        parts = [p for p in _TOPIC_SPLIT.split(" ".join(_remove(rest, []).split())) if content_words(p)]
+        parts = [p for p in _TOPIC_SPLIT.split(" ".join(_remove(rest, []).split())) if topic_content(p)]
         # every theme named is answered (a share, trend, ranking or quotes for each; a count compared or grouped)
         candidates = parts if len(parts) > 1 else [rest]
         for part in candidates:
-            match = ctx.matcher.match(" ".join(content_words(part)))
+            match = ctx.matcher.match(" ".join(topic_content(part)))
             if match and match.theme_id not in themes:
                 themes.append(match.theme_id)
         if intent == "count" and len(themes) > 1 and group_by is None:  # ungrouped: compare the ones named
             intent = "compare"
         elif intent != "compare" and candidates is parts and len(themes) < 2:  # one (or none): the whole topic
-            match = ctx.matcher.match(" ".join(content_words(rest)))
+            match = ctx.matcher.match(" ".join(topic_content(rest)))
             themes = [match.theme_id] if match else []
     if intent == "ranking" and themes and group_by is None and not _RANKING.search(text):
         intent = "open"
     return StructuredQuery(intent=intent, measure=measure, themes=themes, topic=topic, districts=districts,
                            unknown_districts=unknown, period=period.period if period else None,
                            period_text=period.text if period else None, kinds=kinds, group_by=group_by,
-                           sentiment=sentiment)
+                           sentiment=sentiment, rank="districts" if which_district else "themes")

@@ -10,6 +10,7 @@ a record counts once per theme it raises (`Annotation.themes`); "meetings raisin
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -86,6 +87,10 @@ class FactIndex:
         self.anchor_month = self.latest_month or (month_key(int(years.max()) + 11) if years.size else
                                                   month_of(dt.datetime.now(dt.UTC).date()))
         self.latest_date: dt.date | None = max((r.date for r in self.rows if r.date), default=None)
+        self.latest_by_district = {d: month_key(int(self.month[(self.district == i) & (self.month >= 0)].max()))
+                                   for i, d in enumerate(self.districts)
+                                   if ((self.district == i) & (self.month >= 0)).any()}
+        self._mentions: dict[frozenset[str], np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -113,6 +118,14 @@ class FactIndex:
     def theme_mask(self, theme_id: str, sentiment: str | None = None) -> np.ndarray:
         j = self.column[theme_id]
         return self.sentiment[sentiment][:, j] if sentiment else self.raises[:, j]
+
+    def mention_mask(self, stems: frozenset[str]) -> np.ndarray:
+        """Records whose text has a word starting with each stem ("librar": "library", "libraries")."""
+        if stems not in self._mentions:
+            patterns = [re.compile(r"\b" + re.escape(s), re.IGNORECASE) for s in sorted(stems)]
+            self._mentions[stems] = np.fromiter((bool(patterns) and all(p.search(r.text) for p in patterns)
+                                                 for r in self.rows), dtype=bool, count=len(self.rows))
+        return self._mentions[stems]
 
     def felt_mask(self, sentiment: str) -> np.ndarray:
         """Records whose overall sentiment (the record as a whole) has this label."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from synth.ask.figures import EXAMPLES, period_label, where_label
 from synth.ask.models import Citation, StructuredQuery
 from synth.ask.query import FactIndex, theme_concern
-from synth.ask.themes import content_words, stem
+from synth.ask.themes import content_words, distinctive_stems, stem
 from synth.period import Period
 from synth.synthesis.facts import FactRow
 from vectorstore.store import ChromaIndex, SearchFilter
@@ -29,20 +29,15 @@ class RetrievalConfig:
     # either contain every distinctive topic word or be very close (MiniLM cosine distance).
     strong_distance: float = 0.40
     quotes: int = 4
+    # A question about praise (or complaints) quotes concerns the sentiment model is fairly sure of, surest first:
+    # a concern barely over the line reads as neither ("We already have a lot of parks.").
+    min_felt: float = 0.5
 
 
 def search_filter(query: StructuredQuery) -> SearchFilter:
     span = Period.parse(query.period) if query.period else Period.ALL
     start, end = (None, None) if span.is_all else (span.start, span.end)
     return SearchFilter(districts=query.districts or None, date_from=start, date_to=end, kinds=query.kinds or None)
-
-
-GENERIC = frozenset({"new", "old", "good", "bad", "big", "small", "local", "recent", "current", "city",
-                     "area", "place", "places", "stuff", "situation", "thing", "things", "lot", "lots"})
-
-
-def distinctive_stems(topic: str) -> set[str]:
-    return {stem(w) for w in content_words(topic) if w not in GENERIC}
 
 
 def mentions_all(text: str, topic: str) -> bool:
@@ -79,6 +74,17 @@ class Retriever:
             return False
         return not query.themes or any(t in row.annotation.themes for t in query.themes)
 
+    def _felt(self, record_id: str, query: StructuredQuery) -> float:
+        """How strongly the record (with themes: its concerns of them) has the question's sentiment, 0..1."""
+        i = self.facts.row_of.get(record_id)
+        if i is None or query.sentiment is None:
+            return 0.0
+        a = self.facts.rows[i].annotation
+        if not query.themes:
+            return abs(a.sentiment.score) if a.sentiment.label == query.sentiment else 0.0
+        return max((abs(c.sentiment.score) for c in a.concerns
+                    if c.theme_id in query.themes and c.sentiment.label == query.sentiment), default=0.0)
+
     def search(self, query: StructuredQuery, text: str) -> list[Citation]:
         """Quotes about `text` within the query's scope, most relevant first; [] when nothing is close. With
         several themes each gets an equal part of the quotes (a record counts for the first one it raises)."""
@@ -87,14 +93,18 @@ class Retriever:
         per_theme = -(-self.config.quotes // len(themes)) if themes else self.config.quotes
         quoted: Counter[str | None] = Counter()  # quotes taken per theme
         if self.index is not None:
-            for hit in self.index.query(text, k=self.config.k, where=search_filter(query)):
+            hits = self.index.query(text, k=self.config.k, where=search_filter(query))
+            if query.sentiment:  # the surest first (sorted is stable: then the closest)
+                hits = sorted(hits, key=lambda h: -self._felt(h.record_id, query))
+            for hit in hits:
                 if not themes and hit.distance > self.config.strong_distance and not mentions_all(hit.text, text):
                     continue
                 i = self.facts.row_of.get(hit.record_id)
                 if i is None or any(c.record_id == hit.record_id for c in picked):
                     continue
                 row = self.facts.rows[i]
-                if not self._in_scope(row, query):
+                if not self._in_scope(row, query) or (query.sentiment and
+                                                      self._felt(row.record_id, query) < self.config.min_felt):
                     continue
                 theme = next((t for t in themes if t in row.annotation.themes), None)
                 if quoted[theme] >= per_theme:
@@ -112,6 +122,8 @@ class Retriever:
                 for row, snippet in self.facts.examples(mask, theme, self.config.quotes, query.sentiment):
                     if len(picked) >= self.config.quotes or quoted[theme] >= per_theme:
                         break
+                    if query.sentiment and self._felt(row.record_id, query) < self.config.min_felt:
+                        continue
                     if all(c.record_id != row.record_id for c in picked):
                         quoted[theme] += 1
                         picked.append(Citation.quoting(row, snippet))

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 
 from synth.ask.conversation import ConversationStore, with_context
 from synth.ask.figures import FigureWriter, Result, coverage, period_label, scope_of, where_label
-from synth.ask.models import Answer, StructuredQuery
+from synth.ask.mentions import MentionWriter
+from synth.ask.models import Answer, Coverage, StructuredQuery
 from synth.ask.parse import ParseContext, parse_question
 from synth.ask.query import FactIndex
 from synth.ask.retrieve import Retriever, open_answer_text
@@ -52,8 +53,9 @@ class Asker:
         self.conversations = conversations
         self.llm = llm
         self.context = ParseContext(districts=facts.districts, matcher=matcher, latest_month=facts.anchor_month,
-                                    first_month=facts.first_month)
+                                    first_month=facts.first_month, latest_by_district=facts.latest_by_district)
         self.figures = FigureWriter(facts)
+        self.mentions = MentionWriter(facts)
 
     @classmethod
     def build(cls, rows: list[FactRow], taxonomy: TaxonomyState, embed: Callable | None = None, *,
@@ -96,8 +98,8 @@ class Asker:
                 log.warning("ask: %s; using the rules parser", e)
                 llm_query, used, llm = None, _spent(e), None  # nor phrase with a model that just failed
             tokens += used
-            if llm_query is not None:
-                query, parser = llm_query, "llm"
+            if llm_query is not None:  # what a ranking orders is read by the rules ("which district ...")
+                query, parser = llm_query.model_copy(update={"rank": query.rank}), "llm"
         query = with_context(question, query, previous)
         answer = self._redacted_again(self.answer(question, query))  # before any model phrases it
         answer.parser = parser  # type: ignore[assignment]
@@ -149,15 +151,19 @@ class Asker:
                     if self.facts.latest_month else "no month (its records are undated or dated only by year)")
             return self._insufficient(question, query, f"There are no records in {where_label(query.districts)} for "
                                       f"{period_label(query.period)}; the data covers {span}.", cover)
-        needs_theme = query.intent in ("trend", "share") or (query.intent in ("count", "compare", "open")
+        needs_theme = query.intent in ("trend", "share") or (query.intent in ("count", "compare", "open", "ranking")
                                                                and query.topic)
         if needs_theme and not query.themes:
-            if query.intent == "open" or (query.intent == "count" and query.topic):
+            if query.intent == "open":
                 return self._open(question, query, cover)
+            if query.intent in ("count", "compare", "ranking"):  # no theme covers it: counted in the text
+                return self._result(question, query, cover, self.mentions.answer(query))
             return self._insufficient(question, query, self._no_theme(query), cover)
         if query.intent == "open":
             return self._open(question, query, cover)
-        result = self._figures(query)
+        return self._result(question, query, cover, self._figures(query))
+
+    def _result(self, question: str, query: StructuredQuery, cover: Coverage, result: Result) -> Answer:
         status = "insufficient_evidence" if result.insufficient else "answered"
         return Answer(question=question, text=f"{result.text} ({cover.text}.)", status=status,
                       citations=result.citations, figures=result.figures, coverage=cover, query=query,

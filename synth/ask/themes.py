@@ -34,10 +34,12 @@ QUESTION_WORDS = frozenset({
     "leading", "greatest", "highest", "lowest", "least", "rank", "ranking", "kinds", "kind", "sort", "sorts",
     "surveys", "survey", "emails", "email", "form", "web", "forms", "writing", "wrote", "write", "asked",
     "ask", "frequently", "common", "commonly", "including", "hear", "heard", "hearing", "want", "like",
-    "department", "police", "give", "show", "list", "breakdown", "broken", "down", "quarter", "today",
+    "give", "show", "list", "breakdown", "broken", "down", "quarter", "today",
     "held", "hold", "took", "place", "received", "receive", "got", "submitted", "sent", "total", "altogether",
     "discussed", "discuss", "feedback", "times", "focus",
 })
+# The department's words for itself: a topic only when the question names nothing else.
+SELF_WORDS = frozenset({"police", "policing", "department", "departments", "officer", "officers", "cops", "cop"})
 _MONTH_WORDS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
                           "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
                           "sep", "sept", "oct", "nov", "dec", "one", "two", "three", "four", "five", "six"})
@@ -57,6 +59,24 @@ def content_words(text: str) -> list[str]:
             if w not in STOP_WORDS and w not in QUESTION_WORDS and w not in _MONTH_WORDS and len(w) > 2]
 
 
+def topic_content(text: str) -> list[str]:
+    """content_words of a question's topic. The police are a topic like any other, but a department asks
+    about itself in many questions ("police response times", "trust in the police department"): its own
+    words count only when nothing else is named."""
+    words = content_words(text)
+    other = [w for w in words if w not in SELF_WORDS]
+    return other or words
+
+
+# Words too vague to say what a topic is about ("the new park": "park").
+GENERIC = frozenset({"new", "old", "good", "bad", "big", "small", "local", "recent", "current", "city",
+                     "area", "place", "places", "stuff", "situation", "thing", "things", "lot", "lots"})
+
+
+def distinctive_stems(topic: str) -> set[str]:
+    return {stem(w) for w in content_words(topic) if w not in GENERIC}
+
+
 @dataclass(frozen=True)
 class ThemeMatch:
     theme_id: str
@@ -68,7 +88,7 @@ class ThemeMatcher:
     """Matches a topic phrase to concern themes. `embed` may be None (words only)."""
 
     def __init__(self, themes: Mapping[str, Theme], centroids: Mapping[str, np.ndarray], embed: Embed | None,
-                 *, min_similarity: float = 0.45, min_margin: float = 0.03) -> None:
+                 *, min_similarity: float = 0.55, min_margin: float = 0.03) -> None:
         self.themes = {tid: t for tid, t in themes.items() if t.is_concern}
         self.embed = embed
         self.min_similarity = min_similarity
