@@ -48,8 +48,8 @@ from synth.synthesis.corpus import Corpus
 from synth.synthesis.facts import FactRow, build_fact_sheet, periods_in
 from synth.synthesis.models import Annotation, Concern, FactSheet, SentimentScore, Theme
 from synth.synthesis.narrative import prompt_variables
-from synth.synthesis.pipeline import load_seed_file
 from synth.synthesis.summary import Summary
+from synth.synthesis.taxonomy_file import load_seed_file
 from synth.synthesis.themes import DiscoveryConfig, TaxonomyState
 
 log = logging.getLogger(__name__)
