@@ -65,7 +65,7 @@ def record_sentiment(concerns: Sequence[Concern], spans: Sequence[StoredSpan]) -
     return SentimentScore(label=label, score=round(float(np.mean([s.score for s in basis])), 4))
 
 
-Classify = Callable[[np.ndarray, Sequence[str]], tuple[list[str], np.ndarray]]
+Classify = Callable[[np.ndarray, Sequence[str]], tuple[list[str], np.ndarray, list[list[str]]]]
 
 
 def annotate(spans: Iterable[StoredSpan], state: TaxonomyState, annotator: str,
@@ -90,8 +90,9 @@ def annotate(spans: Iterable[StoredSpan], state: TaxonomyState, annotator: str,
     for sp in spans:
         by_record[sp.record_id].append(sp)
     vectors = np.stack([sp.vector for sp in spans]) if spans else np.zeros((0, 1), dtype=np.float32)
+    also: list[list[str]] = [[] for _ in spans]
     if classify is not None:
-        labels, best = classify(vectors, [theme_text(sp.text) for sp in spans])
+        labels, best, also = classify(vectors, [theme_text(sp.text) for sp in spans])
     else:
         labels, best = assign(vectors, state, threshold)
     rival = np.full(len(spans), -np.inf, dtype=np.float32)
@@ -112,9 +113,27 @@ def annotate(spans: Iterable[StoredSpan], state: TaxonomyState, annotator: str,
         if declared and declared.get(rid):
             concerns = _follow_form(concerns, rec_spans, declared[rid], state, threshold,
                                     [float(rival[row[(rid, sp.idx)]]) for sp in rec_spans])
+        concerns += _also_raised(concerns, rec_spans, [also[row[(rid, sp.idx)]] for sp in rec_spans], start,
+                                 {tid for tid, _ in declared[rid]} if declared and declared.get(rid) else None)
         out[rid] = Annotation(record_id=rid, concerns=concerns, sentiment=record_sentiment(concerns, rec_spans),
                               annotator=annotator, flagged=start is not None)
     return out
+
+
+def _also_raised(concerns: Sequence[Concern], spans: Sequence[StoredSpan], also: Sequence[Sequence[str]],
+                 start: int | None, allowed: set[str] | None) -> list[Concern]:
+    """Second themes of a sentence (same index and text as its first concern) that the record does not raise
+    yet; none from a record's instruction to a model, and only declared ones on a standard form."""
+    raised = {c.theme_id for c in concerns}
+    extra = []
+    for n, (sp, themes) in enumerate(zip(spans, also, strict=True)):
+        if start is not None and n >= start:
+            break
+        for tid in themes:
+            if tid not in raised and (allowed is None or tid in allowed) and not says_nothing(sp.text):
+                extra.append(Concern(index=sp.idx, text=sp.text, theme_id=tid, sentiment=sp.sentiment))
+                raised.add(tid)
+    return extra
 
 
 def _follow_form(concerns: list[Concern], spans: Sequence[StoredSpan], declared: Sequence[tuple[str, str]],

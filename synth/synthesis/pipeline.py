@@ -196,7 +196,10 @@ class Synthesizer:
         the LLM annotator, whose concerns are not the stored spans). Pass `spans` when already loaded."""
         if self.llm_annotator:
             return None
-        assigned = {(a.record_id, c.index): c.theme_id for a in annotations.values() for c in a.concerns if c.theme_id}
+        assigned: dict[tuple[str, int], str] = {}
+        for a in annotations.values():  # a sentence's first theme (a second one shares its index)
+            for c in a.concerns:
+                assigned.setdefault((a.record_id, c.index), c.theme_id)
         return quote_scores(self.spans() if spans is None else spans, state, assigned)
 
     @property
