@@ -37,7 +37,10 @@ class SeededConfig:
     top_k: int = 3  # a span's score for a theme: mean of its top_k similarities to the theme's examples
     cue_bonus: float = 0.10
     cue_floor: float = 0.20  # the score a theme named by a cue must reach
-    free_floor: float = 0.40  # the score a theme no cue names must reach
+    free_floor: float = 0.40  # the score a theme with cues must reach in a sentence none of them names
+    # A coordinator's theme without cues has only its examples to go by: the bar of the nearest-centre
+    # assignment it replaced (measured on the sample city), the chatter prototypes guarding against chatter.
+    uncued_floor: float = 0.25
     also_floor: float = 0.25  # another theme a cue names in the same sentence, at this score, is raised too
     emerging_floor: float = 0.50  # min similarity to an emerging theme's centre
 
@@ -68,6 +71,8 @@ class SeededClassifier:
         self.config = config or SeededConfig()
         self.ids = [tid for tid in examples if tid in themes and themes[tid].is_concern and len(examples[tid])]
         self.patterns = [compile_cues(tuple(themes[tid].cues)) for tid in self.ids]
+        self.no_cue_floor = np.array([self.config.free_floor if p is not None else self.config.uncued_floor
+                                      for p in self.patterns], dtype=np.float32)
         blocks = [normalize_rows(np.asarray(examples[tid], dtype=np.float32)) for tid in self.ids]
         self.owner = np.concatenate([np.full(len(b), i) for i, b in enumerate(blocks)]) if blocks else np.zeros(0)
         self.example_matrix = np.concatenate(blocks) if blocks else np.zeros((0, 1), dtype=np.float32)
@@ -119,7 +124,7 @@ class SeededClassifier:
             best = combined.argmax(axis=1)
             rows = np.arange(n)
             best_sim, best_hit = sims[rows, best], hits[rows, best]
-            floor = np.where(best_hit, self.config.cue_floor, self.config.free_floor)
+            floor = np.where(best_hit, self.config.cue_floor, self.no_cue_floor[best])
             taken = (best_sim >= floor) & (best_hit | (best_sim > chatter))
             for i in np.flatnonzero(taken):
                 labels[i], score[i] = self.ids[int(best[i])], float(best_sim[i])
