@@ -17,7 +17,7 @@ from collections.abc import Sequence
 _ADDRESSES_MODEL = re.compile(
     r"""
     \b(?:ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,40}?
-        \b(?:instructions?|prompts?|rules|guidelines|directions|everything\s+(?:above|before))\b
+        \b(?:instructions?|prompts?|everything\s+(?:above|before))\b
     | \b(?:system|developer|admin(?:istrator)?)\s+(?:note|notes|prompt|message|instructions?|override|command)\b
     | \b(?:note|message|instructions?|orders?)\s+(?:to|for)\s+(?:the\s+)?
         (?:summari[sz]er|model|ai|a\.i\.|assistant|llm|bot|chatbot|gpt|analy[sz]er|algorithm)\b
