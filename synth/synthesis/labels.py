@@ -81,6 +81,12 @@ def _allowed(phrase: str, proper: set[str]) -> bool:
 def phrase_labels(texts: Sequence[str], groups: Sequence[str]) -> dict[str, str]:
     """Group -> a short noun phrase naming it (groups other than OTHER_THEME); a group with no usable phrase
     is left out, and the caller falls back to another name."""
+    return {g: name for g, (name, _) in named_groups(texts, groups).items()}
+
+
+def named_groups(texts: Sequence[str], groups: Sequence[str]) -> dict[str, tuple[str, float]]:
+    """Group -> (its name, the share of its spans that hold the name). A group whose spans share no phrase
+    ("applause", "residents" naming 15% of a cluster of leftovers) is not one topic."""
     names = sorted(set(groups) - {OTHER_THEME})
     if not names:
         return {}
@@ -103,10 +109,10 @@ def phrase_labels(texts: Sequence[str], groups: Sequence[str]) -> dict[str, str]
     concentration = per_group / np.maximum(per_group.sum(axis=0), 1)
     bonus = np.array([_PHRASE_BONUS.get(len(p.split()), 1.0) for p in vocab])
     score = share * concentration * bonus
-    out = {}
+    out: dict[str, tuple[str, float]] = {}
     for i, g in enumerate(names):
         score[i, per_group[i] < _MIN_SPANS] = 0
         j = int(score[i].argmax())
         if score[i, j] > 0:
-            out[g] = vocab[j]
+            out[g] = (vocab[j], float(share[i, j]))
     return out

@@ -25,7 +25,7 @@ from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from synth.errors import TaxonomyError, ThemeNotFound
-from synth.synthesis.labels import phrase_labels
+from synth.synthesis.labels import named_groups
 from synth.synthesis.models import OTHER_THEME, Theme
 
 
@@ -41,6 +41,10 @@ class DiscoveryConfig:
     min_theme_share: float = 0.005  # a theme needs at least this share of spans (and min_theme_spans)
     min_theme_spans: int = 5
     max_segments: int = 80
+    # An emerging theme (beside a seeded taxonomy) must have a name that this share of its spans hold: on the
+    # police-notes development set, leftovers clustered into "applause" or "residents" (under 20%) while
+    # "plate-reader cameras" held together.
+    emerging_name_share: float = 0.3
     seed: int = 0
 
 
@@ -143,6 +147,7 @@ def discover(vectors: np.ndarray, texts: Sequence[str], previous: TaxonomyState 
     for tid in previous.fixed_ids():
         state.themes[tid] = previous.themes[tid]
         state.centroids[tid] = previous.centroids[tid]
+    emerging = free is not None
     if free is None and state.centroids:  # spans the fixed themes already claim are not rediscovered
         free = (vectors @ np.stack(list(state.centroids.values())).T).max(axis=1) < cfg.assign_threshold
     elif free is None:
@@ -157,9 +162,12 @@ def discover(vectors: np.ndarray, texts: Sequence[str], previous: TaxonomyState 
         found = {int(g): normalize_rows(vectors[idx][groups == g].mean(axis=0, keepdims=True))[0] for g in kept}
         names = [str(g) if g in found else OTHER_THEME for g in groups]
         group_texts = [texts[int(i)] for i in idx]
+        named = named_groups(group_texts, names)
+        if emerging:  # beside a seeded taxonomy, leftovers are a new topic only when they share a name
+            found = {g: c for g, c in found.items() if named.get(str(g), ("", 0.0))[1] >= cfg.emerging_name_share}
+            names = [n if n != OTHER_THEME and int(n) in found else OTHER_THEME for n in names]
         keywords = keywords_by_group(group_texts, names)
-        phrases = phrase_labels(group_texts, names)
-        _adopt(state, previous, found, keywords, phrases, cfg)
+        _adopt(state, previous, found, keywords, {g: n for g, (n, _) in named.items()}, cfg)
     return state
 
 
