@@ -197,7 +197,7 @@ def run(args: argparse.Namespace, base_url: str, model: str, api_key: str) -> tu
     from synth.services import Services
     from synth.settings import Settings
     from synth.synthesis.llm_annotate import LLMAnnotator
-    from synth.synthesis.pipeline import load_seed_file
+    from synth.synthesis.taxonomy_file import load_seed_file
 
     with tempfile.TemporaryDirectory() as tmp:
         city = Path(tmp) / "city"

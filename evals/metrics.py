@@ -75,6 +75,21 @@ def match_themes(predicted: Assignment, labelled: Assignment, records: Sequence[
                       labelled=len(g_ids), correct=correct, pairs=pairs)
 
 
+def record_theme_f1(predicted: Assignment, labelled: Assignment, records: Sequence[str],
+                    match: ThemeMatch) -> tuple[float, float, float]:
+    """Record-level (precision, recall, F1), micro over (record, theme) pairs: each predicted theme is read as
+    the labelled theme the matching paired it with (any overlap); an unpaired predicted theme is wrong."""
+    as_labelled = {p: g for g, (p, _) in match.pairs.items()}
+    tp = fp = fn = 0
+    for rid in records:
+        got = {as_labelled.get(t, "unpaired:" + t) for t in predicted.get(rid, ())}
+        want = set(labelled.get(rid, ()))
+        tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return precision, recall, f1(precision, recall)
+
+
 def first_themes(assignment: Assignment, records: Sequence[str]) -> list[str]:
     return [next(iter(assignment.get(rid, ())), NONE) for rid in records]
 

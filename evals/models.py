@@ -43,7 +43,7 @@ class EvalReport(BaseModel):
     description: str
     truth: str
     backend: str  # offline | llm, as `synth eval --backend`
-    mode: Literal["seeded", "discovered"]
+    mode: Literal["seeded", "starter", "discovered"]
     records: int
     embedder: str
     redactor: str

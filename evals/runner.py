@@ -48,8 +48,8 @@ from synth.synthesis.corpus import Corpus
 from synth.synthesis.facts import FactRow, build_fact_sheet, periods_in
 from synth.synthesis.models import Annotation, Concern, FactSheet, SentimentScore, Theme
 from synth.synthesis.narrative import prompt_variables
-from synth.synthesis.pipeline import load_seed_file
 from synth.synthesis.summary import Summary
+from synth.synthesis.taxonomy_file import load_seed_file
 from synth.synthesis.themes import DiscoveryConfig, TaxonomyState
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ class InjectionCheck:
 class RunArtifacts:
     dataset: Dataset
     settings: Settings
-    mode: Literal["seeded", "discovered"]
+    mode: Literal["seeded", "starter", "discovered"]
     embed: Callable[[Sequence[str]], np.ndarray]
     records: dict[str, StoredRecord]
     themes: dict[str, Theme]  # concern themes of the taxonomy
@@ -351,7 +351,8 @@ def _run(name: str, root: Path, backend: Backend, limit: int | None, base: Setti
             for needle, places in scan_texts(texts, needles, where).items():
                 leaks.setdefault(needle, []).extend(places)
     return RunArtifacts(
-        dataset=ds, settings=settings, mode="seeded" if seeds else "discovered", embed=embedder.embed,
+        dataset=ds, settings=settings, embed=embedder.embed,
+        mode="seeded" if seeds else ("starter" if settings.taxonomy == "starter" else "discovered"),
         records=records, themes=themes, keywords=keywords, annotations=annotations,
         annotations_other_seed=other, period=period, summaries=summaries, sheets=sheets, prompts=prompts,
         injection=injection, leaks=leaks, scanned_files=files, ingest_line=report.line(), seconds=seconds,

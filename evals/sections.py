@@ -88,6 +88,7 @@ def themes_section(art: RunArtifacts) -> Section | None:
     gold = {rid: art.dataset.labels[rid].themes for rid in ids}
     match = m.match_themes(art.predicted(), gold, ids)
     ari, nmi = m.partition_agreement(art.predicted(), gold, ids)
+    rec_p, rec_r, rec_f1 = m.record_theme_f1(art.predicted(), gold, ids, match)
     overlap = f"Hungarian matching on Jaccard of record sets; correct when J >= {m.MATCH_JACCARD}"
     labels = {tid: t.label for tid, t in art.themes.items()}
     pairs = [{"labelled": g, "predicted": labels.get(p, p), "predicted_id": p, "jaccard": round(j, 3),
@@ -99,6 +100,11 @@ def themes_section(art: RunArtifacts) -> Section | None:
         Metric(key="themes.recall", value=match.recall, n=match.labelled,
                formula=f"correct / labelled themes ({overlap})"),
         Metric(key="themes.f1", value=match.f1, formula="2PR / (P + R)"),
+        Metric(key="themes.record_precision", value=rec_p, n=n,
+               formula="(record, theme) pairs predicted and labelled / predicted, each predicted theme read as the "
+                       "labelled theme it is matched with"),
+        Metric(key="themes.record_recall", value=rec_r, n=n, formula="the same pairs / labelled pairs"),
+        Metric(key="themes.record_f1", value=rec_f1, n=n, formula="2PR / (P + R) of the record-level pairs"),
         Metric(key="themes.ari", value=ari, n=n, formula="adjusted Rand index of each record's first theme "
                                                          "(sklearn adjusted_rand_score)"),
         Metric(key="themes.nmi", value=nmi, n=n, formula="normalised mutual information of each record's first "

@@ -118,13 +118,21 @@ def themes_chatter(theme_id: str, concern: Annotated[bool, typer.Option("--conce
 
 @themes_app.command("seed")
 def themes_seed(path: Path) -> None:
-    """Load a coordinator's taxonomy (YAML: themes: [{id, label, description, examples}])."""
-    from synth.synthesis.pipeline import load_seed_file
+    """Load a coordinator's taxonomy (YAML: themes: [{id, label, description, examples, cues}])."""
+    from synth.synthesis.taxonomy_file import load_seed_file
 
     with services() as svc:
         seeds = load_seed_file(path)
         report = svc.synthesizer.refresh(seeds=seeds)
     out.print(f"seeded {len(seeds)} themes; {report.concern_themes} themes in the taxonomy")
+
+
+@themes_app.command("starter")
+def themes_starter() -> None:
+    """Print synth's starter taxonomy (police–community themes) as YAML: copy it, edit it, `synth themes seed`."""
+    from synth.synthesis.taxonomy_file import starter_text
+
+    typer.echo(starter_text(), nl=False)
 
 
 @annotations_app.command("export")

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # each component imports its heavy libraries (presidio, spaCy
     from synth.ingest import Ingestor, ProgressFn
     from synth.llm.model import ChatModel
     from synth.redact import Redactor
+    from synth.synthesis.models import Theme
     from synth.synthesis.pipeline import Synthesizer
     from vectorstore.embeddings import Embedder
     from vectorstore.store import ChromaIndex
@@ -107,7 +108,8 @@ class Services:
                                          cache=AnnotationCache(self.records.engine))
         return Synthesizer(self.records, annotator, chat_model=chat_model, llm_annotator=llm_annotator,
                            narrative_budget_tokens=self.settings.narrative_budget_tokens,
-                           token_encoding=self.settings.tiktoken_encoding, outbound=self.outbound)
+                           token_encoding=self.settings.tiktoken_encoding, outbound=self.outbound,
+                           default_seeds=default_taxonomy(self.settings.taxonomy))
 
     def reindex(self, progress: ProgressFn | None = None) -> int:
         """Rebuild the vector index from the system of record, also after a change of embedder (a fresh
@@ -125,3 +127,14 @@ class Services:
             self.index.close()
         if "records" in self.__dict__:
             self.records.close()
+
+
+def default_taxonomy(setting: str) -> list[Theme]:
+    """The themes a store starts with (SYNTH_TAXONOMY): the starter taxonomy, none (discovery) or a file."""
+    from synth.synthesis.taxonomy_file import load_seed_file, load_starter
+
+    if setting == "starter":
+        return load_starter()
+    if setting == "discover":
+        return []
+    return load_seed_file(setting)

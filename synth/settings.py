@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # Per-record annotation: "offline" (embeddings, the default) or "llm" (the chat model reads each record;
     # needs llm_backend=openai). Records are packed per call within llm_batch_tokens of prompt.
     annotator: Literal["offline", "llm"] = "offline"
+    # The taxonomy a store starts with: "starter" (synth's police–community themes, emerging themes beside
+    # them), "discover" (themes discovered from the data alone) or the path of a taxonomy YAML.
+    taxonomy: str = "starter"
     llm_batch_tokens: int = Field(6000, ge=500)
     llm_batch_records: int = Field(40, ge=1, le=500)
     # Where `make llm` / scripts/setup_llm.sh assemble the local model and `synth llm serve` looks for it.

@@ -11,7 +11,7 @@ from synth.outbound import OutboundScrubber
 from synth.redact import Redacted, RegexRedactor
 from synth.services import Services
 from synth.settings import Settings
-from synth.synthesis.pipeline import load_seed_file
+from synth.synthesis.taxonomy_file import load_seed_file
 from tests.test_records import SEED, VICTIM
 from tests.test_synthesis import PLAN, make_records
 from vectorstore.embeddings import HashingEmbedder

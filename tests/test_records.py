@@ -19,8 +19,8 @@ from synth.cli import app
 from synth.csv_out import SafeWriter, neutralise
 from synth.forget import Forgetter, months_before
 from synth.synthesis.llm_cache import LLMAnnotationRow, record_hash
-from synth.synthesis.pipeline import load_seed_file
 from synth.synthesis.store import SpanRow, SummaryRow
+from synth.synthesis.taxonomy_file import load_seed_file
 from tests.test_synthesis import PLAN, make_records
 from vectorstore.store import SearchFilter
 

@@ -463,7 +463,7 @@ def test_notes_have_typos_chatter_and_several_concerns(city: tuple[Path, CityTru
 def test_seed_taxonomy_names_the_truth_themes_with_examples_not_from_the_phrase_banks(
         city: tuple[Path, CityTruth]) -> None:
     from samplecity import THEMES
-    from synth.synthesis.pipeline import load_seed_file
+    from synth.synthesis.taxonomy_file import load_seed_file
 
     out, truth = city
     seeds = load_seed_file(out / "taxonomy.yaml")

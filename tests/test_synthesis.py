@@ -15,7 +15,8 @@ from synth.errors import TaxonomyError, ThemeNotFound
 from synth.llm.fake import FakeChatModel
 from synth.synthesis.annotate import OfflineAnnotator
 from synth.synthesis.models import SentimentScore
-from synth.synthesis.pipeline import Synthesizer, TaxonomyEditor, load_seed_file
+from synth.synthesis.pipeline import Synthesizer, TaxonomyEditor
+from synth.synthesis.taxonomy_file import load_seed_file
 from synth.synthesis.themes import DiscoveryConfig
 from vectorstore.embeddings import HashingEmbedder
 

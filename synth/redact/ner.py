@@ -85,3 +85,18 @@ def end_at_newline(text: str, start: int, end: int) -> int:
     """A span does not run across lines ("Marcus Bell\\nAttendees")."""
     newline = text.find("\n", start, end)
     return end if newline < 0 else newline
+
+
+_TAGGER: list[spacy.language.Language] = []
+
+
+def part_of_speech(texts: list[str], model_name: str = SPACY_MODEL) -> list[list[tuple[str, str]]]:
+    """(word, universal POS tag) per token of each text, from the same small English model with only its
+    tagger (loaded once per process). Theme labels use it to name a theme by a noun phrase."""
+    if not _TAGGER:
+        try:
+            _TAGGER.append(spacy.load(model_name, exclude=["ner", "parser", "senter", "lemmatizer"]))
+        except OSError as exc:
+            raise ConfigError(f"spaCy model '{model_name}' is not installed: install the project's dependencies "
+                              f"(pip install -e .), which include it") from exc
+    return [[(t.text, t.pos_) for t in doc] for doc in _TAGGER[0].pipe(texts, batch_size=256)]

@@ -9,7 +9,7 @@ identical spans (meeting chatter repeats verbatim) are embedded once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Protocol
 
@@ -17,14 +17,15 @@ import numpy as np
 
 from synth.models import Record
 from synth.synthesis.concerns import says_nothing, split_concerns, theme_text
+from synth.synthesis.injection import instruction_start
 from synth.synthesis.models import DECLARED_INDEX, OTHER_THEME, Annotation, Concern, SentimentScore
 from synth.synthesis.store import StoredSpan
 from synth.synthesis.themes import TaxonomyState, assign
 from vectorstore.embeddings import Embedder
 
-ANNOTATOR_VERSION = "offline-v5"  # v3: kinds of place kept, greetings and inline bullets split; v4: a lone
+ANNOTATOR_VERSION = "offline-v6"  # v3: kinds of place kept, greetings and inline bullets split; v4: a lone
 # greeting ("Dear department,") is masked to nothing; v5: "st." before a new sentence in lower-case text
-# ends it, "the St. Anne's" (a saint) does not
+# ends it, "the St. Anne's" (a saint) does not; v6: semicolons and inline "1) … 2) …" lists split
 
 
 class SentimentModel(Protocol):
@@ -64,9 +65,13 @@ def record_sentiment(concerns: Sequence[Concern], spans: Sequence[StoredSpan]) -
     return SentimentScore(label=label, score=round(float(np.mean([s.score for s in basis])), 4))
 
 
+Classify = Callable[[np.ndarray, Sequence[str]], tuple[list[str], np.ndarray, list[list[str]]]]
+
+
 def annotate(spans: Iterable[StoredSpan], state: TaxonomyState, annotator: str,
              threshold: float, rivals: np.ndarray | None = None,
-             declared: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> dict[str, Annotation]:
+             declared: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+             classify: Classify | None = None) -> dict[str, Annotation]:
     """Assign each span a theme (chatter themes count as OTHER) and build each record's annotation.
 
     `rivals` (embedded chatter prototypes) stand for "no concern": a span closer to a rival than to its best
@@ -76,32 +81,59 @@ def annotate(spans: Iterable[StoredSpan], state: TaxonomyState, annotator: str,
     `declared`: record id -> [(theme id, the note-taker's words)] from a standard form's "Top concerns" line.
     The note-taker was in the room, so a form's list decides which themes the note raises: a span that
     matched another theme moves to the closest declared one (or to OTHER when none clears the threshold), and
-    a declared theme no span carries is added as a concern in the note-taker's words (neutral sentiment)."""
+    a declared theme no span carries is added as a concern in the note-taker's words (neutral sentiment).
+
+    `classify` (seeded.SeededClassifier.classify: cues, example phrases, emerging themes) replaces the
+    nearest-centre assignment and the rivals when the taxonomy is seeded."""
     spans = list(spans)
     by_record: dict[str, list[StoredSpan]] = defaultdict(list)
     for sp in spans:
         by_record[sp.record_id].append(sp)
     vectors = np.stack([sp.vector for sp in spans]) if spans else np.zeros((0, 1), dtype=np.float32)
-    labels, best = assign(vectors, state, threshold)
+    also: list[list[str]] = [[] for _ in spans]
+    if classify is not None:
+        labels, best, also = classify(vectors, [theme_text(sp.text) for sp in spans])
+    else:
+        labels, best = assign(vectors, state, threshold)
     rival = np.full(len(spans), -np.inf, dtype=np.float32)
-    if rivals is not None and len(rivals) and len(vectors):
+    if classify is None and rivals is not None and len(rivals) and len(vectors):
         rival = (vectors.astype(np.float32) @ np.asarray(rivals, dtype=np.float32).T).max(axis=1)
         labels = [OTHER_THEME if r > b else lab for lab, b, r in zip(labels, best, rival, strict=True)]
     row = {(sp.record_id, sp.idx): i for i, sp in enumerate(spans)}
     out: dict[str, Annotation] = {}
     for rid, rec_spans in by_record.items():
         concerns = []
-        for sp in rec_spans:
+        start = instruction_start([sp.text for sp in rec_spans])
+        for n, sp in enumerate(rec_spans):
             tid = labels[row[(rid, sp.idx)]]
-            if tid != OTHER_THEME and (not state.themes[tid].is_concern or says_nothing(sp.text)):
+            if tid != OTHER_THEME and (not state.themes[tid].is_concern or says_nothing(sp.text)
+                                       or (start is not None and n >= start)):
                 tid = OTHER_THEME
             concerns.append(Concern(index=sp.idx, text=sp.text, theme_id=tid, sentiment=sp.sentiment))
         if declared and declared.get(rid):
             concerns = _follow_form(concerns, rec_spans, declared[rid], state, threshold,
                                     [float(rival[row[(rid, sp.idx)]]) for sp in rec_spans])
+        concerns += _also_raised(concerns, rec_spans, [also[row[(rid, sp.idx)]] for sp in rec_spans], start,
+                                 {tid for tid, _ in declared[rid]} if declared and declared.get(rid) else None)
         out[rid] = Annotation(record_id=rid, concerns=concerns, sentiment=record_sentiment(concerns, rec_spans),
-                              annotator=annotator)
+                              annotator=annotator, flagged=start is not None)
     return out
+
+
+def _also_raised(concerns: Sequence[Concern], spans: Sequence[StoredSpan], also: Sequence[Sequence[str]],
+                 start: int | None, allowed: set[str] | None) -> list[Concern]:
+    """Second themes of a sentence (same index and text as its first concern) that the record does not raise
+    yet; none from a record's instruction to a model, and only declared ones on a standard form."""
+    raised = {c.theme_id for c in concerns}
+    extra = []
+    for n, (sp, themes) in enumerate(zip(spans, also, strict=True)):
+        if start is not None and n >= start:
+            break
+        for tid in themes:
+            if tid not in raised and (allowed is None or tid in allowed) and not says_nothing(sp.text):
+                extra.append(Concern(index=sp.idx, text=sp.text, theme_id=tid, sentiment=sp.sentiment))
+                raised.add(tid)
+    return extra
 
 
 def _follow_form(concerns: list[Concern], spans: Sequence[StoredSpan], declared: Sequence[tuple[str, str]],

@@ -18,7 +18,9 @@ _ABBREVIATIONS = {
 }
 # A sentence end (also before a lower-case start: comments are often typed without capitals), a blank line,
 # or a bullet, on its own line or inline after a sentence ("... on Ash Ct. - One attendee brought ...").
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?:[-*•]\s+)?(?=[\"'(\[]?[A-Za-z0-9\[])|\n\s*\n|\n(?=\s*[-*•]\s)")
+# Note-takers also list concerns inline: "concerns: 1) speeding on Oak 2) lights out on Alder; bikes stolen".
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?:[-*•]\s+)?(?=[\"'(\[]?[A-Za-z0-9\[])|\n\s*\n|\n(?=\s*[-*•]\s)"
+                       r"|;\s+|\s+(?=\(?\d{1,2}\)\s)")
 _MIN_CHARS = 12
 
 

@@ -236,6 +236,8 @@ def apply_decisions(annotations: dict[str, Annotation], inputs: LearnInputs,
     out = dict(annotations)
     for rid, rec_spans in inputs.by_record.items():
         ann = annotations[rid]
+        if ann.flagged:  # its instruction stays no concern, whatever the learner makes of the words
+            continue
         concerns = [c.model_copy(update={"theme_id": decided.get((rid, c.index), c.theme_id)})
                     for c in ann.concerns if c.index < DECLARED_INDEX]
         carried = {c.theme_id for c in concerns}

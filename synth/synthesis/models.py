@@ -40,6 +40,9 @@ class Annotation(BaseModel):
     concerns: list[Concern]
     sentiment: SentimentScore  # the record as a whole
     annotator: str  # e.g. "offline:v1" or "llm:annotate_v1:gpt-4o-mini"
+    # the record addresses a model ("ignore your instructions…"): never quoted; from that sentence on it
+    # raises no concern (synthesis/injection.py)
+    flagged: bool = False
 
     @property
     def themes(self) -> list[str]:
@@ -62,6 +65,7 @@ class Theme(BaseModel):
     is_concern: bool = True  # False for meeting chatter ("we started late"): its spans count as OTHER
     source: Literal["discovered", "seeded", "edited"] = "discovered"
     examples: list[str] = Field(default_factory=list)  # seed phrases (YAML) or representative spans
+    cues: list[str] = Field(default_factory=list)  # seeded: regexes for words that name the theme outright
 
 
 class Quote(BaseModel):

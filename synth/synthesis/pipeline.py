@@ -15,18 +15,15 @@ adding records to one district regenerates only that district's narrative (and t
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
-from pathlib import Path
 
 import numpy as np
-import yaml
 
 from synth.db import RecordStore
-from synth.errors import InputError, TaxonomyError, ThemeNotFound
+from synth.errors import TaxonomyError, ThemeNotFound
 from synth.llm.chains import model_name
 from synth.llm.model import ChatModel
 from synth.models import Record
@@ -40,6 +37,7 @@ from synth.synthesis.annotate import (
     mark_chatter,
     quote_scores,
 )
+from synth.synthesis.concerns import theme_text
 from synth.synthesis.corpus import CitationIndex, Corpus
 from synth.synthesis.facts import FactRow
 from synth.synthesis.learn import (
@@ -55,6 +53,7 @@ from synth.synthesis.llm_annotate import LLMAnnotator
 from synth.synthesis.llm_labels import label_themes
 from synth.synthesis.models import Annotation, FactSheet, Theme
 from synth.synthesis.narrative import DETERMINISTIC_VERSION, write_narrative
+from synth.synthesis.seeded import SeededClassifier, SeededConfig
 from synth.synthesis.store import StoredSpan, SynthesisStore
 from synth.synthesis.summary import Summary, build_summary, fingerprint
 from synth.synthesis.themes import (
@@ -89,7 +88,8 @@ class Synthesizer:
     def __init__(self, records: RecordStore, annotator: OfflineAnnotator, *, chat_model: ChatModel | None = None,
                  llm_annotator: LLMAnnotator | None = None, config: DiscoveryConfig | None = None,
                  batch_size: int = 512, narrative_budget_tokens: int | None = None,
-                 token_encoding: str = "cl100k_base", outbound: Scrub | None = None) -> None:
+                 token_encoding: str = "cl100k_base", outbound: Scrub | None = None,
+                 default_seeds: Sequence[Theme] = (), seeded_config: SeededConfig | None = None) -> None:
         self.records = records
         self.store = SynthesisStore(records)
         self.annotator = annotator
@@ -101,6 +101,10 @@ class Synthesizer:
         self.token_encoding = token_encoding  # the narrative's budget and accounting count in this encoding
         self.outbound = outbound  # quotes pass the redactor again before they are shown or sent to a model
         self._phrases: dict[str, np.ndarray] = {}
+        # the taxonomy a store starts with when nobody seeded one (the shipped starter taxonomy by default;
+        # empty for pure discovery)
+        self.default_seeds = list(default_seeds)
+        self.seeded_config = seeded_config or SeededConfig()
 
     # -- annotations ----------------------------------------------------------------------------------------
     def refresh(self, *, rediscover: bool = False, seeds: Sequence[Theme] = (),
@@ -117,17 +121,24 @@ class Synthesizer:
                 progress("annotate", min(i + self.batch_size, len(pending)), len(pending))
         state = self.store.load_taxonomy()
         discovered = False
+        if not seeds and not state.themes and self.default_seeds:
+            seeds = self.default_seeds
         if seeds:
             seeded = seed_state(seeds, self.annotator.embedder.embed)
             for tid, theme in seeded.themes.items():
                 if tid not in state.themes or state.themes[tid].source == "seeded":
                     state.themes[tid], state.centroids[tid] = theme, seeded.centroids[tid]
-        # A coordinator's seeded taxonomy is closed: discovery runs beside it only on request.
-        if rediscover or not state.themes:
+        # Beside a seeded taxonomy, what its classifier leaves unclaimed (and is not chatter) is clustered into
+        # emerging themes whenever there are new records; without one, themes are discovered once (or on request).
+        closed = _is_seeded(state)
+        if (closed and (rediscover or pending or seeds)) or (not closed and (rediscover or not state.themes)):
             spans = self.store.load_spans()
             if spans:
                 vectors = np.stack([s.vector for s in spans])
-                state = discover(vectors, [s.text for s in spans], state, self.config)
+                texts = [s.text for s in spans]
+                free = self.classifier(state, emerging=False).unclaimed(vectors, [theme_text(t) for t in texts]) \
+                    if closed else None
+                state = discover(vectors, texts, state, self.config, free=free)
                 mark_chatter(state, spans, self.config.assign_threshold, self.chatter_prototypes)
                 if self.chat_model is not None:
                     self._label_themes(state, spans)
@@ -145,7 +156,7 @@ class Synthesizer:
         for span, tid in zip(spans, labels, strict=True):
             if len(examples.setdefault(tid, [])) < LABEL_EXAMPLES:
                 examples[tid].append(span.text)
-        concern = {tid: t for tid, t in state.themes.items() if t.is_concern}
+        concern = {tid: t for tid, t in state.themes.items() if t.is_concern and t.source == "discovered"}
         for tid, label in label_themes(self.chat_model, concern, examples).items():
             state.themes[tid] = state.themes[tid].model_copy(update={"label": label})
 
@@ -185,7 +196,10 @@ class Synthesizer:
         the LLM annotator, whose concerns are not the stored spans). Pass `spans` when already loaded."""
         if self.llm_annotator:
             return None
-        assigned = {(a.record_id, c.index): c.theme_id for a in annotations.values() for c in a.concerns if c.theme_id}
+        assigned: dict[tuple[str, int], str] = {}
+        for a in annotations.values():  # a sentence's first theme (a second one shares its index)
+            for c in a.concerns:
+                assigned.setdefault((a.record_id, c.index), c.theme_id)
         return quote_scores(self.spans() if spans is None else spans, state, assigned)
 
     @property
@@ -227,14 +241,24 @@ class Synthesizer:
         self.llm_annotator.fallback = fallback
         return self.llm_annotator.annotate(records, themes)
 
+    def classifier(self, state: TaxonomyState, *, emerging: bool = True) -> SeededClassifier:
+        """The seeded themes' classifier (cues and example phrases), with the discovered concern themes beside
+        them as emerging themes unless `emerging` is False."""
+        themes = {tid: t for tid, t in state.themes.items() if t.is_concern}
+        found = {tid: state.centroids[tid] for tid, t in themes.items()
+                 if emerging and t.source == "discovered" and tid in state.centroids}
+        examples = {tid: p.vectors for tid, p in self._examples(state).items() if themes[tid].source != "discovered"}
+        return SeededClassifier(themes, examples, self.chatter_prototypes, found, self.seeded_config)
+
     def offline_annotations(self, state: TaxonomyState, spans: Sequence[StoredSpan]) -> dict[str, Annotation]:
-        """The offline annotator's annotations: nearest theme per span (chatter rivals when the taxonomy is
-        closed), the forms' declared themes followed, then the form learner's decisions."""
-        closed = bool(state.themes) and all(t.source != "discovered" for t in state.themes.values())
-        threshold = self.config.seeded_threshold if closed else self.config.assign_threshold
+        """The offline annotator's annotations: a seeded taxonomy's classifier (cues, examples, emerging themes)
+        or, for discovered themes, the nearest theme per span; the forms' declared themes followed, then the
+        form learner's decisions."""
+        seeded = _is_seeded(state)
+        threshold = self.config.seeded_threshold if seeded else self.config.assign_threshold
         declared = self.declared_themes(state, threshold)
-        offline = annotate(spans, state, self.annotator.key, threshold,
-                           rivals=self.chatter_prototypes if closed else None, declared=declared)
+        offline = annotate(spans, state, self.annotator.key, threshold, declared=declared,
+                           classify=self.classifier(state).classify if seeded else None)
         inputs = learn_inputs(offline, spans, declared)
         return apply_decisions(offline, inputs, self._learned(inputs, state))
 
@@ -295,6 +319,11 @@ class Synthesizer:
         return summary
 
 
+def _is_seeded(state: TaxonomyState) -> bool:
+    """A taxonomy with seeded themes that carry example phrases: classified by cues and examples."""
+    return any(t.source != "discovered" and t.examples for t in state.themes.values())
+
+
 class TaxonomyEditor:
     """Coordinator edits, applied to the stored taxonomy and logged; later runs respect them (edited and
     pinned themes are never rediscovered)."""
@@ -346,24 +375,3 @@ class TaxonomyEditor:
         new_ids = split(state, theme_id, vectors[theme_id], texts[theme_id], parts, seed=self.synth.config.seed)
         self.synth.store.save_taxonomy(state, "split", {"id": theme_id, "into": new_ids})
         return new_ids
-
-
-def load_seed_file(path: str | Path) -> list[Theme]:
-    """A coordinator's taxonomy: YAML `themes: [{id, label, description, examples: [...]}, ...]`."""
-    p = Path(path)
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
-        raise InputError(str(p), f"cannot read the taxonomy YAML: {e}") from e
-    items = doc.get("themes") if isinstance(doc, dict) else None
-    if not isinstance(items, list) or not items:
-        raise InputError(str(p), "expected `themes:` with a list of {id, label, description, examples}")
-    themes = []
-    for i, item in enumerate(items, start=1):
-        if not isinstance(item, dict) or not item.get("label"):
-            raise InputError(str(p), f"theme {i}: needs at least a label")
-        tid = str(item.get("id") or "t_" + re.sub(r"[^a-z0-9]+", "_", str(item["label"]).lower()).strip("_"))
-        themes.append(Theme(id=tid, label=str(item["label"]), description=str(item.get("description", "")),
-                            examples=[str(e) for e in item.get("examples", [])], source="seeded",
-                            keywords=[str(k) for k in item.get("keywords", [])]))
-    return themes

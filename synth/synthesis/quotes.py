@@ -9,7 +9,7 @@ majority concern label (ties: positive, neutral, negative); then length within
 shorter first; then record id and concern index. Picking in that order, a quote must come from a record and
 a meeting not yet quoted and have a text (compared case- and whitespace-insensitively) not yet quoted; if
 that leaves free slots, a second pass fills them from already quoted meetings (still distinct records and
-texts).
+texts). A record flagged as addressing a model (synthesis/injection.py) is never quoted.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ def pick_quotes(candidates: Sequence[tuple[FactRow, Concern]], majority: Sentime
         return (score is None, -(score or 0.0), concern.sentiment.label != majority, outside > 0, outside, n,
                 row.record_id, concern.index)
 
-    items = sorted(((r, c, c.text.strip()) for r, c in candidates if c.text.strip() and c.index < DECLARED_INDEX),
-                   key=rank)
+    items = sorted(((r, c, c.text.strip()) for r, c in candidates
+                    if c.text.strip() and c.index < DECLARED_INDEX and not r.annotation.flagged), key=rank)
     picked: list[Quote] = []
     records: set[str] = set()
     meetings: set[object] = set()

@@ -25,6 +25,7 @@ from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from synth.errors import TaxonomyError, ThemeNotFound
+from synth.synthesis.labels import named_groups
 from synth.synthesis.models import OTHER_THEME, Theme
 
 
@@ -40,6 +41,10 @@ class DiscoveryConfig:
     min_theme_share: float = 0.005  # a theme needs at least this share of spans (and min_theme_spans)
     min_theme_spans: int = 5
     max_segments: int = 80
+    # An emerging theme (beside a seeded taxonomy) must have a name that this share of its spans hold: on the
+    # police-notes development set, leftovers clustered into "applause" or "residents" (under 20%) while
+    # "plate-reader cameras" held together.
+    emerging_name_share: float = 0.3
     seed: int = 0
 
 
@@ -105,7 +110,9 @@ def keywords_by_group(texts: Sequence[str], groups: Sequence[str], top: int = 5)
 
 
 def label_from_keywords(keywords: Sequence[str]) -> str:
-    return " / ".join(keywords[:3]) if keywords else "unlabelled theme"
+    """The name of last resort, when no phrase of the theme's own text qualifies (labels.phrase_labels): its
+    most distinctive word, never a list of them."""
+    return keywords[0] if keywords else "unlabelled theme"
 
 
 def _distinct(vectors: np.ndarray) -> int:
@@ -129,8 +136,10 @@ def _merge(centroids: np.ndarray, cfg: DiscoveryConfig) -> np.ndarray:
 
 
 def discover(vectors: np.ndarray, texts: Sequence[str], previous: TaxonomyState | None = None,
-             cfg: DiscoveryConfig | None = None) -> TaxonomyState:
-    """Discover themes from span vectors, keeping the previous taxonomy's fixed themes and ids."""
+             cfg: DiscoveryConfig | None = None, free: np.ndarray | None = None) -> TaxonomyState:
+    """Discover themes from span vectors, keeping the previous taxonomy's fixed themes and ids. `free` marks
+    the spans to discover from (default: those no fixed theme's centre is close to); with a seeded taxonomy
+    they are the spans its classifier leaves unclaimed, and what is found are its emerging themes."""
     cfg = cfg or DiscoveryConfig()
     previous = previous or TaxonomyState()
     vectors = normalize_rows(np.asarray(vectors, dtype=np.float32))
@@ -138,10 +147,11 @@ def discover(vectors: np.ndarray, texts: Sequence[str], previous: TaxonomyState 
     for tid in previous.fixed_ids():
         state.themes[tid] = previous.themes[tid]
         state.centroids[tid] = previous.centroids[tid]
-    free = np.ones(len(vectors), dtype=bool)
-    if state.centroids:  # spans the fixed themes already claim are not rediscovered
-        fixed = np.stack(list(state.centroids.values()))
-        free = (vectors @ fixed.T).max(axis=1) < cfg.assign_threshold
+    emerging = free is not None
+    if free is None and state.centroids:  # spans the fixed themes already claim are not rediscovered
+        free = (vectors @ np.stack(list(state.centroids.values())).T).max(axis=1) < cfg.assign_threshold
+    elif free is None:
+        free = np.ones(len(vectors), dtype=bool)
     idx = np.flatnonzero(free)
     if len(idx) >= max(cfg.min_theme_spans, 2):
         seg, seg_centroids = _segments(vectors[idx], cfg)
@@ -151,13 +161,18 @@ def discover(vectors: np.ndarray, texts: Sequence[str], previous: TaxonomyState 
         kept = [g for g in np.unique(groups) if (groups == g).sum() >= min_size]
         found = {int(g): normalize_rows(vectors[idx][groups == g].mean(axis=0, keepdims=True))[0] for g in kept}
         names = [str(g) if g in found else OTHER_THEME for g in groups]
-        keywords = keywords_by_group([texts[int(i)] for i in idx], names)
-        _adopt(state, previous, found, keywords, cfg)
+        group_texts = [texts[int(i)] for i in idx]
+        named = named_groups(group_texts, names)
+        if emerging:  # beside a seeded taxonomy, leftovers are a new topic only when they share a name
+            found = {g: c for g, c in found.items() if named.get(str(g), ("", 0.0))[1] >= cfg.emerging_name_share}
+            names = [n if n != OTHER_THEME and int(n) in found else OTHER_THEME for n in names]
+        keywords = keywords_by_group(group_texts, names)
+        _adopt(state, previous, found, keywords, {g: n for g, (n, _) in named.items()}, cfg)
     return state
 
 
 def _adopt(state: TaxonomyState, previous: TaxonomyState, found: dict[int, np.ndarray],
-           keywords: dict[str, list[str]], cfg: DiscoveryConfig) -> None:
+           keywords: dict[str, list[str]], phrases: dict[str, str], cfg: DiscoveryConfig) -> None:
     """Give discovered groups stable ids: reuse a previous discovered theme's id when centroids match."""
     candidates = {tid: c for tid, c in previous.centroids.items()
                   if tid not in state.themes and previous.themes[tid].source == "discovered"}
@@ -170,14 +185,13 @@ def _adopt(state: TaxonomyState, previous: TaxonomyState, found: dict[int, np.nd
     taken = set(state.themes) | set(previous.themes)
     for g in sorted(found, key=lambda g: (-len(keywords.get(str(g), [])), g)):
         kws = keywords.get(str(g), [])
+        name = phrases.get(str(g)) or label_from_keywords(kws)
         if g in matched:
             tid = matched[g]
-            theme = previous.themes[tid].model_copy(update={"keywords": kws})
-            if not theme.label or theme.label == label_from_keywords(previous.themes[tid].keywords):
-                theme.label = label_from_keywords(kws)
+            theme = previous.themes[tid].model_copy(update={"keywords": kws, "label": name})
         else:
             tid = theme_id_for(kws, taken)
-            theme = Theme(id=tid, label=label_from_keywords(kws), keywords=kws, source="discovered")
+            theme = Theme(id=tid, label=name, keywords=kws, source="discovered")
         taken.add(tid)
         state.themes[tid] = theme
         state.centroids[tid] = found[g]
