@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -29,7 +30,16 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _EDGE_STOP = frozenset(ENGLISH_STOP_WORDS | {"also", "etc", "maybe", "lot", "lots", "please", "really", "get",
                                               "gets", "got", "need", "needs", "want", "wants", "like", "just",
                                               "think", "thing", "things", "way", "people", "said", "say",
-                                              "says", "town", "city", "place", "area"})
+                                              "says", "town", "city", "place", "area"}
+                       # generic nouns of meetings and feedback: a theme named "residents" or "problem" says
+                       # nothing about what the theme is
+                       | {"resident", "residents", "resdt", "resdts", "neighbor", "neighbors", "neighbour",
+                          "neighbours", "folks", "person", "room", "problem", "problems", "issue", "issues",
+                          "concern", "concerns", "time", "times", "meeting", "meetings", "note", "notes",
+                          "report", "reports", "pattern", "rate", "year", "years", "day", "days", "week",
+                          "weeks", "month", "months", "night", "question", "questions", "comment", "comments",
+                          "attendee", "attendees", "group", "everyone", "someone", "help", "lot", "kind", "sort",
+                          "part", "point", "idea", "ideas", "option", "options", "need", "stuff"})
 _MIN_SPANS = 2
 _PHRASE_BONUS = {1: 1.0, 2: 2.5, 3: 3.0}  # a phrase says more than a word; three words rarely beat two
 
@@ -81,12 +91,19 @@ def _allowed(phrase: str, proper: set[str]) -> bool:
 def phrase_labels(texts: Sequence[str], groups: Sequence[str]) -> dict[str, str]:
     """Group -> a short noun phrase naming it (groups other than OTHER_THEME); a group with no usable phrase
     is left out, and the caller falls back to another name."""
-    return {g: name for g, (name, _) in named_groups(texts, groups).items()}
+    return {g: name.phrase for g, name in named_groups(texts, groups).items()}
 
 
-def named_groups(texts: Sequence[str], groups: Sequence[str]) -> dict[str, tuple[str, float]]:
-    """Group -> (its name, the share of its spans that hold the name). A group whose spans share no phrase
-    ("applause", "residents" naming 15% of a cluster of leftovers) is not one topic."""
+@dataclass(frozen=True)
+class GroupName:
+    phrase: str
+    share: float  # of the group's spans holding the phrase
+    concentration: float  # of all spans holding the phrase, the share in this group
+
+
+def named_groups(texts: Sequence[str], groups: Sequence[str]) -> dict[str, GroupName]:
+    """Group -> its name, how many of its spans hold it, and how much the name belongs to this group. A group
+    whose best name is rare in it or common everywhere ("residents", "problem") is not one topic."""
     names = sorted(set(groups) - {OTHER_THEME})
     if not names:
         return {}
@@ -109,10 +126,10 @@ def named_groups(texts: Sequence[str], groups: Sequence[str]) -> dict[str, tuple
     concentration = per_group / np.maximum(per_group.sum(axis=0), 1)
     bonus = np.array([_PHRASE_BONUS.get(len(p.split()), 1.0) for p in vocab])
     score = share * concentration * bonus
-    out: dict[str, tuple[str, float]] = {}
+    out: dict[str, GroupName] = {}
     for i, g in enumerate(names):
         score[i, per_group[i] < _MIN_SPANS] = 0
         j = int(score[i].argmax())
         if score[i, j] > 0:
-            out[g] = (vocab[j], float(share[i, j]))
+            out[g] = GroupName(vocab[j], float(share[i, j]), float(concentration[i, j]))
     return out

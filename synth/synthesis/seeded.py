@@ -42,7 +42,7 @@ class SeededConfig:
     # assignment it replaced (measured on the sample city), the chatter prototypes guarding against chatter.
     uncued_floor: float = 0.25
     also_floor: float = 0.30  # another theme a cue names in the same sentence, at this score, is raised too
-    emerging_floor: float = 0.50  # min similarity to an emerging theme's centre
+    emerging_floor: float = 0.45  # min similarity to an emerging theme's centre
 
 
 @lru_cache(maxsize=512)
