@@ -333,9 +333,9 @@ def test_quotes_are_concern_texts_distinct_and_chosen_by_a_stable_rule() -> None
 
 
 def test_quotes_fill_from_a_quoted_meeting_only_when_nothing_else_is_left() -> None:
-    rows = [row(f"r{i}", c("t_light", text=f"Meeting note number {i} about the dark alley."), meeting="m1")
+    rows = [row(f"r{i}", c("t_light", text=f"Meeting note {i}: the alley behind the shops is dark."), meeting="m1")
             for i in range(4)]
-    rows.append(row("z", c("t_light", text="A web comment about the dark alley by the bus stop."),
+    rows.append(row("z", c("t_light", text="A web comment says the alley by the bus stop is dark."),
                     kind="comment"))
     quotes = by_id(sheet(rows))["t_light"].quotes
     assert [q.record_id for q in quotes] == ["r0", "z", "r1"]

@@ -3,13 +3,14 @@
 A summary shows a coordinator one or two quotes per theme; "Lighting came up again." or "See Belgium." tell
 them nothing. A span is **quotable** when all of these hold (`quality_problem` names the first that fails):
 
-* **length**: at least ``MIN_WORDS`` (6) words and ``MIN_CHARS``..``MAX_CHARS`` (30..240) characters, so it
-  can say what and where, and still reads as one sentence (a quote is never shortened);
+* **length**: at least ``MIN_WORDS`` (4) words and ``MIN_CHARS``..``MAX_CHARS`` (20..240) characters, so it
+  can say what and where ("Holly drive needs sidewalks"), and still reads at a glance (a quote is never
+  shortened; quotes.py prefers 30..240 characters among the quotable);
 * **complete**: it does not start mid-sentence ("and ...", "to ...", "which ...", as a fragment the splitter
   cut off would; residents often type without capitals, so a lower-case start alone is fine) and holds
   mostly words, not numbers, codes or links;
 * **a verb**: it states something (a closed list of auxiliaries, modals and common verbs, "n't", or an
-  "-ed"/"-ing" word); a bare noun phrase ("Street lighting on Birch and Elm near the school") says nothing;
+  "-ed" word, an -ize/-ify verb); a bare noun phrase ("Street lighting on Birch and Elm near the school") says nothing;
 * **not a bare reference**: it does not merely point elsewhere ("See Belgium.", "Same as above",
   "I agree with the previous comment", "+1", a link) or talk about the meeting itself ("... came up again").
 
@@ -21,8 +22,8 @@ from __future__ import annotations
 
 import re
 
-MIN_WORDS = 6
-MIN_CHARS = 30
+MIN_WORDS = 4
+MIN_CHARS = 20
 MAX_CHARS = 240
 
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
@@ -37,7 +38,7 @@ _REFERENCE = re.compile(
 _META = re.compile(r"\b(?:came|come|comes|was brought|were brought) up (?:again|once more|as well|too)\b|"
                    r"\b(?:as (?:discussed|mentioned) (?:above|before|earlier))\b", re.IGNORECASE)
 # Auxiliaries and modals, and the base form of verbs residents use most (their -s forms are derived): a
-# statement without any of these, an -ed/-ing word or a contraction is almost always a heading or a noun phrase.
+# statement without any of these, an -ed word or a contraction is almost always a heading or a noun phrase.
 _AUXILIARIES = frozenset([
     "am", "is", "are", "was", "were", "be", "been", "being", "have", "has", "had", "having", "do", "does", "did",
     "done", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "ought", "need", "needs"
@@ -57,7 +58,9 @@ _BASE_VERBS = [
     "block", "hurt", "harm", "kill", "destroy", "waste", "save", "benefit", "mean", "fear", "worry", "trust",
     "respect", "value", "enjoy", "miss", "visit", "shop", "eat", "drink", "sleep", "wait", "answer", "solve",
     "address", "regulate", "reach", "own", "volunteer", "race", "fly", "honk", "break", "steal", "deal", "shoot",
-    "fight", "yell", "scream", "bark", "litter", "dump", "crash", "hit", "sit", "stand", "wake"
+    "fight", "yell", "scream", "bark", "litter", "dump", "crash", "hit", "sit", "stand", "wake", "establish",
+    "activate", "carry", "enrich", "recruit", "retain", "complete", "fuel", "play", "contribute", "undermine",
+    "prescribe", "lead", "feed", "suffer", "struggle", "remove", "hold", "win", "thrive", "welcome", "join", "thank"
 ]
 _VERBS = _AUXILIARIES | frozenset(_BASE_VERBS) | frozenset(
     v + ("es" if v.endswith(("s", "sh", "ch", "x", "z")) else "s") for v in _BASE_VERBS) | frozenset(
@@ -70,12 +73,13 @@ _FRAGMENT_STARTS = frozenset([
     "also", "including", "especially", "plus"
 ])
 _CONTRACTION = re.compile(r"n['’]t\b|['’](?:s|re|ve|ll|d|m)\b", re.IGNORECASE)
-_VERB_FORM = re.compile(r"^[a-z]{2,}(?:ed|ing)$")
+# "-ed" words and verbs made with -ize/-ify; not "-ing" words, as often nouns (lighting, parking, housing)
+_VERB_FORM = re.compile(r"^(?:[a-z]{2,}ed|[a-z]{3,}(?:iz|if)(?:e|es|ies|y)|[a-z]{3,}ifies)$")
 _SUBJECT = re.compile(r"\b(?:i|we|they|you|he|she|it|people|residents)\s+[a-z]+", re.IGNORECASE)  # "I own ..."
 
 
 def has_verb(text: str) -> bool:
-    """Whether `text` holds a verb: a listed one, a contraction, an -ed/-ing word, or a word after a subject
+    """Whether `text` holds a verb: a listed one, a contraction, an -ed word, or a word after a subject
     pronoun ("I own ...")."""
     if _CONTRACTION.search(text) or _SUBJECT.search(text):
         return True
@@ -91,12 +95,12 @@ def quality_problem(text: str) -> str | None:
         return "too short"
     if len(text) > MAX_CHARS:
         return "too long"
+    if _REFERENCE.match(text) or _META.search(text):
+        return "a bare reference"
     if not _START.match(text) and words[0].lower() in _FRAGMENT_STARTS:
         return "not a complete sentence"
     if sum(len(w) for w in words) < len(text) / 2:
         return "mostly not words"
-    if _REFERENCE.match(text) or _META.search(text):
-        return "a bare reference"
     if not has_verb(text):
         return "no verb"
     return None
