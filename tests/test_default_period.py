@@ -51,7 +51,7 @@ def test_a_one_off_consultation_covers_all_its_records_even_with_late_stragglers
              for i, d in enumerate([dt.date(2014, 12, 1), dt.date(2016, 9, 3), dt.date(2018, 11, 5)])]
     choice = default_period(rows, "Seattle")
     assert choice.period == "all"
-    assert choice.reason == ("all records: Seattle is a one-off consultation (45 of 48 dated records from "
+    assert choice.reason == ("all records, as Seattle is a one-off consultation (45 of 48 dated records from "
                              "2014-06-02 to 2014-06-22)")
 
 

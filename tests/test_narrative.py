@@ -59,7 +59,7 @@ def test_a_grounded_reply_is_used() -> None:
     model = RecordingChatModel(responses=[GOOD])
     result = write_narrative(sheet, index_for(sheet), model)  # tiktoken counts the tokens
     assert (result.source, result.attempts, result.issues) == ("llm", 1, [])
-    assert (result.prompt, result.prompt_version, result.model) == ("narrative", 1, "recording")
+    assert (result.prompt, result.prompt_version, result.model) == ("narrative", 2, "recording")
     assert result.text == (
         "This summary covers District 2 for November 2026. "
         "Traffic & speeding came up in 40 of 95 records (42%), up 12 points from 30%. [r_t1, r_t2] "
@@ -207,7 +207,7 @@ def test_a_reply_that_obeys_an_injected_instruction_is_not_used() -> None:
 
 def test_prompts_render_strictly() -> None:
     prompt = load_prompt("narrative")
-    assert (prompt.name, prompt.version, prompt.key) == ("narrative", 1, "narrative_v1")
+    assert (prompt.name, prompt.version, prompt.key) == ("narrative", 2, "narrative_v2")
     with pytest.raises(ConfigError, match=r"missing \['quotes_json'\]"):
         prompt.render(facts_json="{}")
     with pytest.raises(ConfigError, match=r"unexpected \['extra'\]"):

@@ -19,6 +19,7 @@ from tests import real_statements
     ("https://example.org/a/very/long/link/about/speeding", "too short"),
     ("and the lights on Birch are still out at night", "not a complete sentence"),
     ("Street lighting on Birch and Elm near the school", "no verb"),  # a heading, not a statement
+    ("Arts-based charter schools", "too short"),  # "arts-based" is one word, not an "-ed" verb
     ("It is dark everywhere " * 15, "too long"),
     ("Call 555 0100 0199 0123 4567 8910 1112 on the hotline", "mostly not words"),
 ])
@@ -53,13 +54,14 @@ def test_the_rule_on_real_polis_statements() -> None:
     statements = real_statements.statements()
     problems = {(conversation, cid): quality_problem(text) for conversation, cid, text in statements}
     kept = sum(p is None for p in problems.values()) / len(problems)
-    print(f"quotable: {kept:.1%} of {len(problems)} real statements")  # 94.0% of 1,362 when written
+    print(f"quotable: {kept:.1%} of {len(problems)} real statements")  # 93.8% of 1,362 when written
     assert 0.85 <= kept <= 0.98
     rejected = {  # by id, so no resident text is copied here
         ("bg2050-volunteers", "301"): "too short",  # a vote typed as a statement
         ("15-per-hour-seattle", "13"): "too short",  # a greeting
         ("ssis.land-bank-farmland", "104"): "too short",  # a test entry
         ("bowling_green", "890"): "no verb",  # a wish-list heading
+        ("bowling_green", "264"): "too short",
         ("bg2050-volunteers", "87"): "no verb",
     }
     assert {k: problems[k] for k in rejected} == rejected

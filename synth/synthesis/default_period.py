@@ -61,11 +61,11 @@ def default_period(rows: Sequence[FactRow], name: str) -> PeriodChoice:
     """The default period of one district's rows (`name` is how the reason refers to it)."""
     dates = _dated(rows)
     if not dates:
-        return PeriodChoice(ALL_KEY, f"all records: no record for {name} is dated to a month")
+        return PeriodChoice(ALL_KEY, f"all records, as no record for {name} is dated to a month")
     count, first, last = densest_window(dates, ONE_OFF_DAYS)
     if Fraction(count, len(dates)) >= ONE_OFF_SHARE:
         span = f"on {first.isoformat()}" if first == last else f"from {first.isoformat()} to {last.isoformat()}"
-        return PeriodChoice(ALL_KEY, f"all records: {name} is a one-off consultation ({count} of {len(dates)} "
+        return PeriodChoice(ALL_KEY, f"all records, as {name} is a one-off consultation ({count} of {len(dates)} "
                                      f"dated records {span})")
     latest = periods_in(rows)[-1]
     return PeriodChoice(latest, f"{period_label(latest)}, the latest month with records for {name}")
@@ -81,7 +81,7 @@ def city_period(choices: Sequence[PeriodChoice]) -> PeriodChoice:
     if ALL_KEY not in periods:  # every district reports monthly: the latest month any of them has
         latest = max(periods)
         return PeriodChoice(latest, f"{period_label(latest)}, the latest month with records in any district")
-    return PeriodChoice(ALL_KEY, "all records: some districts are one-off or undated consultations, others "
+    return PeriodChoice(ALL_KEY, "all records, as some districts are one-off or undated consultations and others "
                                  "report monthly")
 
 

@@ -26,7 +26,7 @@ MIN_WORDS = 4
 MIN_CHARS = 20
 MAX_CHARS = 240
 
-_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
+_WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")  # "arts-based" is one word (and no "-ed" verb)
 _START = re.compile(r"^[\"'“‘(\[]?[A-Z0-9]")
 _LINK = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _REFERENCE = re.compile(

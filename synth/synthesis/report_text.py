@@ -14,6 +14,7 @@ from synth import readout
 from synth.synthesis.display import change_verdict, theme_points
 from synth.synthesis.summary import Summary, ThemeSummary
 
+_NONE = {"Worries": "no theme was raised.", "Praise": "no theme had mostly positive records."}
 QUOTES_SHOWN = 2
 WORRIES_SHOWN = 10
 PRAISE_SHOWN = 5
@@ -74,7 +75,7 @@ def to_text(s: Summary) -> str:
         out.append(f"  Period: {s.period_basis}")
     out.append(f"  {s.narrative}")
     for title, themes in _sections(s):
-        out.append(f"  {title}:" if themes else f"  {title}: none")
+        out.append(f"  {title}:" if themes else f"  {title}: {_NONE[title]}")
         for t in themes:
             out.append(f"  - {_theme_line(t, s.counts.records)}")
             out += [f"      {q}" for q in _quoted(t)]
@@ -92,7 +93,7 @@ def to_markdown(s: Summary) -> str:
     for title, themes in _sections(s):
         lines += ["", f"### {title}", ""]
         if not themes:
-            lines.append("None this period.")
+            lines.append(_NONE[title])
             continue
         lines += ["| theme | records | share | change | sentiment (+/=/-) |", "|---|---:|---:|---|---|"]
         for t in themes:
