@@ -92,7 +92,7 @@ def test_always_bad_replies_fall_back_with_the_issues() -> None:
     assert [i.kind for i in result.issues] == ["unknown_number"]
     assert result.model == "recording" and result.prompt == "narrative"
     assert result.sentences == deterministic_narrative(make_sheet()).sentences
-    assert "The worry raised most was Traffic & speeding, in 40 of 95 records (42%)" in result.text
+    assert "Residents worried most about Traffic & speeding, in 40 of 95 records (42%)" in result.text
 
 
 def test_unparseable_replies_are_retried_then_fall_back() -> None:
@@ -121,7 +121,7 @@ def test_without_a_model_the_narrative_is_deterministic() -> None:
     assert (result.source, result.model, result.attempts) == ("fallback", None, 0)
     assert (result.prompt, result.prompt_version) == ("deterministic", 3)  # 3: worries and praise apart
     assert (result.input_tokens, result.output_tokens, result.issues) == (0, 0, [])
-    assert result.text.startswith("This summary covers District 2 for November 2026. The worry raised most was "
+    assert result.text.startswith("This summary covers District 2 for November 2026. Residents worried most about "
                                   "Traffic & speeding")
 
 

@@ -83,8 +83,8 @@ def test_the_table_and_the_narrative_state_the_same_change() -> None:
     assert '"points": "4 points"' in prompt_variables(sheet)["facts_json"]
 
     narrative: NarrativeResult = write_narrative(sheet, index_for(sheet), None)
-    assert "Next came Street lighting, in 37 records (30%), down 4 points from 34% in October 2026, within " \
-        "normal variation" in narrative.text
+    assert ("They also worried about Street lighting, in 37 records (30%), down 4 points from 34% in October 2026, "
+            "within normal variation") in narrative.text
     summary = build_summary(sheet, narrative, fp="x", annotator="test")
     md = to_markdown(summary)
     cells = next(line for line in md.splitlines() if line.startswith("| Street lighting |")).split("|")

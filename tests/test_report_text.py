@@ -60,7 +60,7 @@ def test_worries_and_praise_apart_in_every_format() -> None:
     assert doc["highlights"] == ["t_park"] and set(doc["worries"]) == {"t_light", "t_speed"}
     assert {t["id"]: t["tone"] for t in doc["themes"]} == {"t_light": "worry", "t_speed": "worry", "t_park": "praise"}
     assert "On the positive side, residents praised Parks: 4 of its 6 records were positive." in s.narrative
-    assert "The worry raised most was Street lighting" in s.narrative
+    assert "Residents worried most about Street lighting" in s.narrative
 
 
 def test_theme_sentiment_counts_records_not_sentences() -> None:

@@ -137,9 +137,9 @@ def _citations(theme: ThemeFacts) -> list[str]:
 
 # How the n-th worry is introduced: the sentences read as a ranking, not one template repeated.
 _WORRY_OPENINGS = (
-    "The worry raised most was {label}, in {mentions} of {records} records ({share})",
-    "Next came {label}, in {mentions} {records_noun} ({share})",
-    "{label} came up in {mentions} {records_noun} ({share})",
+    "Residents worried most about {label}, in {mentions} of {records} records ({share})",
+    "They also worried about {label}, in {mentions} {records_noun} ({share})",
+    "Residents also worried about {label}, in {mentions} {records_noun} ({share})",
 )
 
 
