@@ -11,6 +11,9 @@ from tests import real_statements
 
 @pytest.mark.parametrize(("text", "problem"), [
     ("Lighting came up again.", "a bare reference"),  # talks about the meeting, not the street
+    ("Response times came up.", "a bare reference"),
+    ("Vandalism came up aagin.", "a bare reference"),  # typos included
+    ("Homelessness was discussed at length.", "a bare reference"),
     ("See Belgium.", "too short"),
     ("See the comment about Belgium and the Netherlands above.", "a bare reference"),
     ("Same as above, nothing more to add here.", "a bare reference"),
@@ -37,6 +40,7 @@ def test_uninformative_spans_are_not_quoted(text: str, problem: str) -> None:
     "Officers should patrol the park on foot.",
     "Diversify our industry sectors!",  # an -ify verb outside the list
     "I own a house near the river and it floods.",
+    "Speeding came up a lot, especially on Elm near the school.",  # about the meeting, but says where
 ])
 def test_complete_statements_are_quoted(text: str) -> None:
     assert quality_problem(text) is None

@@ -12,7 +12,9 @@ them nothing. A span is **quotable** when all of these hold (`quality_problem` n
 * **a verb**: it states something (a closed list of auxiliaries, modals and common verbs, "n't", or an
   "-ed" word, an -ize/-ify verb); a bare noun phrase ("Street lighting on Birch and Elm near the school") says nothing;
 * **not a bare reference**: it does not merely point elsewhere ("See Belgium.", "Same as above",
-  "I agree with the previous comment", "+1", a link) or talk about the meeting itself ("... came up again").
+  "I agree with the previous comment", "+1", a link) or, in a few words, about the meeting itself
+  ("Lighting came up again.", "Homelessness was discussed at length."; a longer sentence that says where or
+  what is kept).
 
 Measured on 1,362 real Polis statements (tests/test_quote_quality.py prints the figure): most pass; the rule
 rejects the short, the link-only and the pointer statements.
@@ -35,8 +37,11 @@ _REFERENCE = re.compile(
     r"\+1|me too|this\.?$)\b",
     re.IGNORECASE,
 )
-_META = re.compile(r"\b(?:came|come|comes|was brought|were brought) up (?:again|once more|as well|too)\b|"
-                   r"\b(?:as (?:discussed|mentioned) (?:above|before|earlier))\b", re.IGNORECASE)
+# A note-taker's line about the meeting rather than what residents said ("Lighting came up again.",
+# "Homelessness was discussed at length."): a short sentence whose verb is one of these.
+_META = re.compile(r"\b(?:came|come|comes) up\b|\b(?:was|were|got|been) (?:discussed|mentioned|raised|brought up|"
+                   r"talked about)\b|\bas (?:discussed|mentioned) (?:above|before|earlier)\b", re.IGNORECASE)
+META_MAX_WORDS = 6
 # Auxiliaries and modals, and the base form of verbs residents use most (their -s forms are derived): a
 # statement without any of these, an -ed word or a contraction is almost always a heading or a noun phrase.
 _AUXILIARIES = frozenset([
@@ -95,7 +100,7 @@ def quality_problem(text: str) -> str | None:
         return "too short"
     if len(text) > MAX_CHARS:
         return "too long"
-    if _REFERENCE.match(text) or _META.search(text):
+    if _REFERENCE.match(text) or (_META.search(text) and len(words) <= META_MAX_WORDS):
         return "a bare reference"
     if not _START.match(text) and words[0].lower() in _FRAGMENT_STARTS:
         return "not a complete sentence"
