@@ -52,6 +52,10 @@ def summarize(
         err.print(f"annotated {report.annotated} new records; {report.concern_themes} themes "
                   f"({report.themes - report.concern_themes} chatter); {report.seconds:.1f} s")
         corpus = svc.synthesizer.corpus()
+        if district and district != CITY_WIDE and corpus.rows and district not in corpus.districts:
+            err.print(f"no records for district {district!r}; districts: {', '.join(corpus.districts) or 'none'} "
+                      f"(or --city)")
+            raise typer.Exit(1)
         summaries = summarize_scopes(svc.synthesizer, corpus, district=district, period=period) if corpus.rows else []
     if not summaries:
         err.print("no records to summarise: run `synth ingest` first")

@@ -68,3 +68,5 @@ def test_real_polis_conversations_summarised_as_districts(store: CliRunner) -> N
     assert any(line.startswith('      "') and line.endswith('"') for line in text.splitlines())  # quoted
     md = run(store, "--format", "md", "--city")
     assert md.startswith("## City-wide, all dates") and "### Leading theme by district" in md
+    unknown = store.invoke(app, ["summarize", "--district", "Atlantis"])
+    assert unknown.exit_code == 1 and "districts: London, Seattle" in unknown.stderr
