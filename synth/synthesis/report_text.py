@@ -93,7 +93,7 @@ def to_markdown(s: Summary) -> str:
     for title, themes in _sections(s):
         lines += ["", f"### {title}", ""]
         if not themes:
-            lines.append(_NONE[title])
+            lines.append(_NONE[title].capitalize())
             continue
         lines += ["| theme | records | share | change | sentiment (+/=/-) |", "|---|---:|---:|---|---|"]
         for t in themes:
