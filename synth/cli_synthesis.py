@@ -19,14 +19,27 @@ annotations_app = typer.Typer(help="Per-record annotations.", no_args_is_help=Tr
 
 
 def summarize(
-    district: Annotated[str | None, typer.Option(help="one district (default: every district and the city)")] = None,
+    district: Annotated[str | None, typer.Option(
+        help='one district, or "City-wide" (default: every district and the city)')] = None,
+    city: Annotated[bool, typer.Option(
+        "--city", help='the city-wide summary alone (as --district "City-wide")')] = False,
     period: Annotated[str | None, typer.Option(
-        help="YYYY-MM, YYYY-MM..YYYY-MM, YYYY or all (default: the latest month; all when no record has one)")] = None,
+        help="YYYY-MM, YYYY-MM..YYYY-MM, YYYY or all (default, per district: its latest month with records; all "
+             "for an undated or one-off consultation)")] = None,
     fmt: Annotated[Literal["text", "md", "json"], typer.Option("--format", help="text, md or json")] = "text",
     rediscover: Annotated[bool, typer.Option(help="rediscover themes (keeps pinned and edited ones)")] = False,
 ) -> None:
     """District summaries: exact counts from code, narrative grounded in cited records."""
-    from synth.synthesis.summary import as_json, to_markdown, to_text
+    from synth.synthesis.default_period import summarize_scopes
+    from synth.synthesis.facts import CITY_WIDE
+    from synth.synthesis.report_text import to_markdown, to_text
+    from synth.synthesis.summary import as_json
+
+    if city and district and district != CITY_WIDE:
+        err.print("give either --city or --district, not both")
+        raise typer.Exit(2)
+    if city or (district or "").casefold() == CITY_WIDE.casefold():
+        district = CITY_WIDE
 
     with services() as svc, progress_bar() as bar:
         tasks: dict[str, TaskID] = {}
@@ -38,7 +51,12 @@ def summarize(
         report = svc.synthesizer.refresh(rediscover=rediscover, progress=on_progress)
         err.print(f"annotated {report.annotated} new records; {report.concern_themes} themes "
                   f"({report.themes - report.concern_themes} chatter); {report.seconds:.1f} s")
-        summaries = svc.synthesizer.summarize(district=district, period=period)
+        corpus = svc.synthesizer.corpus()
+        if district and district != CITY_WIDE and corpus.rows and district not in corpus.districts:
+            err.print(f"no records for district {district!r}; districts: {', '.join(corpus.districts) or 'none'} "
+                      f"(or --city)")
+            raise typer.Exit(1)
+        summaries = summarize_scopes(svc.synthesizer, corpus, district=district, period=period) if corpus.rows else []
     if not summaries:
         err.print("no records to summarise: run `synth ingest` first")
         raise typer.Exit(1)

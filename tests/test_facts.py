@@ -151,7 +151,7 @@ def test_records_meetings_and_residents_reached() -> None:
 
 def test_mentions_share_and_theme_sentiment() -> None:
     rows = [
-        # two concerns of one theme: one mention, two sentiment counts
+        # two concerns of one theme: one mention, one record's sentiment (its strongest concern's, negative)
         row("r1", c("t_light", "negative", -0.5), c("t_light", "positive", 0.3), c(OTHER_THEME)),
         row("r2", c("t_light", "neutral", 0.1), c("t_speed", "negative", -0.9)),
         row("r3", c(OTHER_THEME, "positive")),
@@ -160,8 +160,9 @@ def test_mentions_share_and_theme_sentiment() -> None:
     assert [t.id for t in s.themes] == ["t_light", "t_speed"]
     light, speed = s.themes
     assert (light.mentions, light.share) == (2, 0.6667)
-    assert light.sentiment == {"positive": 1, "neutral": 1, "negative": 1}  # every concern counts
-    assert light.net_sentiment == round((-0.5 + 0.3 + 0.1) / 3, 4) == -0.0333
+    assert light.sentiment == {"positive": 0, "neutral": 1, "negative": 1}  # records, adding up to mentions
+    assert sum(light.sentiment.values()) == light.mentions
+    assert light.net_sentiment == round(((-0.5 + 0.3) / 2 + 0.1) / 2, 4) == 0.0  # mean of the records' means
     assert (speed.mentions, speed.share, speed.net_sentiment) == (1, 0.3333, -0.9)
     assert OTHER_THEME not in {t.id for t in s.themes}
     assert all(t.change is None for t in s.themes) and s.previous_period is None  # first period
@@ -256,17 +257,23 @@ def test_no_records_before_means_first_period() -> None:
 # --------------------------------------------------------------------------------- highlights and dominance
 
 
-def test_highlights_need_net_praise_and_enough_positive_concerns() -> None:
-    rows = [row(f"p{i}", c("t_bike", "positive", 0.5), c("t_park", "positive", 0.5)) for i in range(5)]
-    rows += [row("q1", c("t_bike", "negative", -0.25)), row("q2", c("t_park", "negative", -0.9))]
-    rows += [row(f"l{i}", c("t_light", "positive", 0.9)) for i in range(4)]  # net 0.9 but 4 positive
-    rows += [row(f"s{i}", c("t_speed", "positive", 0.25)) for i in range(6)]  # exactly at the threshold
-    s = sheet(rows)
-    assert by_id(s)["t_bike"].net_sentiment == round(2.25 / 6, 4)
-    assert by_id(s)["t_park"].net_sentiment == round(1.6 / 6, 4)
-    assert by_id(s)["t_speed"].net_sentiment == 0.25
-    assert [t.id for t in s.highlights] == ["t_bike", "t_park", "t_speed"]  # order of `themes` (ties: label)
-    assert s.highlights == [t for t in s.themes if t.id != "t_light"]
+def test_praise_is_a_theme_whose_records_are_mostly_positive() -> None:
+    rows = [row(f"p{i}", c("t_park", "positive", 0.5)) for i in range(3)]
+    rows += [row(f"q{i}", c("t_park", "neutral", 0.0)) for i in range(2)]  # park: 3 of 5 positive
+    rows += [row(f"b{i}", c("t_bike", "positive" if i % 2 else "negative", 0.5 if i % 2 else -0.5))
+             for i in range(6)]  # bike: 3 of 6, exactly half: not praise
+    rows += [row(f"l{i}", c("t_light", "positive", 0.9)) for i in range(2)]  # light: all, but only 2 records
+    # speed: 4 positive records, one of them with a weaker negative concern too; 1 negative record
+    rows += [row(f"s{i}", c("t_speed", "positive", 0.6), *([c("t_speed", "negative", -0.2)] if i == 0 else []))
+             for i in range(4)]
+    rows += [row("s9", c("t_speed", "negative", -0.8))]
+    s = by_id(sheet(rows))
+    assert {t: f.tone for t, f in s.items()} == {"t_park": "praise", "t_bike": "worry", "t_light": "worry",
+                                                  "t_speed": "praise"}
+    assert s["t_speed"].sentiment == {"positive": 4, "neutral": 0, "negative": 1}
+    full = sheet(rows)
+    assert [t.id for t in full.highlights] == ["t_park", "t_speed"]  # in the order of themes
+    assert full.highlights == [t for t in full.themes if t.tone == "praise"]
 
 
 def test_dominance_by_meeting_then_by_note_taker() -> None:
@@ -295,7 +302,8 @@ def test_dominance_by_meeting_then_by_note_taker() -> None:
 
 R1 = "The streetlights on the corner are out again."
 R2 = "Lights out near the park, it is very dark."
-LONG = "It is dark everywhere " * 15  # 330 chars
+LONG = "It is dark everywhere " * 15  # 330 chars: too long to quote
+R6 = "It is dark everywhere on Birch Street after nine at night, and people trip."
 
 
 def quote_rows() -> list[FactRow]:
@@ -307,29 +315,47 @@ def quote_rows() -> list[FactRow]:
         row("r4", c("t_light", "positive", text="Thanks for fixing the lights by the school."),
             kind="comment"),
         row("r5", c("t_light", text="  the streetlights on the corner are OUT   again. "), kind="comment"),
-        row("r6", c("t_light", text=LONG), meeting="m2"),
+        row("r6", c("t_light", text=R6), meeting="m2"),
+        row("r7", c("t_light", text=LONG), meeting="m3"),
     ]
 
 
 def test_quotes_are_concern_texts_distinct_and_chosen_by_a_stable_rule() -> None:
     light = by_id(sheet(quote_rows()))["t_light"]
-    # majority negative; in range 30..240 first, shorter first: R2 (m1), then R1 is skipped (m1 quoted),
-    # r5 (a different record; its text differs from R2's), then out of range nearest first: "Dark."
+    # only quotable statements ("Dark." is too short, LONG too long); majority negative first, shorter first:
+    # R2 (m1), then R1 is skipped (m1 quoted), r5 (a different record; its text differs from R2's), R6
     assert [(q.record_id, q.text) for q in light.quotes] == [
-        ("r2", R2), ("r5", "the streetlights on the corner are OUT   again."), ("r3", "Dark.")]
+        ("r2", R2), ("r5", "the streetlights on the corner are OUT   again."), ("r6", R6)]
     four = by_id(sheet(quote_rows(), config=FactConfig(quotes_per_theme=6)))["t_light"]
-    assert [q.record_id for q in four.quotes] == ["r2", "r5", "r3", "r6", "r4"]  # r1: same text as r5
+    assert [q.record_id for q in four.quotes] == ["r2", "r5", "r6", "r4"]  # r1: same text as r5
     speed = by_id(sheet(quote_rows()))["t_speed"]
     assert [q.text for q in speed.quotes] == ["Cars race down the hill every night."]  # not the whole record
 
 
 def test_quotes_fill_from_a_quoted_meeting_only_when_nothing_else_is_left() -> None:
-    rows = [row(f"r{i}", c("t_light", text=f"Meeting note number {i} about the dark alley."), meeting="m1")
+    rows = [row(f"r{i}", c("t_light", text=f"Meeting note {i}: the alley behind the shops is dark."), meeting="m1")
             for i in range(4)]
-    rows.append(row("z", c("t_light", text="A web comment about the dark alley by the bus stop."),
+    rows.append(row("z", c("t_light", text="A web comment says the alley by the bus stop is dark."),
                     kind="comment"))
     quotes = by_id(sheet(rows))["t_light"].quotes
     assert [q.record_id for q in quotes] == ["r0", "z", "r1"]
+
+
+class FlaggedAnnotation(Annotation):
+    """An annotation as an annotator that flags records written to a model would give it."""
+
+    flagged: bool = True
+
+
+def test_a_record_flagged_as_addressing_a_model_is_never_quoted() -> None:
+    rows = quote_rows()
+    r2 = rows[1]
+    flagged = FlaggedAnnotation(**r2.annotation.model_dump())
+    rows[1] = FactRow(**{**r2.__dict__, "annotation": flagged})
+    light = by_id(sheet(rows))["t_light"]
+    assert "r2" not in [q.record_id for q in light.quotes]
+    assert light.mentions == 7  # still counted, only not quoted
+    assert [q.record_id for q in light.quotes] == ["r1", "r6", "r4"]
 
 
 def test_quote_scores_rank_first() -> None:

@@ -59,7 +59,7 @@ def test_a_grounded_reply_is_used() -> None:
     model = RecordingChatModel(responses=[GOOD])
     result = write_narrative(sheet, index_for(sheet), model)  # tiktoken counts the tokens
     assert (result.source, result.attempts, result.issues) == ("llm", 1, [])
-    assert (result.prompt, result.prompt_version, result.model) == ("narrative", 1, "recording")
+    assert (result.prompt, result.prompt_version, result.model) == ("narrative", 2, "recording")
     assert result.text == (
         "This summary covers District 2 for November 2026. "
         "Traffic & speeding came up in 40 of 95 records (42%), up 12 points from 30%. [r_t1, r_t2] "
@@ -92,7 +92,7 @@ def test_always_bad_replies_fall_back_with_the_issues() -> None:
     assert [i.kind for i in result.issues] == ["unknown_number"]
     assert result.model == "recording" and result.prompt == "narrative"
     assert result.sentences == deterministic_narrative(make_sheet()).sentences
-    assert "Traffic & speeding came up in 40 of 95 records (42%)" in result.text
+    assert "Residents worried most about Traffic & speeding, in 40 of 95 records (42%)" in result.text
 
 
 def test_unparseable_replies_are_retried_then_fall_back() -> None:
@@ -119,9 +119,10 @@ def test_without_a_model_the_narrative_is_deterministic() -> None:
     sheet = make_sheet()
     result = write_narrative(sheet, index_for(sheet), None)
     assert (result.source, result.model, result.attempts) == ("fallback", None, 0)
-    assert (result.prompt, result.prompt_version) == ("deterministic", 2)  # 2: one period label
+    assert (result.prompt, result.prompt_version) == ("deterministic", 3)  # 3: worries and praise apart
     assert (result.input_tokens, result.output_tokens, result.issues) == (0, 0, [])
-    assert result.text.startswith("This summary covers District 2 for November 2026. Traffic & speeding")
+    assert result.text.startswith("This summary covers District 2 for November 2026. Residents worried most about "
+                                  "Traffic & speeding")
 
 
 def test_usage_metadata_is_preferred_to_counting() -> None:
@@ -206,7 +207,7 @@ def test_a_reply_that_obeys_an_injected_instruction_is_not_used() -> None:
 
 def test_prompts_render_strictly() -> None:
     prompt = load_prompt("narrative")
-    assert (prompt.name, prompt.version, prompt.key) == ("narrative", 1, "narrative_v1")
+    assert (prompt.name, prompt.version, prompt.key) == ("narrative", 2, "narrative_v2")
     with pytest.raises(ConfigError, match=r"missing \['quotes_json'\]"):
         prompt.render(facts_json="{}")
     with pytest.raises(ConfigError, match=r"unexpected \['extra'\]"):

@@ -41,7 +41,7 @@ def write_uk_export(path: Path, rows: list[dict[str, str]]) -> None:
         out = csv.writer(f)
         out.writerow(["id", "feedback", "organization", "date", "question"])
         for i, row in enumerate(rows):
-            day = dt.date(2021, 9, 1) + dt.timedelta(days=i % 60)
+            day = dt.date(2021, 5, 1) + dt.timedelta(days=i % 150)  # five months: a series, not a one-off
             out.writerow([f"{row['question']} - {i}", row["feedback"], row["organization"],
                           day.strftime("%d/%m/%Y"), row["question"]])
 
@@ -85,7 +85,8 @@ def test_every_readme_export_ingests_and_summarises(place: Path, monkeypatch: py
     ingests = [c for c in commands if c[0] == "ingest"]
     assert len(ingests) == 4 and [c for c in commands if c[0] == "summarize"]
     runner = CliRunner()
-    expected = {"bowling_green_comments_topics.csv": "month", "uk_feedback.csv": "month", "survey.xlsx": "month",
+    # the Polis conversation (11 days) and the survey (50 days) are one-off consultations: all their records
+    expected = {"bowling_green_comments_topics.csv": "all", "uk_feedback.csv": "month", "survey.xlsx": "all",
                 "text_data.csv": "all"}
     for n, command in enumerate(ingests):
         monkeypatch.setenv("SYNTH_DATA_DIR", str(place / f"store{n}"))
@@ -98,8 +99,10 @@ def test_every_readme_export_ingests_and_summarises(place: Path, monkeypatch: py
         city = next(s for s in everything if s["district"] == "City-wide")
         assert city["period"] == "all" and city["counts"]["records"] == accepted, command
         kind = expected[Path(command[1]).name]
+        assert all(s["period_basis"] for s in latest) and not any(s["period_basis"] for s in everything)
         if kind == "all":
             assert {s["period"] for s in latest} == {"all"}
         else:
-            assert all(re.fullmatch(r"\d{4}-\d{2}", s["period"]) for s in latest), command
+            assert all(re.fullmatch(r"\d{4}-\d{2}", s["period"]) for s in latest), [
+                (s["district"], s["period"], s["period_basis"]) for s in latest]
         assert "example.com" not in result.stdout + json.dumps(everything)

@@ -14,7 +14,8 @@ from synth.synthesis.display import display_forms, sheet_numbers, theme_points
 from synth.synthesis.facts import build_fact_sheet
 from synth.synthesis.grounding import Narrative, check_narrative
 from synth.synthesis.narrative import NarrativeResult, prompt_variables, write_narrative
-from synth.synthesis.summary import build_summary, to_markdown, to_text
+from synth.synthesis.report_text import to_markdown, to_text
+from synth.synthesis.summary import build_summary
 from tests.test_facts import THEMES, c, row
 from tests.test_grounding import index_for
 
@@ -64,8 +65,9 @@ def _rows() -> list:
     rows = []
     for month, day, raising in (("o", OCT, 43), ("n", NOV, 37)):
         for i in range(125):
-            rows.append(row(f"{month}{i:03d}", c("t_light", "negative", text=f"The street lights are out {i}")
-                            if i < raising else c("t_speed"), date=day, meeting=f"{month}m{i % 9}"))
+            light = c("t_light", "negative", text=f"The street lights are out again on block {i}.")
+            rows.append(row(f"{month}{i:03d}", light if i < raising else c("t_speed"), date=day,
+                            meeting=f"{month}m{i % 9}"))
     return rows
 
 
@@ -81,18 +83,19 @@ def test_the_table_and_the_narrative_state_the_same_change() -> None:
     assert '"points": "4 points"' in prompt_variables(sheet)["facts_json"]
 
     narrative: NarrativeResult = write_narrative(sheet, index_for(sheet), None)
-    assert "Street lighting came up in 37 of 125 records (30%), down 4 points from 34% in October 2026" \
-        in narrative.text
+    assert ("They also worried about Street lighting, in 37 records (30%), down 4 points from 34% in October 2026, "
+            "within normal variation") in narrative.text
     summary = build_summary(sheet, narrative, fp="x", annotator="test")
     md = to_markdown(summary)
     cells = next(line for line in md.splitlines() if line.startswith("| Street lighting |")).split("|")
     table_points = int(re.fullmatch(r" ([+-]\d+) pts.*", cells[4])[1])  # type: ignore[index]
-    said = re.search(r"Street lighting came up .*?, (up|down) (\d+) points", md)
+    said = re.search(r"Street lighting, in .*?, (up|down) (\d+) points", md)
     assert said is not None
     narrative_points = int(said[2]) * (1 if said[1] == "up" else -1)
     assert table_points == narrative_points == -4  # was "-5 pts" in the table: round(-4.8)
     assert md.startswith("## D1, November 2026\n")
-    assert to_text(summary).startswith("D1, November 2026: 125 records, ")
+    assert to_text(summary).startswith("D1, November 2026: 125 records from 9 meetings\n")
+    assert "  - Street lighting: 37 records (30%), down 4 points, within normal variation; " in to_text(summary)
 
 
 def test_a_range_is_named_by_its_label_in_the_narrative_and_passes_the_checks() -> None:
@@ -100,7 +103,7 @@ def test_a_range_is_named_by_its_label_in_the_narrative_and_passes_the_checks() 
     for prefix, day, raising in (("o", dt.date(2025, 10, 3), 30), ("n", dt.date(2025, 11, 3), 30),
                                  ("d", dt.date(2025, 12, 3), 30), ("j", dt.date(2026, 1, 3), 10)):
         for i in range(40):
-            rows.append(row(f"{prefix}{i:03d}", c("t_light", text=f"The street lights are out {i}")
+            rows.append(row(f"{prefix}{i:03d}", c("t_light", text=f"The street lights are out again on block {i}.")
                             if i < raising else c("t_speed"), date=day, meeting=f"{prefix}m{i % 7}"))
     sheet = build_fact_sheet(rows, THEMES, district="D1", period="2025-12..2026-01")
     assert (sheet.period, sheet.previous_period) == ("2025-12..2026-01", "2025-10..2025-11")  # JSON keeps keys
@@ -108,5 +111,5 @@ def test_a_range_is_named_by_its_label_in_the_narrative_and_passes_the_checks() 
     assert result.text.startswith("This summary covers D1 for December 2025–January 2026.")
     assert "down 25 points from 75% in October–November 2025" in result.text  # 40/80 = 50% now
     assert check_narrative(Narrative(sentences=result.sentences), sheet, index_for(sheet)) == []
-    assert "| Street lighting | 40 | 50% | -25 pts (significant) |" in to_markdown(
+    assert "| Street lighting | 40 | 50% | -25 pts, a significant fall |" in to_markdown(
         build_summary(sheet, result, fp="x", annotator="test"))

@@ -60,7 +60,7 @@ _FRAME_WORDS = frozenset({
     "engagement", "listening", "sessions", "community", "public", "resident", "residents", "residents'",
     "people", "police", "department", "city", "whole", "district", "area", "neighborhood", "neighbourhood",
     "without", "period", "month", "months", "what", "said", "shared", "heard", "told", "us", "we", "our",
-    "gathered", "collected", "received", "following", "below",
+    "gathered", "collected", "received", "following", "below", "all", "dates",
 })  # fmt: skip
 _WORDS = re.compile(r"[a-z]+(?:'[a-z]*)?")
 _MIN_QUOTED_WORDS = 3  # shorter quoted spans ("52") could smuggle a number in
@@ -169,6 +169,8 @@ class SheetReader:
 
     def named_themes(self, text: str) -> set[str]:
         norm = _normalize(text)
+        for p in self.name_patterns:  # "Bowling Green" names the district, not a theme keyed "green"
+            norm = p.sub(" ", norm)
         return {tid for tid, ps in self.theme_patterns.items() if any(p.search(norm) for p in ps)}
 
     def _drop_resident_words(self, text: str, cited: Iterable[str]) -> str:

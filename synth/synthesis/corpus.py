@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from synth.outbound import Scrub
-from synth.synthesis.facts import FactRow, build_city_sheet, build_fact_sheet, periods_in
+from synth.synthesis.default_period import PeriodChoice, city_period, default_period
+from synth.synthesis.facts import CITY_WIDE, FactRow, build_city_sheet, build_fact_sheet, periods_in
 from synth.synthesis.models import Annotation, FactSheet, Theme, ThemeFacts
 from synth.synthesis.store import StoredSpan
 from synth.synthesis.themes import TaxonomyState
@@ -68,6 +69,15 @@ class Corpus:
         """Record id -> (district, themes): what the grounding check needs to judge a citation."""
         return {row.record_id: (row.district, set(row.annotation.themes)) for row in self.rows}
 
+    def default_period(self, district: str) -> PeriodChoice:
+        """The period `district`'s summary covers when none is asked for (synth/synthesis/default_period.py);
+        for CITY_WIDE, the period the districts agree on, else every record."""
+        if district == CITY_WIDE:
+            if not self.districts:
+                return default_period(self.rows, "the city")
+            return city_period([self.default_period(d) for d in self.districts])
+        return default_period([r for r in self.rows if r.district == district], district)
+
     def sheet(self, district: str | None, period: str) -> FactSheet:
         """One district's fact sheet for `period`, quotes ranked by the corpus's scores."""
         return self._scrubbed(build_fact_sheet(self.rows, self.themes, district=district, period=period,
@@ -90,8 +100,10 @@ class Corpus:
         return sheet.model_copy(update={"themes": themes, "highlights": highlights})
 
     def sheets(self, period: str, *, district: str | None = None, include_city: bool = True) -> list[FactSheet]:
-        """The sheets a summary run shows: `district`'s alone, or every district's and then (with
-        `include_city`) the city's."""
+        """The sheets a summary run shows: `district`'s alone (CITY_WIDE: the city's), or every district's and
+        then (with `include_city`) the city's."""
+        if district == CITY_WIDE:
+            return [self.city_sheet(period)]
         if district:
             return [self.sheet(district, period)]
         sheets = [self.sheet(d, period) for d in self.districts]

@@ -31,6 +31,25 @@ def theme_points(mentions: int, records: int, change: ThemeChange | None) -> int
     return readout.change_points(readout.ratio(mentions, records), change.previous_share)
 
 
+def change_verdict(change: ThemeChange) -> str:
+    """What the significance test says about a change, in words every view uses after the points:
+    "a significant rise", "a significant fall", "within normal variation", or "too few records to test"
+    (when the samples were below the test's minimum sizes)."""
+    if change.significant:
+        return "a significant rise" if change.direction == "up" else "a significant fall"
+    return "too few records to test" if change.p_value is None else "within normal variation"
+
+
+def change_phrase(mentions: int, records: int, change: ThemeChange | None) -> str | None:
+    """ "up 9 points, within normal variation": a theme's change and its significance as the theme lines
+    state it (the narrative says the same, with the previous share in between); None without a previous
+    period."""
+    points = theme_points(mentions, records, change)
+    if points is None or change is None:
+        return None
+    return f"{readout.change_words(points)}, {change_verdict(change)}"
+
+
 def display_forms(sheet: FactSheet) -> dict[str, str]:
     """The display string of each number in a sheet, by name: ``"records"``, ``"records_by_kind.comment"``,
     ``"themes.<id>.share"`` (``"42%"``), ``"themes.<id>.previous_share"``, ``"themes.<id>.delta_points"``

@@ -27,13 +27,14 @@ Counts (whole numbers, never rounded)
 * **sentiment** (sheet): records per record-level sentiment label (``Annotation.sentiment``).
 * **mentions** of a theme: records in scope whose annotation raises it (``Annotation.themes``): a record
   with several concerns of one theme counts once. ``OTHER_THEME`` is never a theme.
-* **sentiment** (theme): concerns of that theme per sentiment label; every concern counts, so two concerns
-  of one theme in one record count twice here (but once in mentions).
+* **sentiment** (theme): records raising the theme per their sentiment on it, so the labels add up to
+  mentions. A record's sentiment on a theme is the label of its strongest concern of that theme (largest
+  absolute score; the first in the record on ties); most records have one concern per theme.
 
 Fractions (stored rounded half away from zero to 4 decimals, computed exactly from the integers)
 ---------------------------------------------------------------------------------------------
 * **share** = mentions / records (0 when there are no records).
-* **net_sentiment** = mean score of the theme's concerns (0 when it has none).
+* **net_sentiment** = mean over the records raising the theme of their mean concern score on it (0 when none).
 * **previous_share** = previous mentions / previous records; **delta_share** = share - previous share,
   computed exactly and then rounded (so it may differ by 0.0001 from the difference of the rounded shares).
 * **dominance_share** = the dominant source's mentions / the theme's mentions.
@@ -59,8 +60,9 @@ Which themes, in which order
 * ``themes``: every theme with at least one mention now, plus the themes with 0 mentions now whose change
   is significant (faded to zero; they carry ``mentions=0`` and no quotes). Sorted by mentions descending,
   then label, then id.
-* ``highlights`` (what residents praise): themes with ``net_sentiment >= praise_threshold`` (the stored,
-  rounded value) and at least ``min_mentions`` positive concerns, in the order of ``themes``.
+* **tone**: ``"praise"`` when more than half of the records raising the theme are positive about it and at
+  least ``min_praise_records`` (3) are, else ``"worry"``. ``highlights`` (what residents praise) are the
+  praise themes, in the order of ``themes``.
 * **dominance**: when a theme has at least ``min_mentions`` mentions and one meeting supplies more than
   ``dominance_share`` of them, ``dominated_by="meeting"``; else the same test on note-takers gives
   ``"note_taker"``. ``dominance_share`` is set only when dominated.
@@ -94,6 +96,7 @@ from synth.synthesis.models import (
     Theme,
     ThemeChange,
     ThemeFacts,
+    Tone,
 )
 from synth.synthesis.quotes import QuoteScores, pick_quotes
 from synth.synthesis.significance import two_proportion_p_value
@@ -130,10 +133,10 @@ class FactRow:
 @dataclass(frozen=True)
 class FactConfig:
     min_records: int = 20  # per period, for a significance test
-    min_mentions: int = 5  # for a test, for "new", for highlights (positive concerns) and for dominance
+    min_mentions: int = 5  # for a test, for "new" and for dominance
+    min_praise_records: int = 3  # positive records a praised theme needs (one kind comment is not praise)
     alpha: float = 0.05
     min_expected: int = 5  # expected cell count below which Fisher's exact test replaces the z-test
-    praise_threshold: float = 0.25
     dominance_share: float = 0.6
     quotes_per_theme: int = 3
     quote_min_chars: int = 30
@@ -261,13 +264,28 @@ def _majority(labels: dict[SentimentLabel, int]) -> SentimentLabel:
     return max(SENTIMENT_LABELS, key=lambda label: (labels[label], -SENTIMENT_LABELS.index(label)))
 
 
+def _record_sentiments(concerns: Sequence[tuple[FactRow, Concern]]) -> list[tuple[SentimentLabel, Fraction]]:
+    """Each record's sentiment on one theme: (label of its strongest concern, mean score of its concerns)."""
+    by_record: dict[str, list[Concern]] = defaultdict(list)
+    for row, concern in concerns:
+        by_record[row.record_id].append(concern)
+    out = []
+    for own in by_record.values():
+        strongest = max(own, key=lambda c: abs(c.sentiment.score))  # max keeps the first on ties
+        mean = sum((Fraction(c.sentiment.score) for c in own), Fraction(0)) / len(own)
+        out.append((strongest.sentiment.label, mean))
+    return out
+
+
 def _theme_facts(theme: Theme, now: _Tally, before: _Tally | None, scores: QuoteScores | None,
                  cfg: FactConfig) -> ThemeFacts:
     mentions = now.mentions[theme.id]
     concerns = now.concerns.get(theme.id, [])
-    labels = _label_counts(c.sentiment.label for _, c in concerns)
-    net = sum((Fraction(c.sentiment.score) for _, c in concerns), Fraction(0)) / len(concerns) \
-        if concerns else Fraction(0)
+    per_record = _record_sentiments(concerns)
+    labels = _label_counts(label for label, _ in per_record)
+    net = sum((score for _, score in per_record), Fraction(0)) / len(per_record) if per_record else Fraction(0)
+    praised = 2 * labels["positive"] > len(per_record) and labels["positive"] >= cfg.min_praise_records
+    tone: Tone = "praise" if praised else "worry"
     change = _change(mentions, now.records, before.mentions[theme.id], before.records, cfg) \
         if before is not None else None
     raising = {r.record_id: r for r, _ in concerns}
@@ -276,7 +294,7 @@ def _theme_facts(theme: Theme, now: _Tally, before: _Tally | None, scores: Quote
                       share=_r4(ratio(mentions, now.records)), sentiment=labels, net_sentiment=_r4(net),
                       change=change,
                       quotes=pick_quotes(concerns, _majority(labels), scores, cfg),
-                      status=_status(mentions, change, cfg), dominated_by=dominated_by,
+                      status=_status(mentions, change, cfg), tone=tone, dominated_by=dominated_by,
                       dominance_share=dominance)
 
 
@@ -305,8 +323,7 @@ def _sheet(rows: Sequence[FactRow], themes: Mapping[str, Theme], *, name: str,
                  for t in before.mentions if now.mentions[t] == 0)
         facts += [f for f in faded if f.change is not None and f.change.significant]
     facts.sort(key=lambda f: (-f.mentions, f.label, f.id))
-    highlights = [f for f in facts if f.net_sentiment >= config.praise_threshold
-                  and f.sentiment["positive"] >= config.min_mentions]
+    highlights = [f for f in facts if f.tone == "praise"]
     meetings, reached = _residents_reached(current)
     sheet = FactSheet(
         district=name, period=span.key, period_start=None if span.is_all else span.start,

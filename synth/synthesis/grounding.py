@@ -36,7 +36,8 @@ Pure functions, no I/O. `check_narrative` returns a list of issues (empty = grou
    as whole words, the theme's label, one of the subjects a label lists ("Traffic & speeding": "traffic",
    "speeding"), or one of its keywords (ThemeFacts carries none: callers pass the taxonomy's
    `Theme.keywords` as `theme_keywords`). Case-insensitive, "&" read as "and", any punctuation or spaces
-   between words, an optional plural "s"/"es" on the last word.
+   between words, an optional plural "s"/"es" on the last word. The sheet's district names are read first
+   and name no theme ("Bowling Green" does not name a theme keyed "green").
 
 Not checked: the direction of a change ("rose" vs "fell"), rankings ("the most raised"), vague quantifiers
 ("many", "most"), and the period of a cited record (the record index carries no dates).

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 SentimentLabel = Literal["positive", "neutral", "negative"]
+Tone = Literal["praise", "worry"]  # praise: most of a theme's records are positive about it
 OTHER_THEME = "other"  # concerns that match no theme; never reported as a theme of its own
 # Concern indices from here on are themes only a standard form's "Top concerns" line names: their text is the
 # note-taker's label, not resident words, so they are never quoted.
@@ -87,11 +88,12 @@ class ThemeFacts(BaseModel):
     label: str
     mentions: int  # records in the district and period that raise the theme
     share: float  # mentions / records in the district and period
-    sentiment: dict[SentimentLabel, int]  # concern sentiment counts for this theme
-    net_sentiment: float  # mean concern score, -1..1
+    sentiment: dict[SentimentLabel, int]  # records raising the theme, by their sentiment on it
+    net_sentiment: float  # mean over those records of their concern score on the theme, -1..1
     change: ThemeChange | None  # None for the first period
     quotes: list[Quote]
     status: Literal["emerging", "fading", "steady", "new"] = "steady"
+    tone: Tone = "worry"
     dominated_by: Literal["meeting", "note_taker"] | None = None  # one source supplies most mentions
     dominance_share: float | None = None
 
@@ -111,7 +113,7 @@ class FactSheet(BaseModel):
     records_by_kind: dict[str, int]
     sentiment: dict[SentimentLabel, int]  # record-level sentiment distribution
     themes: list[ThemeFacts]  # sorted by mentions, descending
-    highlights: list[ThemeFacts]  # themes residents praise (net positive), for "what residents praise"
+    highlights: list[ThemeFacts]  # themes residents praise (tone "praise"), for "what residents praise"
     leading_theme_by_district: dict[str, str] = Field(default_factory=dict)  # city-wide sheets only
 
     def allowed_record_ids(self) -> set[str]:

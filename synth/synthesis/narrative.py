@@ -33,7 +33,7 @@ from synth.llm.model import ChatModel
 from synth.llm.structured import StructuredOutput
 from synth.period import PeriodError
 from synth.prompts import load_prompt
-from synth.synthesis.display import display_forms, theme_forms
+from synth.synthesis.display import change_verdict, display_forms, theme_forms
 from synth.synthesis.facts import CITY_WIDE, NO_DISTRICT
 from synth.synthesis.grounding import (
     GroundingIssue,
@@ -52,8 +52,8 @@ PROMPT_NAME = "narrative"
 RETRY_REMINDER = ("Use only numbers from FACTS exactly as written, and cite only record ids listed under the theme "
                   "each sentence names.")
 DETERMINISTIC_PROMPT = "deterministic"  # recorded as the prompt when no model wrote anything
-DETERMINISTIC_VERSION = 2  # bump when deterministic_narrative's wording changes
-TOP_THEMES = 3  # themes the deterministic narrative reports
+DETERMINISTIC_VERSION = 3  # bump when deterministic_narrative's wording changes
+TOP_THEMES = 3  # worries the deterministic narrative reports
 TOP_PRAISED = 2
 MAX_CITATIONS = 3  # record ids per deterministic sentence
 PROMPT_THEMES = 8  # themes (and praised themes) given to the model
@@ -114,15 +114,13 @@ def _opening(sheet: FactSheet) -> NarrativeSentence:
 
 
 def _change_words(theme: ThemeFacts, shown: Mapping[str, str], previous: str | None) -> str:
-    """ ", up 12 points from 30% in October 2026 (statistically significant)", from the display forms."""
+    """ ", up 12 points from 30% in October 2026, a significant rise", from the display forms; the theme lines
+    of the text and markdown views state the same change and verdict (`display.change_phrase`)."""
     if theme.change is None or previous is None or "delta_points" not in shown:
         return ""
-    before = f"{shown['previous_share']} in {previous}"
     points = int(shown["delta_points"])
-    if points == 0:
-        return f", level with {before}"
-    significance = "statistically significant" if theme.change.significant else "not statistically significant"
-    return f", {readout.change_words(points)} from {before} ({significance})"
+    before = f"{'with' if points == 0 else 'from'} {shown['previous_share']} in {previous}"
+    return f", {readout.change_words(points)} {before}, {change_verdict(theme.change)}"
 
 
 def _caveat(theme: ThemeFacts, shown: Mapping[str, str]) -> str | None:
@@ -137,19 +135,34 @@ def _citations(theme: ThemeFacts) -> list[str]:
     return list(dict.fromkeys(q.record_id for q in theme.quotes))[:MAX_CITATIONS]
 
 
-def _theme_sentence(sheet: FactSheet, theme: ThemeFacts, forms: Mapping[str, str]) -> NarrativeSentence:
+# How the n-th worry is introduced: the sentences read as a ranking, not one template repeated.
+_WORRY_OPENINGS = (
+    "Residents worried most about {label}, in {mentions} of {records} records ({share})",
+    "They also worried about {label}, in {mentions} {records_noun} ({share})",
+    "Residents also worried about {label}, in {mentions} {records_noun} ({share})",
+)
+
+
+def _worry_sentence(sheet: FactSheet, rank: int, theme: ThemeFacts, forms: Mapping[str, str]) -> NarrativeSentence:
     shown = theme_forms(forms, theme.id)
-    text = f"{theme.label} came up in {shown['mentions']} of {forms['records']} records ({shown['share']})"
+    opening = _WORRY_OPENINGS[min(rank, len(_WORRY_OPENINGS) - 1)]
+    text = opening.format(label=theme.label, mentions=shown["mentions"], records=forms["records"],
+                          records_noun="record" if theme.mentions == 1 else "records", share=shown["share"])
     text += _change_words(theme, shown, period_words(sheet.previous_period))
     if caveat := _caveat(theme, shown):
         text += f"; {caveat}"
     return NarrativeSentence(text=text + ".", citations=_citations(theme))
 
 
-def _praise_sentence(theme: ThemeFacts, forms: Mapping[str, str]) -> NarrativeSentence:
-    positive = theme_forms(forms, theme.id).get("sentiment.positive", "0")
-    counted = f", with {positive} positive comments" if positive != "0" else ""
-    return NarrativeSentence(text=f"Residents praised {theme.label}{counted}.", citations=_citations(theme))
+def _praise_sentence(rank: int, theme: ThemeFacts, forms: Mapping[str, str]) -> NarrativeSentence:
+    shown = theme_forms(forms, theme.id)
+    positive, mentions = shown.get("sentiment.positive", "0"), shown["mentions"]
+    if rank == 0:
+        text = (f"On the positive side, residents praised {theme.label}: {positive} of its {mentions} records "
+                "were positive.")
+    else:
+        text = f"They also spoke well of {theme.label} ({positive} of {mentions} records positive)."
+    return NarrativeSentence(text=text, citations=_citations(theme))
 
 
 def _quoted_record_index(sheet: FactSheet) -> dict[str, tuple[str | None, set[str]]]:
@@ -163,18 +176,20 @@ def _quoted_record_index(sheet: FactSheet) -> dict[str, tuple[str | None, set[st
 
 
 def deterministic_narrative(sheet: FactSheet, *, theme_keywords: ThemeKeywords | None = None) -> Narrative:
-    """The narrative code writes from the facts alone: the top themes with mentions, share and change, then
-    what residents praised, each sentence citing the theme's quote record ids.
+    """The narrative code writes from the facts alone: the top worries with mentions, share and change (with
+    its significance), then what residents praised, each sentence citing the theme's quote record ids.
 
     Each candidate sentence is checked as it is added and dropped if it would break a grounding rule (a
     theme without quotes cannot be cited, so it is left out). It passes `check_narrative` against any record
     index in which each quoted record is in the sheet's district and raises the theme it is quoted for.
     """
     forms = display_forms(sheet)
+    worries = [t for t in sheet.themes if t.tone == "worry" and t.mentions and t.quotes]
+    praised = [t for t in sheet.highlights if t.mentions and t.quotes]
     candidates = [
         _opening(sheet),
-        *(_theme_sentence(sheet, t, forms) for t in sheet.themes[:TOP_THEMES] if t.mentions and t.quotes),
-        *(_praise_sentence(t, forms) for t in sheet.highlights[:TOP_PRAISED] if t.quotes),
+        *(_worry_sentence(sheet, i, t, forms) for i, t in enumerate(worries[:TOP_THEMES])),
+        *(_praise_sentence(i, t, forms) for i, t in enumerate(praised[:TOP_PRAISED])),
     ]
     index = _quoted_record_index(sheet)
     kept: list[NarrativeSentence] = []
@@ -203,7 +218,8 @@ def _theme_facts(theme: ThemeFacts, forms: Mapping[str, str]) -> dict[str, Any]:
         "mentions": shown["mentions"],
         "share_of_records": shown["share"],
         "status": theme.status,
-        "sentiment_counts": _under(shown, "sentiment."),
+        "tone": theme.tone,
+        "records_by_sentiment": _under(shown, "sentiment."),
     }
     if theme.change is not None and "delta_points" in shown:
         points = int(shown["delta_points"])
@@ -213,6 +229,7 @@ def _theme_facts(theme: ThemeFacts, forms: Mapping[str, str]) -> dict[str, Any]:
             "previous_share": shown["previous_share"],
             "previous_mentions": shown["previous_mentions"],
             "statistically_significant": theme.change.significant,
+            "in_words": change_verdict(theme.change),
         }
     if caveat := _caveat(theme, shown):
         facts["caveat"] = caveat
@@ -300,29 +317,14 @@ def write_narrative(
                    tokens=(asker.stats.input_tokens, asker.stats.output_tokens), attempts=accepted.number)
 
 
-def _result(
-    narrative: Narrative,
-    source: Literal["llm", "fallback"],
-    *,
-    prompt: tuple[str, int],
-    model: str | None,
-    tokens: tuple[int, int] = (0, 0),
-    attempts: int = 0,
-    issues: list[GroundingIssue] | None = None,
-) -> NarrativeResult:
+def _result(narrative: Narrative, source: Literal["llm", "fallback"], *, prompt: tuple[str, int], model: str | None,
+            tokens: tuple[int, int] = (0, 0), attempts: int = 0,
+            issues: list[GroundingIssue] | None = None) -> NarrativeResult:
     return NarrativeResult(
-        text=render_text(narrative.sentences),
-        sentences=narrative.sentences,
-        citations=list(dict.fromkeys(c for s in narrative.sentences for c in s.citations)),
-        source=source,
-        prompt=prompt[0],
-        prompt_version=prompt[1],
-        model=model,
-        input_tokens=tokens[0],
-        output_tokens=tokens[1],
-        attempts=attempts,
-        issues=issues or [],
-    )
+        text=render_text(narrative.sentences), sentences=narrative.sentences,
+        citations=list(dict.fromkeys(c for s in narrative.sentences for c in s.citations)), source=source,
+        prompt=prompt[0], prompt_version=prompt[1], model=model, input_tokens=tokens[0], output_tokens=tokens[1],
+        attempts=attempts, issues=issues or [])
 
 
 def _deterministic_result(

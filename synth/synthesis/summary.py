@@ -3,10 +3,16 @@
 Schema `synth.summary/1` (versioned; a breaking change bumps the number):
 
     district, period, previous_period
+    period_basis: which period and why, when the period was chosen by default ("all records: ... is a
+                  one-off consultation (...)", "November 2026, the latest month with records for D2")
     counts: {records, meetings, residents_reached, by_kind}
     themes: [{id, label, mentions, share, sentiment, net_sentiment, change, status, dominated_by,
-              quotes: [{record_id, text}]}]
-    highlights: [theme ids residents praise]
+              tone, change_words, quotes: [{record_id, text}]}]
+        sentiment: records raising the theme by their sentiment on it (adds up to mentions)
+        tone: "praise" (most of its records positive) or "worry"
+        change_words: "up 9 points, within normal variation" / "..., a significant rise" (None: no previous)
+    highlights: [theme ids residents praise]  (tone "praise")
+    worries: [theme ids of the other themes]  (tone "worry")
     sentiment: {positive, neutral, negative}          record-level distribution
     leading_theme_by_district: {district: theme id}   city-wide summaries only
     narrative: text with [record ids] after each sentence
@@ -26,10 +32,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from synth import readout
-from synth.synthesis.display import theme_points
+from synth.synthesis.display import change_phrase
 from synth.synthesis.grounding import GroundingIssue, NarrativeSentence
-from synth.synthesis.models import FactSheet, Quote, SentimentLabel, ThemeChange
+from synth.synthesis.models import FactSheet, Quote, SentimentLabel, ThemeChange, Tone
 from synth.synthesis.narrative import NarrativeResult
 
 SCHEMA = "synth.summary/1"
@@ -53,6 +58,8 @@ class ThemeSummary(BaseModel):
     status: str
     dominated_by: str | None
     quotes: list[Quote]
+    tone: Tone = "worry"
+    change_words: str | None = None
 
 
 class Provenance(BaseModel):
@@ -73,9 +80,11 @@ class Summary(BaseModel):
     district: str
     period: str
     previous_period: str | None
+    period_basis: str | None = None
     counts: Counts
     themes: list[ThemeSummary]
     highlights: list[str]
+    worries: list[str] = Field(default_factory=list)
     sentiment: dict[SentimentLabel, int]
     leading_theme_by_district: dict[str, str] = Field(default_factory=dict)
     narrative: str
@@ -101,8 +110,11 @@ def build_summary(sheet: FactSheet, narrative: NarrativeResult, *, fp: str, anno
                       by_kind=sheet.records_by_kind),
         themes=[ThemeSummary(id=t.id, label=t.label, mentions=t.mentions, share=t.share, sentiment=t.sentiment,
                              net_sentiment=t.net_sentiment, change=t.change, status=t.status,
-                             dominated_by=t.dominated_by, quotes=t.quotes) for t in sheet.themes],
-        highlights=[t.id for t in sheet.highlights], sentiment=sheet.sentiment,
+                             dominated_by=t.dominated_by, quotes=t.quotes, tone=t.tone,
+                             change_words=change_phrase(t.mentions, sheet.records, t.change))
+                for t in sheet.themes],
+        highlights=[t.id for t in sheet.highlights], worries=[t.id for t in sheet.themes if t.tone == "worry"],
+        sentiment=sheet.sentiment,
         leading_theme_by_district=sheet.leading_theme_by_district,
         narrative=narrative.text, sentences=narrative.sentences, citations=narrative.citations,
         provenance=Provenance(source=narrative.source, prompt=narrative.prompt,
@@ -114,39 +126,14 @@ def build_summary(sheet: FactSheet, narrative: NarrativeResult, *, fp: str, anno
     )
 
 
-def table_change(t: ThemeSummary, records: int) -> str:
-    """The change cell of a theme's table row: "-4 pts (significant)", the points the narrative states."""
-    points = theme_points(t.mentions, records, t.change)
-    if points is None or t.change is None:
-        return ""
-    return readout.table_change(points) + (" (significant)" if t.change.significant else "")
-
-
-def to_markdown(s: Summary) -> str:
-    c, n = s.counts, readout.count
-    lines = [f"## {s.district}, {readout.period_label(s.period)}", "",
-             f"{n(c.records)} records from {n(c.meetings)} meetings "
-             f"({n(c.residents_reached)} residents reached).", "", s.narrative, "",
-             "| theme | mentions | share | change | sentiment (+/=/-) |", "|---|---:|---:|---|---|"]
-    for t in s.themes:
-        lines.append(f"| {t.label} | {n(t.mentions)} | {readout.percent(t.mentions, c.records)} | "
-                     f"{table_change(t, c.records)} | {n(t.sentiment.get('positive', 0))}/"
-                     f"{n(t.sentiment.get('neutral', 0))}/{n(t.sentiment.get('negative', 0))} |")
-    return "\n".join(lines) + "\n"
-
-
-def to_text(s: Summary) -> str:
-    c, n = s.counts, readout.count
-    out = [f"{s.district}, {readout.period_label(s.period)}: {n(c.records, 'record')}, "
-           f"{n(c.meetings, 'meeting')}, {n(c.residents_reached)} residents reached", f"  {s.narrative}"]
-    for t in s.themes[:10]:
-        out.append(f"  - {t.label}: {n(t.mentions, 'mention')} ({readout.percent(t.mentions, c.records)}), "
-                   f"{t.status}")
-    return "\n".join(out) + "\n"
-
-
 def as_json(s: Summary) -> dict[str, Any]:
     return s.model_dump(mode="json", by_alias=True)
+
+
+def with_period_basis(s: Summary, basis: str | None) -> Summary:
+    """The summary with `period_basis` set (it says why a default period was chosen; not part of the stored
+    summary's fingerprint, which depends on the facts alone)."""
+    return s.model_copy(update={"period_basis": basis})
 
 
 def json_schema() -> dict[str, Any]:
