@@ -341,17 +341,10 @@ def test_quotes_fill_from_a_quoted_meeting_only_when_nothing_else_is_left() -> N
     assert [q.record_id for q in quotes] == ["r0", "z", "r1"]
 
 
-class FlaggedAnnotation(Annotation):
-    """An annotation as an annotator that flags records written to a model would give it."""
-
-    flagged: bool = True
-
-
 def test_a_record_flagged_as_addressing_a_model_is_never_quoted() -> None:
     rows = quote_rows()
     r2 = rows[1]
-    flagged = FlaggedAnnotation(**r2.annotation.model_dump())
-    rows[1] = FactRow(**{**r2.__dict__, "annotation": flagged})
+    rows[1] = FactRow(**{**r2.__dict__, "annotation": r2.annotation.model_copy(update={"flagged": True})})
     light = by_id(sheet(rows))["t_light"]
     assert "r2" not in [q.record_id for q in light.quotes]
     assert light.mentions == 7  # still counted, only not quoted
