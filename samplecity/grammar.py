@@ -12,9 +12,10 @@ reproducible and adding a bank entry does not reshuffle the preferences of every
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 _GROUP = re.compile(r"\[([^\[\]]*)\]")
 GROUP_RATIO = 0.45  # weight of the k-th favourite alternative in a group: GROUP_RATIO ** k
@@ -32,6 +33,17 @@ def alternatives(template: str) -> int:
     for group in _GROUP.findall(template):
         total *= len(group.split("|"))
     return total
+
+
+def expansions(template: str) -> Iterator[str]:
+    """Every string `template` can expand to (slots left as they are), for checking a bank."""
+    pieces = _GROUP.split(template)  # literal, group, literal, group, ...
+    groups = [p.split("|") for p in pieces[1::2]]
+    for combo in itertools.product(*groups):
+        out = pieces[0]
+        for choice, literal in zip(combo, pieces[2::2], strict=True):
+            out += choice + literal
+        yield _tidy(out)
 
 
 class Lexicon:
