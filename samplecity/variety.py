@@ -91,11 +91,12 @@ def phrasings(seed: int, draws: int = 300) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--records", type=int, default=600)
     parser.add_argument("--seeds", type=int, nargs=2, default=(7, 11))
     args = parser.parse_args()
-    print(json.dumps({"sentences": measure(*args.seeds, args.records), "phrasings": phrasings(args.seeds[0])}))
+    seed_a, seed_b = args.seeds
+    print(json.dumps({"sentences": measure(seed_a, seed_b, args.records), "phrasings": phrasings(seed_a)}))
 
 
 if __name__ == "__main__":
