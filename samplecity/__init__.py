@@ -25,6 +25,18 @@ distinct themes from weights that depend on (district, month) - this is where th
 is then assembled from the phrase banks in ``samplecity/data/``, so the truth is what was generated, never an
 estimate.
 
+Wording varies with the seed
+----------------------------
+So that nothing can be tuned to one fixed set of sentences, each seed writes its own city: every concern has
+fixed clauses (themes.yaml) and sentence frames with alternatives (frames.yaml, ``[a|b|c]``), and the seed's
+`Lexicon` (grammar.py) ranks every option list its own way, so one city favours "the lamps on Elm are out" and
+another "most of the streetlights along Elm have been dead since last month". Meeting notes come in note-taker
+styles (notes.py: plain, third-person "reported", long prose, terse shorthand, bullets, lower case with
+typos); each note-taker has a usual style drawn from the seed. Every phrasing says exactly its theme and its
+concern's sentiment (tests/test_sample.py checks every frame expansion). The wording draws from its own
+random generator, so rewording never changes the plan or the truth. ``python -m samplecity.variety`` measures
+how different two seeds' sentences are.
+
 Planted stories (`STORIES`, one per district): lighting leads District 3 and surges in the last two months;
 speeding dominates District 5; response times worsen in District 2 in the last month (more, and nearly all
 negative); graffiti fades steadily in District 1; youth programs are praised in District 4; parks in
@@ -49,7 +61,7 @@ person's name (officers are praised as "the bike patrol officers", never by name
 only in the note headers (listed in ``note_takers``). ``injection_records`` comments carry an instruction
 aimed at an LLM mixed into a real complaint; their real themes still count.
 
-Same seed and arguments -> byte-identical files (one `random.Random`, no sets, no clocks).
+Same seed and arguments -> byte-identical files (seeded `random.Random`s only, no sets, no clocks).
 """
 
 from samplecity.generate import generate_city

@@ -8,6 +8,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from samplecity.grammar import Lexicon
+from samplecity.notes import note_body, note_style
 from samplecity.plan import (
     ATTENDEES,
     COMMENT_CONCERN_COUNTS,
@@ -21,7 +23,7 @@ from samplecity.plan import (
     plan_records,
 )
 from samplecity.stories import ThemeModel
-from samplecity.text import Draft, comment_location, comment_text, note_body, pii_values
+from samplecity.text import Draft, Pen, comment_location, comment_text, pii_values
 from samplecity.truth import CityTruth, RecordTruth, form_sentiment, overall_sentiment, summarise
 from samplecity.vocabulary import DISTRICT_NAMES, DISTRICTS, INJECTIONS, NEG, DistrictGeo, data_text
 from samplecity.writers import Writers
@@ -43,20 +45,21 @@ def _draft(rng: random.Random, model: ThemeModel, plan: Plan, geo: DistrictGeo) 
     return draft
 
 
-def _generate_note(rng: random.Random, plan: Plan, geo: DistrictGeo, draft: Draft,
+def _generate_note(rng: random.Random, pen: Pen, plan: Plan, geo: DistrictGeo, draft: Draft,
                    writers: Writers) -> tuple[str, str, dict[str, Any]]:
     attendees = rng.randint(*ATTENDEES)
-    venue = rng.choice(geo.venues)
     standard_form = rng.random() < STANDARD_FORM_SHARE
+    venue = pen.rng.choice(geo.venues)
+    note_taker = pen.rng.choice(geo.note_takers)
     header = [("District", geo.name), ("Date", plan.date.isoformat()), ("Meeting", plan.ident),
-              ("Note-taker", rng.choice(geo.note_takers)), ("Attendees", str(attendees)), ("Location", venue)]
+              ("Note-taker", note_taker), ("Attendees", str(attendees)), ("Location", venue)]
     labels = [c.sentiment for c in draft.concerns]
     extra: dict[str, Any] = {"meeting_id": plan.ident, "attendees": attendees, "standard_form": standard_form}
     if standard_form:
         extra["form_sentiment"] = form_sentiment(labels)
-        top = "; ".join(rng.choice(c.theme.form_labels) for c in draft.concerns)
+        top = "; ".join(pen.rng.choice(c.theme.form_labels) for c in draft.concerns)
         header += [("Top concerns", top), ("Overall sentiment", extra["form_sentiment"].value)]
-    body = note_body(rng, geo, draft, attendees, venue, standard_form)
+    body = note_body(pen, geo, draft, attendees, venue, standard_form, note_style(pen, note_taker))
     name = writers.note(plan.ident, header, body)
     rid = content_id(RecordKind.meeting_note.value, geo.name, plan.date, plan.ident, body)
     return rid, name, extra
@@ -74,19 +77,19 @@ def _record_truth(plan: Plan, geo: DistrictGeo, draft: Draft, months: list[str],
         injection=draft.injection_text is not None, injection_text=draft.injection_text, **extra)
 
 
-def _generate(rng: random.Random, plans: list[Plan], months: list[str], writers: Writers) -> Iterator[
+def _generate(rng: random.Random, pen: Pen, plans: list[Plan], months: list[str], writers: Writers) -> Iterator[
         tuple[str, RecordTruth]]:
     model = ThemeModel(len(months))
     for plan in plans:
         geo = DISTRICTS[plan.district]
         draft = _draft(rng, model, plan, geo)
         if plan.kind is RecordKind.meeting_note:
-            rid, file, extra = _generate_note(rng, plan, geo, draft, writers)
+            rid, file, extra = _generate_note(rng, pen, plan, geo, draft, writers)
             row = 1
         else:
             row = writers.next_row(plan.kind)
-            text = comment_text(rng, plan, geo, draft, row)
-            location = comment_location(rng, geo) if plan.kind is RecordKind.comment else ""
+            text = comment_text(pen, plan, geo, draft, row)
+            location = comment_location(pen.rng, geo) if plan.kind is RecordKind.comment else ""
             writers.comment(plan, text, geo.name, location)
             rid, file, extra = plan.ident, KIND_FILE[plan.kind], {}
         yield rid, _record_truth(plan, geo, draft, months, file, row, extra)
@@ -104,13 +107,15 @@ def generate_city(out_dir: Path, *, records: int = 1500, seed: int = 7, months: 
         raise ValueError("records must be at least 1")
     out_dir = Path(out_dir)
     month_names = month_list(end_month, months)
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # the plan and the truth
+    # The wording has its own generator, so rewording the city never changes what it says.
+    pen = Pen(random.Random(f"samplecity-text|{seed}"), Lexicon(seed))
     plans = plan_records(rng, records, month_names)
     mark_specials(rng, plans, pii_records, injection_records)
     truth_records: dict[str, RecordTruth] = {}
     with ExitStack() as stack:
         writers = Writers(out_dir, stack)
-        for rid, rec in _generate(rng, plans, month_names, writers):
+        for rid, rec in _generate(rng, pen, plans, month_names, writers):
             if rid in truth_records:
                 raise RuntimeError(f"duplicate record id {rid}")  # ids embed meeting or comment ids
             truth_records[rid] = rec

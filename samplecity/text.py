@@ -1,7 +1,9 @@
-"""Text: a record's concerns turned into a meeting note's prose or a comment, with typos and planted extras.
+"""Text: a record's concerns turned into a comment, and the parts every text shares (slots, typos, fitting,
+planted personal data). Meeting notes are written in samplecity/notes.py.
 
 Every sentence is a `Part`; fillers pad a text up to its word range and droppable parts go first when it runs
-long. Planted personal data and prompt injections are inserted last, so they are never misspelled.
+long. Planted personal data and prompt injections are inserted last, so they are never misspelled. All wording
+is drawn through a `Pen`: the text's random generator plus the city's `Lexicon` (its favourite wordings).
 """
 
 from __future__ import annotations
@@ -11,31 +13,23 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from samplecity.plan import COMMENT_TYPO_SHARE, COMMENT_WORDS, FORM_NOTE_WORDS, NOTE_TYPOS, NOTE_WORDS, Plan
+from samplecity.grammar import Lexicon
+from samplecity.plan import COMMENT_TYPO_SHARE, COMMENT_WORDS, Plan
 from samplecity.stories import Concern
 from samplecity.vocabulary import (
+    ABBREVIATIONS,
     AREA_CODES,
     COMMENT_FILLERS,
+    COMMENT_LEADS,
     COMMENT_OPENERS,
     COMMENT_TAILS,
     EMAIL_DOMAINS,
     EMAIL_GREETINGS,
     EMAIL_SIGNOFFS,
     MISSPELLINGS,
-    NEU,
-    NOTE_AGREEMENT,
-    NOTE_ATTRIBUTIONS,
-    NOTE_CHATTER,
-    NOTE_CLOSINGS,
-    NOTE_FILLERS,
-    NOTE_INTROS,
-    NOTE_QUESTION_LEADS,
-    NOTE_SECOND_ATTRIBUTIONS,
-    NUMBER_WORDS,
     OFFICER_FIRST,
     OFFICER_LAST,
     PII_COMMENT_TEMPLATES,
-    PII_NOTE_TEMPLATES,
     PII_TYPES,
     QUOTED_REMARKS,
     RESIDENT_FIRST,
@@ -56,6 +50,25 @@ class Part:
 
 
 @dataclass
+class Pen:
+    """How a text is worded: the text's random generator and the city's favourite wordings."""
+
+    rng: random.Random
+    lex: Lexicon
+
+    def pick(self, bank: tuple[str, ...] | list[str]) -> str:
+        return self.lex.pick(self.rng, bank)
+
+    def template(self, concern: Concern, avoid: str | None = None) -> str:
+        """A bank entry that says the concern, other than `avoid` when there is another."""
+        bank = [e for e in concern.theme.phrasings(concern.sentiment) if e != avoid]
+        return self.lex.choice(self.rng, bank or [str(avoid)])
+
+    def say(self, template: str, slots: dict[str, str]) -> str:
+        return self.lex.expand(self.rng, template).format(**slots)
+
+
+@dataclass
 class Draft:
     concerns: list[Concern]
     pii: list[tuple[str, str]] = field(default_factory=list)  # (type, value)
@@ -65,19 +78,25 @@ class Draft:
 _TYPO_WORD = re.compile(r"^([(\"']?)([a-z]{4,})([.,;:!?)\"']*)$")
 
 
-def _slots(rng: random.Random, geo: DistrictGeo) -> dict[str, str]:
+def draw_slots(rng: random.Random, geo: DistrictGeo) -> dict[str, str]:
     street, cross = rng.sample(geo.streets, 2)
     return {"street": street, "cross": cross, "place": rng.choice(geo.places), "park": rng.choice(geo.parks),
             "center": rng.choice(geo.centers)}
 
 
-def _sentence(text: str, end: str = ".") -> str:
+def sentence(text: str, end: str = ".") -> str:
     text = text[0].upper() + text[1:]
     return text if text[-1] in ".?!" else text + end
 
 
-def _clause(rng: random.Random, concern: Concern, slots: dict[str, str]) -> str:
-    return rng.choice(concern.theme.clauses[concern.sentiment]).format(**slots)
+def shorthand(text: str) -> str:
+    """A hurried note-taker's abbreviations ("people" -> "ppl", "with" -> "w/"); capitalised words stay."""
+    words = text.split(" ")
+    for i, word in enumerate(words):
+        m = re.fullmatch(r"([a-z]+)([.,;:!?]*)", word)
+        if m and m.group(1) in ABBREVIATIONS:
+            words[i] = ABBREVIATIONS[m.group(1)] + m.group(2)
+    return " ".join(words)
 
 
 def _typo(rng: random.Random, word: str) -> str:
@@ -92,7 +111,7 @@ def _typo(rng: random.Random, word: str) -> str:
     return word[:i] + word[i] + word[i:]  # doubled letter
 
 
-def _add_typos(rng: random.Random, parts: list[Part], count: int) -> None:
+def add_typos(rng: random.Random, parts: list[Part], count: int) -> None:
     """Misspell one lower-case word (4+ letters) in each of `count` parts that allow it."""
     candidates = [i for i, p in enumerate(parts)
                   if p.typo_ok and any(map(_TYPO_WORD.match, p.text.split(" ")))]
@@ -108,14 +127,14 @@ def _word_count(parts: list[Part]) -> int:
     return sum(len(p.text.split()) for p in parts)
 
 
-def _fit(rng: random.Random, parts: list[Part], bounds: tuple[int, int], fillers: tuple[str, ...],
+def fit(rng: random.Random, parts: list[Part], bounds: tuple[int, int], fillers: tuple[str, ...],
          first: int) -> None:
     """Pad with neutral fillers (inserted at or after index `first`) or drop optional parts to fit bounds."""
     lo, hi = bounds
     unused = list(fillers)
     while _word_count(parts) < lo and unused:
         filler = unused.pop(rng.randrange(len(unused)))
-        parts.insert(_free_slot(rng, parts, first), Part(filler, droppable=True))
+        parts.insert(free_slot(rng, parts, first), Part(filler, droppable=True))
     while _word_count(parts) > hi:
         droppable = [i for i, p in enumerate(parts) if p.droppable]
         if not droppable:
@@ -149,108 +168,60 @@ def _phone(rng: random.Random) -> str:
     return rng.choice(formats)
 
 
-def _pii_parts(rng: random.Random, draft: Draft, templates: Mapping[str, tuple[str, ...]]) -> list[Part]:
+def pii_parts(rng: random.Random, draft: Draft, templates: Mapping[str, tuple[str, ...]]) -> list[Part]:
     return [Part(rng.choice(templates[t]).format(v=v), typo_ok=False) for t, v in draft.pii]
 
 
-def _free_slot(rng: random.Random, parts: list[Part], first: int) -> int:
+def free_slot(rng: random.Random, parts: list[Part], first: int) -> int:
     """A random insertion index >= first that does not separate a sentence from its follow-up."""
     return rng.choice([i for i in range(first, len(parts) + 1) if i == len(parts) or not parts[i].attached])
 
 
-def _insert_randomly(rng: random.Random, parts: list[Part], extra: list[Part], first: int) -> None:
+def insert_randomly(rng: random.Random, parts: list[Part], extra: list[Part], first: int) -> None:
     for part in extra:
-        parts.insert(_free_slot(rng, parts, first), part)
+        parts.insert(free_slot(rng, parts, first), part)
 
 
-def _note_concern_parts(rng: random.Random, concern: Concern, geo: DistrictGeo) -> list[Part]:
-    """Maybe a topic line, the concern in the note-taker's words, maybe a follow-up (same theme)."""
-    bank = concern.theme.clauses[concern.sentiment]
-    first, second = rng.sample(bank, 2) if len(bank) > 1 else (bank[0], None)
-    slots = _slots(rng, geo)
-    parts = []
-    if rng.random() < 0.3:
-        parts.append(Part(rng.choice(concern.theme.lead_ins), droppable=True))
-    if concern.sentiment is NEU:
-        parts.append(Part(f"{rng.choice(NOTE_QUESTION_LEADS)} {first.format(**slots)}"))
-    else:
-        attribution = rng.choice(NOTE_ATTRIBUTIONS).format(home=rng.choice(geo.streets))
-        parts.append(Part(f"{attribution} {first.format(**slots)}."))
-    roll = rng.random()
-    if roll < 0.25 and second is not None and concern.sentiment is not NEU:
-        lead = rng.choice(NOTE_SECOND_ATTRIBUTIONS)
-        parts.append(Part(f"{lead} {second.format(**_slots(rng, geo))}.", droppable=True, attached=True))
-    elif roll < 0.5 and concern.sentiment is not NEU:
-        parts.append(Part(rng.choice(NOTE_AGREEMENT), droppable=True, attached=True))
-    return parts
-
-
-def note_body(rng: random.Random, geo: DistrictGeo, draft: Draft, attendees: int, venue: str,
-               standard_form: bool) -> str:
-    slots = _slots(rng, geo)
-    intro = rng.choice(NOTE_INTROS).format(
-        n=attendees, count=NUMBER_WORDS[attendees], Count=NUMBER_WORDS[attendees].capitalize(),
-        venue=venue, street=slots["street"])
-    parts = [Part(intro)]
-    for concern in draft.concerns:
-        parts += _note_concern_parts(rng, concern, geo)
-    chatter = rng.sample(NOTE_CHATTER, rng.choice((0, 1, 1, 2)))
-    _insert_randomly(rng, parts, [Part(c, droppable=True) for c in chatter], 1)
-    if rng.random() < 0.7:
-        parts.append(Part(rng.choice(NOTE_CLOSINGS), droppable=True))
-    _fit(rng, parts, FORM_NOTE_WORDS if standard_form else NOTE_WORDS, NOTE_FILLERS, 1)
-    _add_typos(rng, parts, rng.choice(NOTE_TYPOS))
-    _insert_randomly(rng, parts, _pii_parts(rng, draft, PII_NOTE_TEMPLATES), 1)
-    return _layout_note(rng, parts)
-
-
-def _layout_note(rng: random.Random, parts: list[Part]) -> str:
-    """Prose in one or two paragraphs, or an intro line followed by bullets (follow-ups stay with theirs)."""
-    groups: list[list[str]] = []
-    for part in parts:
-        if part.attached and groups:
-            groups[-1].append(part.text)
-        else:
-            groups.append([part.text])
-    lines = [" ".join(g) for g in groups]
-    style = rng.random()
-    if style < 0.2 and len(lines) > 2:
-        return lines[0] + "\n" + "\n".join(f"- {line}" for line in lines[1:])
-    if style < 0.55 and len(lines) > 3:
-        cut = rng.randint(2, len(lines) - 1)
-        return " ".join(lines[:cut]) + "\n\n" + " ".join(lines[cut:])
-    return " ".join(lines)
-
-
-def _comment_parts(rng: random.Random, geo: DistrictGeo, draft: Draft) -> list[Part]:
-    """A comment's body: optional opener, a sentence (maybe plus a tail) per concern, planted extras."""
-    parts = []
-    for concern in draft.concerns:
-        parts.append(Part(_sentence(_clause(rng, concern, _slots(rng, geo)), rng.choice(".....!"))))
+def _comment_parts(pen: Pen, geo: DistrictGeo, draft: Draft, texting: bool) -> list[Part]:
+    """A comment's body: optional opener, a sentence (maybe with a lead, maybe plus a tail) per concern, planted
+    extras. `texting`: typed in shorthand."""
+    rng = pen.rng
+    parts: list[Part] = []
+    lead_at = rng.randrange(len(draft.concerns)) if rng.random() < 0.35 else -1  # at most one lead per comment
+    for i, concern in enumerate(draft.concerns):
+        clause = pen.say(pen.template(concern), draw_slots(rng, geo))
+        if i == lead_at:
+            clause = f"{pen.pick(COMMENT_LEADS[concern.sentiment])} {clause}"
+        parts.append(Part(sentence(clause, rng.choice(".....!"))))
         if rng.random() < 0.35:
-            parts.append(Part(rng.choice(COMMENT_TAILS[concern.sentiment]), droppable=True))
+            parts.append(Part(pen.pick(COMMENT_TAILS[concern.sentiment]), droppable=True))
     head = 0
     if rng.random() < 0.3:
-        parts.insert(0, Part(rng.choice(COMMENT_OPENERS).format(**_slots(rng, geo)), droppable=True))
+        parts.insert(0, Part(pen.pick(COMMENT_OPENERS).format(**draw_slots(rng, geo)), droppable=True))
         head = 1
-    _fit(rng, parts, COMMENT_WORDS, COMMENT_FILLERS, head)
+    fit(rng, parts, COMMENT_WORDS, tuple(pen.pick([f]) for f in COMMENT_FILLERS), head)
+    if texting:
+        for part in parts:
+            part.text = shorthand(part.text)
     if rng.random() < COMMENT_TYPO_SHARE:
-        _add_typos(rng, parts, 1)
+        add_typos(rng, parts, 1)
     if draft.injection_text:
         parts.insert(head + 1, Part(draft.injection_text, typo_ok=False))  # right after the first complaint
-    _insert_randomly(rng, parts, _pii_parts(rng, draft, PII_COMMENT_TEMPLATES), head)
+    insert_randomly(rng, parts, pii_parts(rng, draft, PII_COMMENT_TEMPLATES), head)
     return parts
 
 
-def comment_text(rng: random.Random, plan: Plan, geo: DistrictGeo, draft: Draft, row: int) -> str:
-    texts = [p.text for p in _comment_parts(rng, geo, draft)]
+def comment_text(pen: Pen, plan: Plan, geo: DistrictGeo, draft: Draft, row: int) -> str:
+    rng = pen.rng
+    texting = plan.kind is not RecordKind.email and rng.random() < 0.12
+    texts = [p.text for p in _comment_parts(pen, geo, draft, texting)]
     if plan.kind is RecordKind.comment:
         if row % 41 == 7:
             texts.append(rng.choice(QUOTED_REMARKS))  # embedded double quotes
         if row % 37 == 5 and len(texts) > 1:
             return texts[0] + "\n" + " ".join(texts[1:])  # embedded newline
     if plan.kind is RecordKind.email:
-        greeting, signoff = rng.choice(EMAIL_GREETINGS), rng.choice(EMAIL_SIGNOFFS)
+        greeting, signoff = pen.pick(EMAIL_GREETINGS), pen.pick(EMAIL_SIGNOFFS)
         sep = rng.choice((" ", "\n\n"))
         return sep.join((greeting, " ".join(texts), signoff))
     planted = draft.pii or draft.injection_text

@@ -1,8 +1,9 @@
 """The generator's phrase tables and geography, read from the YAML files under samplecity/data/.
 
-Everything here is data: the themes with their phrase banks (themes.yaml), the districts (districts.yaml), the
-prose around concerns (prose.yaml) and the planted personal data (personal_data.yaml). The generator draws from
-these tuples by position, so their order is part of the output: same files, same seed -> same city.
+Everything here is data: the themes with their phrase banks (themes.yaml, frames.yaml), the districts
+(districts.yaml), the prose around concerns and the note-taker styles' wording (prose.yaml) and the planted
+personal data (personal_data.yaml). The generator draws from these tuples by position, so their order is part
+of the output: same files, same seed -> same city. Entries may hold ``[a|b]`` alternatives (samplecity/grammar.py).
 """
 
 from __future__ import annotations
@@ -53,7 +54,15 @@ class Theme:
     mix: tuple[float, float, float, float]  # P(negative, positive, neutral, mixed) for one concern
     form_labels: tuple[str, ...]  # how a note-taker writes it in "Top concerns"
     lead_ins: tuple[str, ...]  # note-only topic sentences
-    clauses: Mapping[Sentiment, tuple[str, ...]]
+    clauses: Mapping[Sentiment, tuple[str, ...]]  # fixed sentences; the first few are the truth's examples
+    frames: Mapping[Sentiment, tuple[str, ...]]  # sentence frames with [a|b] alternatives (grammar.py)
+
+    def phrasings(self, sentiment: Sentiment) -> tuple[str, ...]:
+        """Every bank entry that says this theme with this sentiment."""
+        return self.clauses[sentiment] + self.frames.get(sentiment, ())
+
+
+_FRAMES: dict[str, Any] = load_data("frames.yaml")
 
 
 def _theme(row: dict[str, Any]) -> Theme:
@@ -62,7 +71,7 @@ def _theme(row: dict[str, Any]) -> Theme:
         id=row["id"], label=row["label"], description=row["description"], weight=float(row["weight"]),
         mix=(mix[NEG.value], mix[POS.value], mix[NEU.value], mix[MIX.value]),
         form_labels=_strings(row["form_labels"]), lead_ins=_strings(row["lead_ins"]),
-        clauses=_by_sentiment(row["clauses"]))
+        clauses=_by_sentiment(row["clauses"]), frames=_by_sentiment(_FRAMES.get(row["id"], {})))
 
 
 THEMES: tuple[Theme, ...] = tuple(_theme(row) for row in load_data("themes.yaml")["themes"])
@@ -115,6 +124,20 @@ QUOTED_REMARKS = _strings(_PROSE["quoted_remarks"])
 MISSPELLINGS: Mapping[str, str] = dict(_PROSE["misspellings"])  # applied as typos
 INJECTIONS = _strings(_PROSE["injections"])
 NUMBER_WORDS = _strings(_PROSE["number_words"])
+COMMENT_LEADS: Mapping[Sentiment, tuple[str, ...]] = _by_sentiment(_PROSE["comment_leads"])
+# Note-taker styles.
+REPORTED_LEADS: Mapping[Sentiment, tuple[str, ...]] = _by_sentiment(_PROSE["reported_leads"])
+REPORTED_SECOND = _strings(_PROSE["reported_second"])
+LONG_INTROS = _strings(_PROSE["long_intros"])
+LONG_CONNECTORS = _strings(_PROSE["long_connectors"])
+LONG_ELABORATIONS: Mapping[Sentiment, tuple[str, ...]] = _by_sentiment(_PROSE["long_elaborations"])
+TERSE_INTROS = _strings(_PROSE["terse_intros"])
+TERSE_LEADS = _strings(_PROSE["terse_leads"])
+TERSE_QUESTION_LEADS = _strings(_PROSE["terse_question_leads"])
+TERSE_SECOND = _strings(_PROSE["terse_second"])
+TERSE_AGREEMENT = _strings(_PROSE["terse_agreement"])
+ABBREVIATIONS: Mapping[str, str] = dict(_PROSE["abbreviations"])
+BULLET_MARKERS = _strings(_PROSE["bullet_markers"])
 
 # ---------------------------------------------------------------------------------------------------------
 # Planted personal data.
