@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from synth.synthesis.models import Theme
+from synth.synthesis.seeded import compile_cues
 from synth.synthesis.themes import STOP_WORDS
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -77,6 +78,9 @@ def distinctive_stems(topic: str) -> set[str]:
     return {stem(w) for w in content_words(topic) if w not in GENERIC}
 
 
+BROAD_TIES = 3  # a topic whose words name this many themes' labels equally is broader than a theme
+
+
 @dataclass(frozen=True)
 class ThemeMatch:
     theme_id: str
@@ -129,12 +133,22 @@ class ThemeMatcher:
         order = np.argsort(-sims)
         return [ThemeMatch(self.ids[i], float(sims[i]), "embedding") for i in order[:3]]
 
+    def _cue_agrees(self, theme_id: str, topic: str) -> bool:
+        """A seeded theme with cues is matched by embedding only when one of its cues occurs in the topic:
+        "the minimum wage" is not "Local businesses and the economy" because the two sit close in MiniLM's
+        space, and is then counted in the records' text instead."""
+        pattern = compile_cues(tuple(self.themes[theme_id].cues))
+        return pattern is None or pattern.search(topic) is not None
+
     def match(self, topic: str) -> ThemeMatch | None:
-        """The one theme a topic phrase names, or None when nothing is close enough (or it is ambiguous)."""
+        """The one theme a topic phrase names, or None when nothing is close enough (or it is ambiguous, or
+        broader than any one theme: "the police" names five starter themes, so it is counted in the text)."""
         words = self.by_words(topic)
         if words and (len(words) == 1 or words[0].score > words[1].score):
             return words[0]
-        ranked = self.by_embedding(topic)
+        if len([m for m in words if m.score == words[0].score]) >= BROAD_TIES:
+            return None
+        ranked = [m for m in self.by_embedding(topic) if self._cue_agrees(m.theme_id, topic)]
         if ranked and ranked[0].score >= self.min_similarity and (
                 len(ranked) == 1 or ranked[0].score - ranked[1].score >= self.min_margin):
             return ranked[0]
