@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 ProgressFn = Callable[[str], None]
 Backend = Literal["offline", "llm"]
 INJECTION_DISTRICT = "District 2"  # the district the planted instructions try to whitewash
-PLUGIN_MODULES = ("evals.questions",)  # imported (when present) for their store hooks and sections
+PLUGIN_MODULES = ("evals.questions", "evals.baselines")  # imported (when present) for their store hooks and sections
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ import csv
 import re
 from dataclasses import replace
 
+import numpy as np
+
 from evals.paths import shared_file
 from synth.ask.themes import ThemeMatcher
 from synth.synthesis.facts import FactRow
@@ -149,3 +151,24 @@ def test_a_real_polis_conversation_answers_police_questions() -> None:
     assert all(re.search(r"polic", c.snippet, re.I) for c in answer.citations)
     last = asker.ask("How many comments came in from London last month?")
     assert last.query is not None and last.query.period == "2022-07"
+
+
+def test_the_police_across_several_police_themes_are_counted_in_the_text() -> None:
+    starter_like = dict(THEMES, **{tid: Theme(id=tid, label=label, source="seeded") for tid, label in [
+        ("police_presence", "Police presence and patrols"), ("police_response", "Police response times"),
+        ("police_conduct", "Police conduct and trust")]})
+    embedder = HashingEmbedder()
+    centroids = {tid: embedder.embed([t.label])[0] for tid, t in starter_like.items()}
+    matcher = ThemeMatcher(starter_like, centroids, embedder.embed)
+    assert matcher.match("police") is None and matcher.match("officers") is None
+    assert matcher.match("police response times") is not None
+
+
+def test_an_embedding_match_to_a_seeded_theme_needs_one_of_its_cues() -> None:
+    economy = Theme(id="economy", label="Local businesses and the economy", source="seeded",
+                    cues=["business", "shops?\\b", "owners?\\b"])
+    centre = np.ones(8, dtype=np.float32) / np.sqrt(8)
+    matcher = ThemeMatcher({"economy": economy}, {"economy": centre}, lambda texts: np.stack([centre] * len(texts)))
+    assert matcher.match("minimum wage") is None  # as close as can be by meaning, but no cue
+    match = matcher.match("shop owners")
+    assert match is not None and match.theme_id == "economy" and match.how == "embedding"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from synth.ask.models import Intent, StructuredQuery
 from synth.ask.periods import parse_period
-from synth.ask.themes import SELF_WORDS, ThemeMatcher, content_words, topic_content
+from synth.ask.themes import SELF_WORDS, ThemeMatch, ThemeMatcher, content_words, topic_content
 
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
             "ten": 10, "eleven": 11, "twelve": 12}
@@ -237,6 +237,13 @@ def _remove(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return text
 
 
+def _narrower_than_theme(match: ThemeMatch, intent: str, ctx: ParseContext) -> bool:
+    """A count of a topic a seeded theme only contains ("bike lanes" in "Roads, sidewalks and potholes", matched
+    by meaning, not by the label's words) is counted in the records' text, not as the whole theme."""
+    theme = ctx.matcher.themes.get(match.theme_id)
+    return intent == "count" and match.how == "embedding" and theme is not None and theme.source != "discovered"
+
+
 def parse_question(question: str, ctx: ParseContext) -> StructuredQuery:
     """The rules parser. Never raises on odd input: what it cannot read it leaves unset."""
     text = " ".join(question.split())
@@ -283,13 +290,13 @@ def parse_question(question: str, ctx: ParseContext) -> StructuredQuery:
         candidates = parts if len(parts) > 1 else [rest]
         for part in candidates:
             match = ctx.matcher.match(" ".join(topic_content(part)))
-            if match and match.theme_id not in themes:
+            if match and match.theme_id not in themes and not _narrower_than_theme(match, intent, ctx):
                 themes.append(match.theme_id)
         if intent == "count" and len(themes) > 1 and group_by is None:  # ungrouped: compare the ones named
             intent = "compare"
         elif intent != "compare" and candidates is parts and len(themes) < 2:  # one (or none): the whole topic
             match = ctx.matcher.match(" ".join(topic_content(rest)))
-            themes = [match.theme_id] if match else []
+            themes = [match.theme_id] if match and not _narrower_than_theme(match, intent, ctx) else []
     if intent == "ranking" and themes and group_by is None and not _RANKING.search(text):
         intent = "open"
     return StructuredQuery(intent=intent, measure=measure, themes=themes, topic=topic, districts=districts,

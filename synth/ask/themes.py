@@ -146,6 +146,8 @@ class ThemeMatcher:
         words = self.by_words(topic)
         if words and (len(words) == 1 or words[0].score > words[1].score):
             return words[0]
+        if set(content_words(topic)) <= SELF_WORDS:  # "the police", "officers", and no one theme is named so
+            return None
         if len([m for m in words if m.score == words[0].score]) >= BROAD_TIES:
             return None
         ranked = [m for m in self.by_embedding(topic) if self._cue_agrees(m.theme_id, topic)]
