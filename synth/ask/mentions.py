@@ -13,9 +13,12 @@ from synth.ask.figures import EXAMPLES, Result, scope_of, where_label
 from synth.ask.models import Citation, Figure, StructuredQuery
 from synth.ask.query import FactIndex
 from synth.ask.retrieve import best_sentence
-from synth.ask.themes import distinctive_stems
+from synth.ask.themes import SELF_WORDS, distinctive_stems, stem
 from synth.readout import count as count_text
 from synth.readout import period_label
+
+SELF_STEMS = frozenset(stem(w) for w in SELF_WORDS)
+POLICE_WORDS = ("polic", "officer", "cops", "constab", "pcso")  # word starts that name the police
 
 
 class MentionWriter:
@@ -30,7 +33,10 @@ class MentionWriter:
             return Result(f"The question names no topic to look for ({where_label(query.districts)}, {when}).",
                           insufficient=True)
         base = self.index.mask(scope_of(query))
-        hits = base & self.index.mention_mask(stems)
+        if stems <= SELF_STEMS:  # "officers", "the police": any word for the police counts
+            hits = base & np.logical_or.reduce([self.index.mention_mask(frozenset({s})) for s in POLICE_WORDS])
+        else:
+            hits = base & self.index.mention_mask(stems)
         what = f"records mentioning {topic!r} in their text"
         if not hits.any():
             return Result(f"No record in {where_label(query.districts)}, {when} mentions {topic!r}, and no theme "

@@ -105,7 +105,9 @@ class ThemeMatcher:
         self.weak: dict[str, Counter[str]] = {}  # description and example stems: weight 1
         self.words: set[str] = set()  # every word the taxonomy uses
         for tid, t in self.themes.items():
-            self.strong[tid] = Counter({stem(w) for w in content_words(" ".join([t.label, *t.keywords, tid]))})
+            # a seeded theme's id is not its name ("property_crime" is not all crime); a discovered one's is
+            named = [t.label, *t.keywords] + ([tid] if t.source == "discovered" else [])
+            self.strong[tid] = Counter({stem(w) for w in content_words(" ".join(named))})
             self.weak[tid] = Counter({stem(w) for w in content_words(" ".join([t.description, *t.examples]))})
             self.words.update(content_words(" ".join([t.label, *t.keywords, tid, t.description, *t.examples])))
 
