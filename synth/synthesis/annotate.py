@@ -115,9 +115,21 @@ def annotate(spans: Iterable[StoredSpan], state: TaxonomyState, annotator: str,
                                     [float(rival[row[(rid, sp.idx)]]) for sp in rec_spans])
         concerns += _also_raised(concerns, rec_spans, [also[row[(rid, sp.idx)]] for sp in rec_spans], start,
                                  {tid for tid, _ in declared[rid]} if declared and declared.get(rid) else None)
+        if classify is not None:
+            concerns = _emerging_only_when_uncovered(concerns, state)
         out[rid] = Annotation(record_id=rid, concerns=concerns, sentiment=record_sentiment(concerns, rec_spans),
                               annotator=annotator, flagged=start is not None)
     return out
+
+
+def _emerging_only_when_uncovered(concerns: list[Concern], state: TaxonomyState) -> list[Concern]:
+    """Beside a seeded taxonomy, an emerging theme is what a record raises when no seeded theme covers it; a
+    record that raises seeded themes keeps only those (its other sentences count as no concern)."""
+    seeded = [c.theme_id != OTHER_THEME and state.themes[c.theme_id].source != "discovered" for c in concerns]
+    if not any(seeded):
+        return concerns
+    return [c if keep or c.theme_id == OTHER_THEME else c.model_copy(update={"theme_id": OTHER_THEME})
+            for c, keep in zip(concerns, seeded, strict=True)]
 
 
 def _also_raised(concerns: Sequence[Concern], spans: Sequence[StoredSpan], also: Sequence[Sequence[str]],

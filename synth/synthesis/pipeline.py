@@ -136,8 +136,8 @@ class Synthesizer:
             if spans:
                 vectors = np.stack([s.vector for s in spans])
                 texts = [s.text for s in spans]
-                free = self.classifier(state, emerging=False).unclaimed(vectors, [theme_text(t) for t in texts]) \
-                    if closed else None
+                free = self.classifier(state, emerging=False).unclaimed(
+                    vectors, [theme_text(t) for t in texts], [s.record_id for s in spans]) if closed else None
                 state = discover(vectors, texts, state, self.config, free=free)
                 mark_chatter(state, spans, self.config.assign_threshold, self.chatter_prototypes)
                 if self.chat_model is not None:

@@ -140,12 +140,16 @@ class SeededClassifier:
                 labels[i], score[i] = self.emerging_ids[int(j[i])], float(s[i])
         return labels, score, also
 
-    def unclaimed(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
-        """Spans no seeded theme takes and that are not chatter: what emerging themes are discovered from."""
+    def unclaimed(self, vectors: np.ndarray, texts: Sequence[str], records: Sequence[str]) -> np.ndarray:
+        """Spans of records no seeded theme takes any span of, that are not chatter: what emerging themes are
+        discovered from. A record that raises a seeded theme is covered; its other sentences are mostly
+        asides ("we met in the library room"), and clustering them made themes nobody had raised."""
         saved, self.emerging = self.emerging, None
         try:
             labels, _, _ = self.classify(vectors, texts)
         finally:
             self.emerging = saved
+        covered = {rid for rid, lab in zip(records, labels, strict=True) if lab != OTHER_THEME}
         chatter = self.chatter_scores(vectors)
-        return np.array([lab == OTHER_THEME for lab in labels]) & (chatter < self.config.free_floor)
+        return (np.array([lab == OTHER_THEME and rid not in covered for lab, rid in zip(labels, records, strict=True)])
+                & (chatter < self.config.free_floor))
