@@ -5,6 +5,7 @@
 | ``sample`` | exact | a synthetic city (``samplecity.generate_city``, 600 records unless ``limit``) |
 | ``bowling-green`` | silver | 607 Polis statements with Sensemaker's LLM topic labels, and Sensemaker's report |
 | ``nhs`` | human | the held-out slice of NHS patient feedback (human category and criticality labels) |
+| ``civic-sentiment`` | human | Polis statements of five conversations (one district each), sentiment labelled by hand |
 | ``PATH.csv`` | as labelled | a CSV in the import format; optional ``themes`` (``a;b``), ``sentiment`` |
 
 Every dataset is written into a work folder in the import format and ingested from there, so record ids in
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from evals.civic_sentiment import load_civic_statements
 from evals.nhs_sentiment import nhs_test_slice
 from evals.paths import shared_file
 from samplecity import CityTruth, generate_city
@@ -33,7 +35,7 @@ from synth.period import month_of
 from synth.synthesis.models import SentimentLabel
 
 TruthKind = Literal["exact", "silver", "human", "labelled"]
-NAMED = ("sample", "bowling-green", "nhs")
+NAMED = ("sample", "bowling-green", "nhs", "civic-sentiment")
 SAMPLE_RECORDS = 600
 BOWLING_GREEN = ("polis", "bowling_green_comments_topics.csv")
 BOWLING_GREEN_REPORT = ("polis", "bowling_green_sensemaker_report.csv")
@@ -104,6 +106,8 @@ def load_dataset(spec: str, work: Path, limit: int | None = None) -> Dataset:
         return _bowling_green(work, limit)
     if spec == "nhs":
         return _nhs(work, limit)
+    if spec == "civic-sentiment":
+        return _civic_sentiment(work, limit)
     path = Path(spec)
     if path.suffix.lower() != ".csv" or not path.is_file():
         raise DatasetError(f"unknown dataset {spec!r}: use one of {', '.join(NAMED)} or the path of a .csv file")
@@ -227,6 +231,27 @@ def _nhs(work: Path, limit: int | None) -> Dataset:
     return Dataset(name="nhs", truth="human", inputs=[path], labels=labels,
                    description=f"NHS patient feedback, held-out test bucket ({len(rows)} answers; human labels)",
                    notes=["no dates: summaries, citations and counts per month are not scored"])
+
+
+# ------------------------------------------------------------------------------------- civic sentiment
+
+
+def _civic_sentiment(work: Path, limit: int | None) -> Dataset:
+    """Polis statements labelled by hand (evals/civic_sentiment.py, GUIDE.md beside the labels); the
+    conversation is the district. Sentiment only: no theme labels."""
+    statements = load_civic_statements()
+    if limit is not None:
+        statements = statements[:limit]
+    rows, labels = [], {}
+    for st in statements:
+        rows.append({"id": st.record_id, "kind": "comment", "text": st.text, "district": st.conversation,
+                     "date": st.date.isoformat()})
+        labels[st.record_id] = Labels(district=st.conversation, month=month_of(st.date), sentiment=st.label)
+    path = work / "civic_sentiment.csv"
+    _write_import_csv(path, rows)
+    return Dataset(name="civic-sentiment", truth="human", inputs=[path], labels=labels,
+                   description=f"Polis statements with hand-labelled sentiment ({len(rows)} statements, "
+                               f"{len({st.conversation for st in statements})} conversations)")
 
 
 # ------------------------------------------------------------------------------------------------- csv
