@@ -53,15 +53,15 @@ class OfflineAnnotator:
                 for (rid, i, text), s in zip(items, stripped, strict=True)]
 
 
-TIE_MARGIN = 0.3  # how far the polar spans' scores must lean to settle an equal count of praise and complaint
+TIE_MARGIN = 0.2  # how far the polar spans' scores must lean to settle an equal count of praise and complaint
 
 
 def record_sentiment(concerns: Sequence[Concern], spans: Sequence[StoredSpan]) -> SentimentScore:
     """(#positive - #negative) over the record's concerns (all spans if it has none): >0 positive, <0
     negative. A tie is settled by strength: when the polar spans' scores sum beyond +-TIE_MARGIN, their sign
-    decides, else neutral. So a complaint beside a mild courtesy ("thanks for coming", often scored weakly
-    positive) stays a complaint, while a clear complaint beside clear praise is mixed, i.e. neutral. The
-    score is the mean span score."""
+    decides, else neutral. So a complaint beside a courtesy the model reads as mild praise ("Thank you all for
+    attending.", +0.7) stays a complaint, while a clear complaint beside clear praise is mixed, i.e. neutral.
+    The score is the mean span score."""
     basis = [c.sentiment for c in concerns if c.theme_id != OTHER_THEME] or [s.sentiment for s in spans]
     if not basis:
         return SentimentScore(label="neutral", score=0.0)
