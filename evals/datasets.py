@@ -7,6 +7,7 @@
 | ``nhs`` | human | the held-out slice of NHS patient feedback (human category and criticality labels) |
 | ``police-notes`` | human | 160 police–community notes and comments written and labelled by hand (test set) |
 | ``police-notes-dev`` | human | 240 more, the development set the starter taxonomy was tuned on |
+| ``civic-sentiment`` | human | Polis statements of five conversations (one district each), sentiment labelled by hand |
 | ``PATH.csv`` | as labelled | a CSV in the import format; optional ``themes`` (``a;b``), ``sentiment`` |
 
 Every dataset is written into a work folder in the import format and ingested from there, so record ids in
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from evals.civic_sentiment import load_civic_statements
 from evals.nhs_sentiment import nhs_test_slice
 from evals.paths import shared_file
 from samplecity import CityTruth, generate_city
@@ -36,7 +38,7 @@ from synth.period import month_of
 from synth.synthesis.models import SentimentLabel
 
 TruthKind = Literal["exact", "silver", "human", "labelled"]
-NAMED = ("police-notes", "police-notes-dev", "sample", "bowling-green", "nhs")
+NAMED = ("police-notes", "police-notes-dev", "sample", "bowling-green", "nhs", "civic-sentiment")
 # Hand-written, hand-labelled police–community notes and comments (evals/data/police_notes/GUIDE.md): the
 # starter taxonomy's parameters were chosen on the dev set; the test set is the figure we report.
 POLICE_NOTES = {"police-notes": "test.csv", "police-notes-dev": "dev.csv"}
@@ -113,6 +115,8 @@ def load_dataset(spec: str, work: Path, limit: int | None = None) -> Dataset:
     if spec in POLICE_NOTES:
         ds = _csv(Path(__file__).parent / "data" / "police_notes" / POLICE_NOTES[spec], work, limit)
         return dataclasses.replace(ds, name=spec, truth="human")
+    if spec == "civic-sentiment":
+        return _civic_sentiment(work, limit)
     path = Path(spec)
     if path.suffix.lower() != ".csv" or not path.is_file():
         raise DatasetError(f"unknown dataset {spec!r}: use one of {', '.join(NAMED)} or the path of a .csv file")
@@ -236,6 +240,27 @@ def _nhs(work: Path, limit: int | None) -> Dataset:
     return Dataset(name="nhs", truth="human", inputs=[path], labels=labels,
                    description=f"NHS patient feedback, held-out test bucket ({len(rows)} answers; human labels)",
                    notes=["no dates: summaries, citations and counts per month are not scored"])
+
+
+# ------------------------------------------------------------------------------------- civic sentiment
+
+
+def _civic_sentiment(work: Path, limit: int | None) -> Dataset:
+    """Polis statements labelled by hand (evals/civic_sentiment.py, GUIDE.md beside the labels); the
+    conversation is the district. Sentiment only: no theme labels."""
+    statements = load_civic_statements()
+    if limit is not None:
+        statements = statements[:limit]
+    rows, labels = [], {}
+    for st in statements:
+        rows.append({"id": st.record_id, "kind": "comment", "text": st.text, "district": st.conversation,
+                     "date": st.date.isoformat()})
+        labels[st.record_id] = Labels(district=st.conversation, month=month_of(st.date), sentiment=st.label)
+    path = work / "civic_sentiment.csv"
+    _write_import_csv(path, rows)
+    return Dataset(name="civic-sentiment", truth="human", inputs=[path], labels=labels,
+                   description=f"Polis statements with hand-labelled sentiment ({len(rows)} statements, "
+                               f"{len({st.conversation for st in statements})} conversations)")
 
 
 # ------------------------------------------------------------------------------------------------- csv

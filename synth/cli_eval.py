@@ -13,8 +13,9 @@ from synth.errors import SynthError
 
 
 def eval_command(
-    dataset: Annotated[str, typer.Option(help="sample | bowling-green | nhs | PATH.csv (import format with "
-                                              "optional `themes` and `sentiment` columns)")] = "sample",
+    dataset: Annotated[str, typer.Option(help="sample | bowling-green | nhs | civic-sentiment | PATH.csv "
+                                              "(import format with optional `themes` and `sentiment` "
+                                              "columns)")] = "sample",
     backend: Annotated[str, typer.Option(help="offline | llm (the configured OpenAI-compatible endpoint writes the "
                                               "narratives and judges the citations)")] = "offline",
     report: Annotated[Path, typer.Option(help="folder for report.json, report.md, report.html")] = Path("eval_report"),

@@ -24,6 +24,7 @@ import pytest
 from evals import nhs_sentiment as nhs
 from scripts import train_sentiment as ts
 from synth.errors import ConfigError
+from synth.synthesis.annotate import record_sentiment
 from synth.synthesis.models import SentimentScore
 from synth.synthesis.sentiment import (
     DEFAULT_WEIGHTS,
@@ -33,6 +34,7 @@ from synth.synthesis.sentiment import (
     lexical_terms,
     load_weights,
 )
+from synth.synthesis.store import StoredSpan
 
 from .paths import REPO, SHARED_DATA
 
@@ -40,6 +42,7 @@ NHS_CSV = SHARED_DATA / "nhs_phase1" / "text_data.csv"
 
 COMPLAINT_911 = "Response time to my 911 call was over an hour."
 COMPLAINT_SPEEDING = "Cars speed down Main St every morning, it's dangerous and nobody cares!"
+SALEM_PRAISE = "Salem police do a wonderful job protecting our town! They are always there. Thank you Salem P.D."
 
 # Hand-written for this test; not seen in training or model selection.
 CIVIC_TEST: tuple[tuple[str, str], ...] = (
@@ -78,6 +81,12 @@ CIVIC_TEST: tuple[tuple[str, str], ...] = (
     ("Love the free bike safety workshops at the library.", "positive"),
     ("The dispatcher stayed on the line with me until help arrived, which kept me calm.", "positive"),
     ("Kudos to the parks department for fixing the fountain so fast.", "positive"),
+    # the civic feedback sentiment_v1 misread: praise of a department, proposals, a politely worded complaint
+    (SALEM_PRAISE, "positive"),
+    ("The city should add bike lanes.", "neutral"),
+    ("I would appreciate it if someone looked at the speeding on Elm, it has been terrible.", "negative"),
+    ("The county ought to run a late bus to the community college.", "neutral"),
+    ("I'd like to see more benches in the plaza so older people can rest.", "neutral"),
     # neutral: questions and logistics
     ("How do I sign up for the next meeting?", "neutral"),
     ("What time does the community center open on Saturdays?", "neutral"),
@@ -190,6 +199,53 @@ def test_nhs_split_is_deterministic_and_disjoint() -> None:
     assert load_weights().meta["nhs_counts"]["test"] == dict(sorted(Counter(e.label for e in split.test).items()))
 
 
+# Meeting notes and resident comments of several sentences, hand-written for this test: a record's sentiment is
+# decided by annotate.record_sentiment over its spans, as the offline annotator scores them.
+RECORDS: tuple[tuple[str, str], ...] = (
+    ("Residents raised concerns about cars racing past the school on Oak Ave every morning. "
+     "Sgt. Bell thanked the group for their time and closed the meeting.", "negative"),
+    ("Several people said the bus stop on Pine is dark and unsafe. Thank you all for attending.", "negative"),
+    # clear praise beside a clear complaint: mixed, so neutral (samplecity's rule too)
+    ("One neighbour complained that the streetlights on Birch have been out for weeks. "
+     "Another said the new foot patrols are welcome.", "neutral"),
+    (SALEM_PRAISE, "positive"),
+    ("Attendees thanked the officers for organising the winter coat drive. The next meeting is on the 14th.",
+     "positive"),
+    ("A resident asked whether a crosswalk could be added near the library. "
+     "The captain said the traffic unit would study it.", "neutral"),
+)
+
+
+def _span(score: float, label: str) -> StoredSpan:
+    return StoredSpan("r", 0, "text", np.zeros(1, dtype=np.float32), SentimentScore(label=label, score=score))
+
+
+@pytest.mark.parametrize(("scores", "expected"), [
+    ([(-0.9, "negative"), (0.4, "positive")], "negative"),  # a complaint and a courtesy read as praise
+    ([(-0.9, "negative"), (0.9, "positive")], "neutral"),  # a complaint and clear praise: mixed
+    ([(-0.2, "negative"), (0.8, "positive")], "positive"),
+    ([(-0.9, "negative"), (0.9, "positive"), (0.8, "positive")], "positive"),  # counts decide first
+    ([(-0.9, "negative"), (0.0, "neutral")], "negative"),
+    ([(0.0, "neutral"), (0.01, "neutral")], "neutral"),
+])
+def test_record_sentiment_rule(scores: list[tuple[float, str]], expected: str) -> None:
+    spans = [_span(score, label) for score, label in scores]
+    assert record_sentiment([], spans).label == expected
+
+
+def test_record_sentiment_of_notes_and_comments(model: OfflineSentiment, minilm) -> None:  # type: ignore[no-untyped-def]
+    from synth.models import Record
+    from synth.synthesis.annotate import OfflineAnnotator
+
+    records = [Record(id=f"n{i}", kind="meeting_note", channel="meeting", text=text, source_file="t.csv",
+                      source_row=i) for i, (text, _) in enumerate(RECORDS)]
+    spans = OfflineAnnotator(minilm, model).spans(records)
+    got = [record_sentiment([], [sp for sp in spans if sp.record_id == r.id]).label for r in records]
+    for (text, gold), label in zip(RECORDS, got, strict=True):
+        print(f"  record: gold {gold:<8} got {label:<8} {text[:90]}")
+    assert got == [gold for _, gold in RECORDS]
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Interface
 # ---------------------------------------------------------------------------------------------------------
@@ -205,7 +261,7 @@ def test_vectors_argument_gives_the_same_result(model: OfflineSentiment, minilm)
 
 def test_contract(model: OfflineSentiment) -> None:
     assert isinstance(model, SentimentModel) and isinstance(VaderSentiment(), SentimentModel)
-    assert model.version == load_weights().version == "offline-sentiment-v1"
+    assert model.version == load_weights().version == "offline-sentiment-v2"
     assert model.score_batch([]) == []
     texts = ["", "ok", COMPLAINT_911, "Thank you so much, officers!", "x" * 5000]
     scores = model.score_batch(texts)

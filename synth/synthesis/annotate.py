@@ -54,13 +54,22 @@ class OfflineAnnotator:
                 for (rid, i, text), s in zip(items, stripped, strict=True)]
 
 
+TIE_MARGIN = 0.2  # how far the polar spans' scores must lean to settle an equal count of praise and complaint
+
+
 def record_sentiment(concerns: Sequence[Concern], spans: Sequence[StoredSpan]) -> SentimentScore:
     """(#positive - #negative) over the record's concerns (all spans if it has none): >0 positive, <0
-    negative, 0 neutral; the score is the mean span score."""
+    negative. A tie is settled by strength: when the polar spans' scores sum beyond +-TIE_MARGIN, their sign
+    decides, else neutral. So a complaint beside a courtesy the model reads as mild praise ("Thank you all for
+    attending.", +0.7) stays a complaint, while a clear complaint beside clear praise is mixed, i.e. neutral.
+    The score is the mean span score."""
     basis = [c.sentiment for c in concerns if c.theme_id != OTHER_THEME] or [s.sentiment for s in spans]
     if not basis:
         return SentimentScore(label="neutral", score=0.0)
     balance = sum(s.label == "positive" for s in basis) - sum(s.label == "negative" for s in basis)
+    if balance == 0:
+        lean = sum(s.score for s in basis if s.label != "neutral")
+        balance = 1 if lean > TIE_MARGIN else -1 if lean < -TIE_MARGIN else 0
     label = "positive" if balance > 0 else "negative" if balance < 0 else "neutral"
     return SentimentScore(label=label, score=round(float(np.mean([s.score for s in basis])), 4))
 

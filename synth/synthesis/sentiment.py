@@ -9,15 +9,17 @@ Why not VADER alone
 Civic feedback is mostly complaints phrased as facts: "Response time to my 911 call was over an hour." has no
 negative word in it, so VADER calls it neutral. OfflineSentiment reads the sentence embedding and word
 n-grams, trained on human-labelled feedback and on civic examples, so it knows that an hour-long wait for a
-911 call is bad news.
+911 call is bad news. The civic examples also teach that a proposal is not a complaint ("The city should add
+bike lanes" is neutral unless it states a problem), that a politely worded complaint is still one, and how
+meeting notes report residents ("Residents raised ...", "Attendees thanked ...").
 
 The model
 ---------
 A three-class multinomial logistic regression (negative, neutral, positive) over three feature blocks:
 
 * the 384-d L2-normalised MiniLM vector of the text (what it is about and, roughly, how it feels);
-* ``vader_scale * compound``, VADER's lexicon score. Model selection decides its scale; for sentiment_v1 it
-  chose 0 (cross-validation found no gain), so VADER is not even computed at run time;
+* ``vader_scale * compound``, VADER's lexicon score. Model selection decides its scale; for sentiment_v1 and
+  sentiment_v2 it chose 0 (cross-validation found no gain), so VADER is not even computed at run time;
 * word unigrams and bigrams from a fixed vocabulary (``lexical_terms``; present/absent, the row L2-normalised,
   times ``lex_scale``) - cues the embedding blurs: "nobody", "never came", "went above and beyond".
 
@@ -34,7 +36,8 @@ rows, so cues that only hold in patient feedback ("took time to explain" is prai
 hold for civic feedback. Deployed, every text is civic: W and b here are shared + civic weights, already
 added. The thresholds t_pos and t_neg were tuned on held-out predictions at training time. Coefficients,
 vocabulary, thresholds, the version string and the name of the embedder whose vectors the coefficients
-expect live in ``data/sentiment_v1.npz``; nothing is trained here, this module only loads that file.
+expect live in ``data/sentiment_v2.npz``; nothing is trained here, this module only loads that file. The
+version string is part of the annotator key, so spans scored by an older model are scored again.
 
 Training data and label mapping (details: ``scripts/train_sentiment.py``, ``evals/nhs_sentiment.py``)
 -----------------------------------------------------------------------------------------------------
@@ -44,8 +47,14 @@ Training data and label mapping (details: ``scripts/train_sentiment.py``, ``eval
   "Nothing to improve" answers, which are neutral when they are only "nothing"-words ("No.", "Nothing at
   all") and dropped otherwise; texts deduplicated; each topic category balanced between positive and
   negative so the model learns polarity rather than "facilities talk is negative".
-* A hand-written civic seed set (~200 complaints, praise and logistics sentences about policing and city
-  services, written in ``scripts/train_sentiment.py``) to cover the shift from health to policing.
+* A hand-written civic seed set (~470 sentences, written in ``scripts/train_sentiment.py`` and
+  ``scripts/civic_seed_v2.py``) to cover the shift from health to policing and city services: complaints
+  (many phrased as facts or politely), praise of officers, departments and programs, proposals, wishes and
+  policy stances (neutral), logistics, and meeting-note phrasing.
+
+Measured figures (before and after, commands): README's evaluation section and ``evals/thresholds.yaml``; the
+civic figure comes from ``synth eval --dataset civic-sentiment`` (Polis statements labelled by hand; never
+used for training).
 
 Callers split mixed texts into sentences or concerns themselves; a text is scored as a whole.
 """
@@ -88,7 +97,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "data" / "sentiment_v1.npz"
+DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "data" / "sentiment_v2.npz"
 CLASSES: tuple[SentimentLabel, ...] = ("negative", "neutral", "positive")  # row order of the coefficients
 VADER_THRESHOLD = 0.05  # VADER's own recommended cut-off for its compound score
 
@@ -271,7 +280,7 @@ def load_weights(path: Path = DEFAULT_WEIGHTS) -> SentimentWeights:
 class OfflineSentiment:
     """Logistic regression on embeddings, VADER and n-grams (module docstring). No network, no training.
 
-    The embedder must be the one the weights were trained with (``MiniLMEmbedder`` for sentiment_v1):
+    The embedder must be the one the weights were trained with (``MiniLMEmbedder`` for sentiment_v2):
     coefficients are meaningless in another vector space, so any other embedder is refused.
     """
 
