@@ -160,3 +160,15 @@ def test_discovery_alone_is_one_setting_away(tmp_path: Path) -> None:
     mine = tmp_path / "mine.yaml"
     mine.write_text("themes:\n  - label: Dogs\n    examples: [dogs off the lead]\n", encoding="utf-8")
     assert [t.label for t in default_taxonomy(str(mine))] == ["Dogs"]
+
+
+@pytest.mark.parametrize(("span", "kept"), [
+    ("Gunshots are heard almost every weekend near the apartments.", "Gunshots are heard"),
+    ("It was reported that cars race on Elm every night.", "It was reported"),
+    ("A neighbor said that the lamps on Birch are out.", None),
+])
+def test_a_passive_verb_is_not_taken_for_who_said_it(span: str, kept: str | None) -> None:
+    from synth.synthesis.concerns import strip_attribution
+
+    stripped = strip_attribution(span)
+    assert stripped.startswith(kept) if kept else stripped == "the lamps on Birch are out."

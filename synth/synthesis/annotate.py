@@ -23,9 +23,10 @@ from synth.synthesis.store import StoredSpan
 from synth.synthesis.themes import TaxonomyState, assign
 from vectorstore.embeddings import Embedder
 
-ANNOTATOR_VERSION = "offline-v6"  # v3: kinds of place kept, greetings and inline bullets split; v4: a lone
+ANNOTATOR_VERSION = "offline-v7"  # v3: kinds of place kept, greetings and inline bullets split; v4: a lone
 # greeting ("Dear department,") is masked to nothing; v5: "st." before a new sentence in lower-case text
-# ends it, "the St. Anne's" (a saint) does not; v6: semicolons and inline "1) … 2) …" lists split
+# ends it, "the St. Anne's" (a saint) does not; v6: semicolons and inline "1) … 2) …" lists split;
+# v7: a passive verb ("gunshots are heard") is not an attribution
 
 
 class SentimentModel(Protocol):

@@ -94,11 +94,17 @@ _ATTRIBUTION = re.compile(
 )
 
 
+# "Gunshots are heard every weekend", "it was reported that": a passive verb reports the concern itself.
+_PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|gets|got)\s+(?:\w+ly\s+)?\w+(?:\s+(?:again|that|how|"
+                      r"about|whether|if))?\s*[,:]?\s*$", re.IGNORECASE)
+
+
 def strip_attribution(span: str) -> str:
     """'A neighbor said that the lamps on Birch are out.' -> 'the lamps on Birch are out.' A quotation after
     the verb ('The dispatcher said "someone will be out soon"') is kept whole: the speaker is the topic."""
     m = _ATTRIBUTION.match(span)
-    if m and len(span) - m.end() >= _MIN_CHARS and span[m.end()] not in "\"'“":
+    if m and len(span) - m.end() >= _MIN_CHARS and span[m.end()] not in "\"'“" and not _PASSIVE.search(
+            span[:m.end()]):
         return span[m.end():]
     return span
 
