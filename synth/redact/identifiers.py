@@ -120,7 +120,7 @@ _BADGE_TRIGGER = _CaselessTrigger(r"badge|shield|star|collar|warrant|officer|ofc
 _Trigger = re.Pattern[str] | _CaselessTrigger
 
 
-class _TriggeredRecognizer(PatternRecognizer):
+class TriggeredRecognizer(PatternRecognizer):
     """A pattern recognizer that runs only on texts where a cheap trigger pattern is found."""
 
     def __init__(self, trigger: _Trigger, entity: str, name: str, patterns: list[Pattern]) -> None:
@@ -137,7 +137,7 @@ def _recognizer(entity: str, name: str, *patterns: tuple[str, str, float],
                 trigger: _Trigger | None = None) -> PatternRecognizer:
     found = [Pattern(*p) for p in patterns]
     if trigger is not None:
-        return _TriggeredRecognizer(trigger, entity, name, found)
+        return TriggeredRecognizer(trigger, entity, name, found)
     return PatternRecognizer(supported_entity=entity, name=name, global_regex_flags=re.MULTILINE, patterns=found)
 
 
