@@ -100,24 +100,27 @@ _DIGITS_TRIGGER = re.compile(r"\d\d")
 _PLATE_TRIGGER = re.compile(r"[A-Z]{2}|\d[A-Z]|[a-z]{2,3}-\d|(?i:plate|tag|reg|licen)")
 
 
-class _CaselessTrigger:
+class CaselessTrigger:
     """A case-insensitive pattern of lower-case letters, searched case-sensitively in the lower-cased text
-    when it is ASCII (the same matches; `re` runs an IGNORECASE alternation of words many times slower)."""
+    when it is ASCII (the same matches; `re` runs an IGNORECASE alternation of words many times slower).
+    Other texts are searched as written, or, with `other_texts_match`, match without a search (for a trigger
+    whose word boundaries must agree with the `regex` module's, which differ from `re`'s beyond ASCII)."""
 
-    def __init__(self, pattern: str) -> None:
+    def __init__(self, pattern: str, *, other_texts_match: bool = False) -> None:
         self._caseless = re.compile(pattern, re.IGNORECASE)
         self._lower = re.compile(pattern)
+        self._other_texts_match = other_texts_match
 
     def search(self, text: str) -> bool:
         if text.isascii():
             return self._lower.search(text.lower()) is not None
-        return self._caseless.search(text) is not None
+        return self._other_texts_match or self._caseless.search(text) is not None
 
 
-_DOB_TRIGGER = _CaselessTrigger(r"dob|d\.o\.b|birth|born|\bb\.")
-_BADGE_TRIGGER = _CaselessTrigger(r"badge|shield|star|collar|warrant|officer|ofc|p\.?o\b|sgt|sergeant|dep|det|cpl"
+_DOB_TRIGGER = CaselessTrigger(r"dob|d\.o\.b|birth|born|\bb\.")
+_BADGE_TRIGGER = CaselessTrigger(r"badge|shield|star|collar|warrant|officer|ofc|p\.?o\b|sgt|sergeant|dep|det|cpl"
                                   r"|corporal|trooper|constable|pc\b|lt\b|lieutenant|patrol")
-_Trigger = re.Pattern[str] | _CaselessTrigger
+_Trigger = re.Pattern[str] | CaselessTrigger
 
 
 class TriggeredRecognizer(PatternRecognizer):

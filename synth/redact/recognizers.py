@@ -10,7 +10,7 @@ from collections.abc import Callable
 from presidio_analyzer import EntityRecognizer, LocalRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import EmailRecognizer
 
-from synth.redact.identifiers import TriggeredRecognizer
+from synth.redact.identifiers import CaselessTrigger, TriggeredRecognizer
 from synth.redact.vocabulary import (
     ACRONYMS,
     CHUNK,
@@ -75,6 +75,7 @@ _TITLED_NAME = (
 )
 _DIGIT = re.compile(r"\d")
 _AT = re.compile("@")
+_TITLE_TRIGGER = CaselessTrigger(r"\b(?:" + alternation(TITLES) + ")", other_texts_match=True)
 _CAPITALISED_RUN = r"(" + _UPPER + r"[\w'’-]*(?:\s+" + _UPPER + r"[\w'’-]*){0,2})"
 
 
@@ -99,13 +100,13 @@ def name_recognizers(lexicon: Lexicon, misspelt: Callable[[str], bool] = lambda 
     return [TitledNameRecognizer(), CueNameRecognizer(lexicon, misspelt)]
 
 
-class TitledNameRecognizer(PatternRecognizer):
+class TitledNameRecognizer(TriggeredRecognizer):
     """PERSON for capitalised words after a title or cue ("Sgt. West", "resident Maria"), unless the first
-    of them is a known word ("nurse. Thank you")."""
+    of them is a known word ("nurse. Thank you"). Runs only on texts holding a title (most hold none)."""
 
     def __init__(self) -> None:
-        super().__init__(supported_entity="PERSON", name="synth_titled_name", global_regex_flags=re.MULTILINE,
-                         patterns=[Pattern("name after title", _TITLED_NAME, 0.85)])
+        super().__init__(_TITLE_TRIGGER, "PERSON", "synth_titled_name",
+                         [Pattern("name after title", _TITLED_NAME, 0.85)])
 
     def invalidate_result(self, pattern_text: str) -> bool:  # noqa: D102
         return lookup(pattern_text.split()[0]) in KNOWN_WORDS
