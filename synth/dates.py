@@ -1,12 +1,21 @@
 """A source's date, read as the source meant it.
 
 Accepted forms: ISO dates and datetimes (`2021-09-30`, `2021-09-30T14:05:00Z`); numeric day-first or
-month-first dates with `/`, `-` or `.` and an optional time (`30/09/2021`, `9/30/2021 14:05`); Unix epoch
-seconds or milliseconds; and, when that is all a source has, a bare year (`2021`) or year-month (`2021-09`).
+month-first dates with `/`, `-` or `.`, a four- or two-digit year and an optional time (`30/09/2021`,
+`9/30/21 14:05`); dates with a month name, in English, full or abbreviated, any letter case, with an optional
+weekday and time (`30 Sep 2021`, `30-Sep-21`, `Thu, 30th of September 2021`, `Sep 30, 2021`); Unix epoch
+seconds or milliseconds; and, when that is all a source has, a bare year (`2021`), year-month (`2021-09`) or
+month and year (`September 2021`, `Sep-2021`: a four-digit year only, since `Sep 21` may be a day).
+
+Two-digit years: `21` is the year ending in 21 nearest to the current year, the earlier one on a tie (in 2026:
+`21` -> 2021, `99` -> 1999, `76` -> 1976, `30` -> 2030, which is in the future and so rejected, not read as
+1930).
 
 Day-first or month-first: a row whose numbers can only be read one way (`31/05/2022`, `5/31/2022`) decides
-itself. A row that reads both ways (`01/02/2022`) is `Ambiguous` here; ingest settles it by the file's
-majority of unambiguous rows, or by `--date-order dmy|mdy` (`SYNTH_DATE_ORDER`) when the file has none.
+itself. A row that reads both ways (`01/02/2022`, `01/02/22`) is `Ambiguous` here; ingest settles it by the
+file's majority of unambiguous rows, or by `--date-order dmy|mdy` (`SYNTH_DATE_ORDER`) when the file has none.
+The year is always the last number, so a two-digit year never decides the order (`01/02/22` stays
+ambiguous; `22/01/02` is 22 January 2002). A month name decides itself and is no vote for the file's majority.
 
 Precision: a record keeps the precision its source gave, `day`, `month` or `year`. The stored date is the
 first day of that span (`2021-09` -> 2021-09-01, `2021` -> 2021-01-01) and `date_precision` says how much of
@@ -28,10 +37,20 @@ Precision = Literal["day", "month", "year"]
 DateOrder = Literal["dmy", "mdy"]
 PRECISIONS: tuple[Precision, ...] = ("day", "month", "year")
 FUTURE_TOLERANCE = dt.timedelta(days=2)
-EXPECTED = "expected YYYY-MM-DD, DD/MM/YYYY, MM/DD/YYYY, a datetime, YYYY-MM or YYYY"
+EXPECTED = ("expected YYYY-MM-DD, DD/MM/YYYY, MM/DD/YYYY (or YY), a datetime, 30 Sep 2021, Sep 30, 2021, "
+            "September 2021, YYYY-MM or YYYY")
 
-_NUMERIC = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})"
-                      r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?)?")
+_TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?)?"
+_NUMERIC = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})" + _TIME)
+_MONTH_NAME = (r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+               r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_DAY_OF_MONTH = r"(\d{1,2})(?:st|nd|rd|th)?"
+_DAY_MONTH_YEAR = re.compile(_WEEKDAY + _DAY_OF_MONTH + r"(?:\s+(?:of\s+)?|-)" + _MONTH_NAME
+                             + r"(?:,?\s+|-)(\d{4}|\d{2})" + _TIME, re.IGNORECASE)  # 30 Sep 2021, 30-Sep-21
+_MONTH_DAY_YEAR = re.compile(_WEEKDAY + _MONTH_NAME + r"\s+" + _DAY_OF_MONTH + r",?\s+(\d{4}|\d{2})" + _TIME,
+                             re.IGNORECASE)  # Sep 30, 2021
+_MONTH_YEAR = re.compile(_MONTH_NAME + r"(?:,?\s+|-)(\d{4})", re.IGNORECASE)  # September 2021, Sep-2021
 _EPOCH = re.compile(r"\d{10}(?:\d{3})?")
 _YEAR = re.compile(r"\d{4}")
 _YEAR_MONTH = re.compile(r"(\d{4})[-/](\d{1,2})")
@@ -85,12 +104,41 @@ def _day(year: int, month: int, day: int) -> dt.date:
         raise DateError(f"not a calendar date ({EXPECTED})") from None
 
 
+def _year(digits: str, today: dt.date) -> int:
+    """A four-digit year as written; a two-digit one as the nearest year ending in those digits, the earlier
+    on a tie (in 2026: 21 -> 2021, 76 -> 1976, 75 -> 2075)."""
+    if len(digits) == 4:
+        return int(digits)
+    year = today.year - today.year % 100 + int(digits)
+    return min((year - 100, year, year + 100), key=lambda y: (abs(y - today.year), y))
+
+
+def _month(name: str) -> int:
+    return _MONTHS.index(name[:3].lower()) + 1
+
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _named_month(s: str, today: dt.date) -> SourceDate | None:
+    """A date written with a month name, or None if `s` is none."""
+    if m := _DAY_MONTH_YEAR.fullmatch(s):
+        day, month, year = int(m[1]), _month(m[2]), _year(m[3], today)
+    elif m := _MONTH_DAY_YEAR.fullmatch(s):
+        day, month, year = int(m[2]), _month(m[1]), _year(m[3], today)
+    elif m := _MONTH_YEAR.fullmatch(s):
+        return SourceDate(check_not_future(_day(int(m[2]), _month(m[1]), 1), today), "month")
+    else:
+        return None
+    return SourceDate(check_not_future(_day(year, month, day), today))
+
+
 def read_date(value: Any, today: dt.date | None = None) -> SourceDate | Ambiguous:
     """One source date. Raises DateError (without the value) for anything unreadable or in the future."""
     today = today or dt.datetime.now(dt.UTC).date()
     s = str(value).strip()
     if m := _NUMERIC.fullmatch(s):
-        a, b, year = int(m[1]), int(m[3]), int(m[4])
+        a, b, year = int(m[1]), int(m[3]), _year(m[4], today)
         if a > 12 and b > 12:
             raise DateError(f"not a date: neither number is a month ({EXPECTED})")
         if a > 12 or b > 12 or a == b:
@@ -112,6 +160,8 @@ def read_date(value: Any, today: dt.date | None = None) -> SourceDate | Ambiguou
         if not 1 <= int(m[2]) <= 12:
             raise DateError(f"not a date: month out of range ({EXPECTED})")
         return SourceDate(check_not_future(_day(int(m[1]), int(m[2]), 1), today), "month")
+    if named := _named_month(s, today):
+        return named
     try:
         day = dt.date.fromisoformat(s)
     except ValueError:

@@ -319,13 +319,17 @@ class Ingestor:
         self.records.mark_indexed(r.id for r in records)
 
 
+_QUEUED_BATCHES = 3  # committed batches waiting for the index thread, which embeds all it finds in one call
+
+
 class _IndexThread:
     """Runs stage B beside stage A. onnxruntime and SQLite release the GIL, so the two overlap on 2 cores.
-    The queue is short: stage A never runs far ahead of what is indexed (bounded memory)."""
+    The queue is short: stage A never runs far ahead of what is indexed (bounded memory). The batches waiting
+    are indexed together: the embedder sorts one call's texts by length, so a longer call pads less."""
 
     def __init__(self, ingestor: Ingestor) -> None:
         self._ingestor = ingestor
-        self._queue: queue.Queue[_Batch | None] = queue.Queue(maxsize=2)
+        self._queue: queue.Queue[_Batch | None] = queue.Queue(maxsize=_QUEUED_BATCHES)
         self._stop = threading.Event()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="synth-index", daemon=True)
@@ -349,7 +353,7 @@ class _IndexThread:
         self._thread.join()
 
     def stop(self) -> None:
-        """End after the batch in hand; queued batches stay committed and unindexed for the next run."""
+        """End after the batches in hand; queued batches stay committed and unindexed for the next run."""
         self._stop.set()
         self._thread.join()
 
@@ -360,15 +364,22 @@ class _IndexThread:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                batch = self._queue.get(timeout=0.2)
+                batches = [self._queue.get(timeout=0.2)]
             except queue.Empty:
                 continue
-            if batch is None:
-                return
+            while batches[-1] is not None and len(batches) <= _QUEUED_BATCHES:
+                try:
+                    batches.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            work = [b for b in batches if b is not None]
             try:
-                self._ingestor._index(batch.records, batch.chunks)
-                self.indexed += len(batch.records)
+                if work:
+                    self._ingestor._index([r for b in work for r in b.records], [c for b in work for c in b.chunks])
+                    self.indexed += sum(len(b.records) for b in work)
             except BaseException as e:  # surfaced to the caller thread by raise_error()
                 self._error = e
                 self._stop.set()
+                return
+            if batches[-1] is None:
                 return

@@ -38,18 +38,52 @@ def test_unambiguous_dates_decide_themselves(value: str, expected: SourceDate, s
     assert read_date(value, TODAY) == expected
 
 
-def test_a_date_that_reads_both_ways_is_ambiguous(store_backend: str) -> None:
-    got = read_date("01/02/2022", TODAY)
-    assert got == Ambiguous(dmy=dt.date(2022, 2, 1), mdy=dt.date(2022, 1, 2))
+@pytest.mark.parametrize(("value", "expected"), [
+    ("30/09/21", SourceDate(dt.date(2021, 9, 30), "day", "dmy")),
+    ("9/30/21 14:05", SourceDate(dt.date(2021, 9, 30), "day", "mdy")),
+    ("30.09.99", SourceDate(dt.date(1999, 9, 30), "day", "dmy")),
+    ("31-12-76", SourceDate(dt.date(1976, 12, 31), "day", "dmy")),  # 50 years either way: the earlier
+    ("22/01/02", SourceDate(dt.date(2002, 1, 22), "day", "dmy")),  # the year is always last
+    ("25/11/26", SourceDate(dt.date(2026, 11, 25), "day", "dmy")),
+])
+def test_two_digit_years_are_the_nearest_such_year(value: str, expected: SourceDate, store_backend: str) -> None:
+    assert read_date(value, TODAY) == expected
 
 
-@pytest.mark.parametrize("value", ["9999-12-31", "9999999999999", "2027", "2026-12-31", "31/12/2026"])
+@pytest.mark.parametrize(("value", "expected"), [
+    ("30 Sep 2021", SourceDate(dt.date(2021, 9, 30))),
+    ("30-Sep-2021", SourceDate(dt.date(2021, 9, 30))),
+    ("30-SEP-21", SourceDate(dt.date(2021, 9, 30))),
+    ("Sep 30, 2021", SourceDate(dt.date(2021, 9, 30))),
+    ("sept. 30 2021 2:05 pm", SourceDate(dt.date(2021, 9, 30))),
+    ("Thu, 30th of September 2021", SourceDate(dt.date(2021, 9, 30))),
+    ("1 March 2022 09:15", SourceDate(dt.date(2022, 3, 1))),
+    ("September 2021", SourceDate(dt.date(2021, 9, 1), "month")),
+    ("Sep-2021", SourceDate(dt.date(2021, 9, 1), "month")),
+    ("may 2021", SourceDate(dt.date(2021, 5, 1), "month")),
+])
+def test_month_names_decide_the_order_and_cast_no_vote(value: str, expected: SourceDate, store_backend: str) -> None:
+    assert read_date(value, TODAY) == expected
+
+
+@pytest.mark.parametrize(("value", "dmy", "mdy"), [
+    ("01/02/2022", dt.date(2022, 2, 1), dt.date(2022, 1, 2)),
+    ("01/02/22", dt.date(2022, 2, 1), dt.date(2022, 1, 2)),  # a two-digit year never decides the order
+    ("03-04-13", dt.date(2013, 4, 3), dt.date(2013, 3, 4)),  # not even one above 12
+])
+def test_a_date_that_reads_both_ways_is_ambiguous(value: str, dmy: dt.date, mdy: dt.date, store_backend: str) -> None:
+    assert read_date(value, TODAY) == Ambiguous(dmy=dmy, mdy=mdy)
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "9999999999999", "2027", "2026-12-31", "31/12/2026", "31/12/26",
+                                   "1/1/30", "Jan 2027", "30 Dec 2026"])
 def test_future_dates_are_rejected(value: str, store_backend: str) -> None:
     with pytest.raises(DateError, match="in the future"):
         read_date(value, TODAY)
 
 
-@pytest.mark.parametrize("value", ["14th Sept", "31/31/2022", "2021-13", "30/02/2021", "Jane Doe 07700 900123"])
+@pytest.mark.parametrize("value", ["14th Sept", "31/31/2022", "2021-13", "30/02/2021", "Jane Doe 07700 900123",
+                                   "Sep 21", "Sep 31, 2021", "30 Sepember 2021", "31/31/22", "1/2/021", "Mayday 2021"])
 def test_unreadable_dates_say_what_is_expected_without_the_value(value: str, store_backend: str) -> None:
     with pytest.raises(DateError, match="expected YYYY-MM-DD") as e:
         read_date(value, TODAY)
@@ -115,6 +149,18 @@ def test_ambiguous_rows_follow_the_files_majority_and_are_reported(services: Any
     assert report.line().endswith(", ambiguous dates 1")
     assert len(report.notices) == 1 and "day-first" in report.notices[0] and "2 day-first, 1 month-first" in \
         report.notices[0]
+
+
+def test_two_digit_years_follow_the_majority_and_month_names_do_not_vote(services: Any, write) -> None:  # type: ignore[no-untyped-def]
+    """Month names are day-first here but cast no vote: the file's one numeric vote (month-first) settles 01/02/22."""
+    p = write("mixed.csv", "id,text,date\na,One,30 Sep 2021\nb,Two,\"Oct 13, 2021\"\nc,Three,01/02/22\n"
+                           "d,Four,5/31/22\ne,Five,November 2021\nf,Six,14-Nov-21\n")
+    report = services.ingestor.ingest([p])
+    assert (report.accepted, report.rejected, report.ambiguous_dates) == (6, 0, 1)
+    assert _dates(services) == {"a": (dt.date(2021, 9, 30), "day"), "b": (dt.date(2021, 10, 13), "day"),
+                                "c": (dt.date(2022, 1, 2), "day"), "d": (dt.date(2022, 5, 31), "day"),
+                                "e": (dt.date(2021, 11, 1), "month"), "f": (dt.date(2021, 11, 14), "day")}
+    assert "0 day-first, 1 month-first" in report.notices[0]
 
 
 def test_a_file_with_no_unambiguous_row_needs_date_order(services: Any, write) -> None:  # type: ignore[no-untyped-def]

@@ -371,3 +371,30 @@ def test_names_survive_typos_around_them(presidio: PresidioRedactor, text: str, 
 
 def test_a_speech_verb_after_a_cued_name_stays(presidio: PresidioRedactor) -> None:
     assert redact(presidio, "my neighbour tom said hi").text == "my neighbour [PERSON] said hi"
+
+
+def test_a_window_read_before_is_redacted_as_if_read_now(presidio: PresidioRedactor) -> None:
+    """The NER results kept for a window give the same redaction where the window recurs at another offset,
+    in a batch with other texts, and the cache keeps digests, not text."""
+    tail = "After that we talked and then Natasha Okonkwo said the lights on the corner are out."
+    earlier, later = f"Short meeting, lots of noise about the pool. {tail}", f"The pool was loud again tonight. {tail}"
+    presidio._window_persons.clear()
+    cold = presidio.redact_batch([later])[0]
+    presidio._window_persons.clear()
+    presidio.redact_batch([earlier])
+    kept = dict(presidio._window_persons)
+    warm = presidio.redact_batch(["Nothing to report from District 4.", later])[1]
+    assert presidio._window_persons == kept  # the window was not read again
+    assert warm == cold and "Natasha" not in warm.text and "Okonkwo" not in warm.text
+    assert all(isinstance(key, bytes) and len(key) == 16 for key in presidio._window_persons)
+
+
+@pytest.mark.parametrize("text", ["Badge 4471 was seen", "OFFICER #5521 came", "dob 03/04/1985",
+                                  "the Officer, badge no. 12, said", "Sgt. West and my wife Elena"])
+def test_triggers_on_lower_cased_text_match_as_before(text: str) -> None:
+    from synth.redact.identifiers import CaselessTrigger
+
+    pattern = r"badge|officer|dob|\bsgt|wife"
+    trigger = CaselessTrigger(pattern)
+    assert trigger.search(text) == (re.search(pattern, text, re.IGNORECASE) is not None)
+    assert CaselessTrigger(r"\bsgt", other_texts_match=True).search("Ѕgt. West")  # a Cyrillic letter: runs

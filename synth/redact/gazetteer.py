@@ -146,7 +146,9 @@ class Gazetteer:
         self._verbs_and_adjectives = verbs_and_adjectives
         self._common = common
         self._slip_safe = slip_safe_given_names()
-        self._slip_cache: dict[str, frozenset[str]] = {}
+        self._slip_cache: dict[str, frozenset[str]] = {}  # folded word -> readings
+        self._word_readings: dict[str, frozenset[str]] = {}  # word as written -> readings
+        self._misspelt_cache: dict[str, bool] = {}
         self._english_cache: dict[str, bool] = {}
         self._maybe_cache: dict[str, bool] = {}
 
@@ -239,6 +241,14 @@ class Gazetteer:
     def readings(self, word: str) -> frozenset[str]:
         """The common English words one slip from `word`, if it has 3+ letters and is no English word itself
         ("goone": gone, goose ...)."""
+        found = self._word_readings.get(word)  # as written: most calls are for words seen before
+        if found is None:
+            if len(self._word_readings) > 500_000:
+                self._word_readings.clear()
+            found = self._word_readings[word] = self._folded_readings(word)
+        return found
+
+    def _folded_readings(self, word: str) -> frozenset[str]:
         low = fold(word)
         if not (len(low) > 2 and low.isascii() and low.isalpha()):
             return frozenset()
@@ -255,6 +265,14 @@ class Gazetteer:
         "kds", "siad"), a given name only if past the SLIP_SAFE_GIVEN_RANK most frequent and one slip from a
         known word or an English verb, adjective or adverb ("yong": young; not "jorge", "lucy", "abby": abbey);
         capitalised only a word in no list ("Bnak", "Schooi"; not "Raman", "Bello")."""
+        known = self._misspelt_cache.get(word)
+        if known is None:
+            if len(self._misspelt_cache) > 500_000:
+                self._misspelt_cache.clear()
+            known = self._misspelt_cache[word] = self._is_misspelt(word)
+        return known
+
+    def _is_misspelt(self, word: str) -> bool:
         if not self.readings(word):
             return False
         low = fold(word)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from presidio_analyzer import EntityRecognizer, LocalRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import EmailRecognizer
 
+from synth.redact.identifiers import CaselessTrigger, TriggeredRecognizer
 from synth.redact.vocabulary import (
     ACRONYMS,
     CHUNK,
@@ -72,20 +73,23 @@ _TITLED_NAME = (
     r"(?!(?i:" + alternation(TITLES | _ORG_WORDS) + r")\b)" + _NAME_WORD
     + r"(?:\s+(?!(?i:" + alternation(_ORG_WORDS) + r")\b)" + _NAME_WORD + r"){0,2}"
 )
+_DIGIT = re.compile(r"\d")
+_AT = re.compile("@")
+_TITLE_TRIGGER = CaselessTrigger(r"\b(?:" + alternation(TITLES) + ")", other_texts_match=True)
 _CAPITALISED_RUN = r"(" + _UPPER + r"[\w'’-]*(?:\s+" + _UPPER + r"[\w'’-]*){0,2})"
 
 
 def contact_recognizers() -> list[EntityRecognizer]:
     """Phones, e-mail addresses and street addresses: the recognizers every redactor runs."""
-    def recognizer(entity: str, *patterns: tuple[str, str, float]) -> PatternRecognizer:
-        return PatternRecognizer(supported_entity=entity, name=f"synth_{entity.lower()}",
-                                 patterns=[Pattern(*p) for p in patterns], global_regex_flags=re.MULTILINE)
+    def recognizer(entity: str, trigger: re.Pattern[str], *patterns: tuple[str, str, float]) -> PatternRecognizer:
+        return TriggeredRecognizer(trigger, entity, f"synth_{entity.lower()}", [Pattern(*p) for p in patterns])
 
+    # every phone and street address holds a digit, every e-mail address an "@": most texts hold neither
     return [
-        recognizer("PHONE_NUMBER", ("us phone", _PHONE_SEPARATED, 0.7),
+        recognizer("PHONE_NUMBER", _DIGIT, ("us phone", _PHONE_SEPARATED, 0.7),
                    ("us phone digits", _PHONE_PLAIN, 0.5)),
-        recognizer("EMAIL_ADDRESS", ("email", EmailRecognizer.PATTERNS[0].regex, 1.0)),
-        recognizer("STREET_ADDRESS", ("us street address", _ADDRESS, 0.6),
+        recognizer("EMAIL_ADDRESS", _AT, ("email", EmailRecognizer.PATTERNS[0].regex, 1.0)),
+        recognizer("STREET_ADDRESS", _DIGIT, ("us street address", _ADDRESS, 0.6),
                    ("street type first", _ADDRESS_TYPE_FIRST, 0.6),
                    ("us street address, lowercase", _ADDRESS_LOWERCASE, 0.5)),
     ]
@@ -96,13 +100,13 @@ def name_recognizers(lexicon: Lexicon, misspelt: Callable[[str], bool] = lambda 
     return [TitledNameRecognizer(), CueNameRecognizer(lexicon, misspelt)]
 
 
-class TitledNameRecognizer(PatternRecognizer):
+class TitledNameRecognizer(TriggeredRecognizer):
     """PERSON for capitalised words after a title or cue ("Sgt. West", "resident Maria"), unless the first
-    of them is a known word ("nurse. Thank you")."""
+    of them is a known word ("nurse. Thank you"). Runs only on texts holding a title (most hold none)."""
 
     def __init__(self) -> None:
-        super().__init__(supported_entity="PERSON", name="synth_titled_name", global_regex_flags=re.MULTILINE,
-                         patterns=[Pattern("name after title", _TITLED_NAME, 0.85)])
+        super().__init__(_TITLE_TRIGGER, "PERSON", "synth_titled_name",
+                         [Pattern("name after title", _TITLED_NAME, 0.85)])
 
     def invalidate_result(self, pattern_text: str) -> bool:  # noqa: D102
         return lookup(pattern_text.split()[0]) in KNOWN_WORDS

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import spacy
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import ConflictResolutionStrategy, OperatorConfig
@@ -39,6 +41,7 @@ TOKENS = {
     "BADGE_NUMBER": "[BADGE]",
 }
 ENTITIES = list(TOKENS)
+_WINDOW_CACHE_SIZE = 200_000  # windows' NER results kept (digest -> spans); cleared when full
 
 @dataclass(frozen=True)
 class Redacted:
@@ -102,6 +105,8 @@ class PresidioRedactor:
                              + [AnyCaseNameRecognizer(self._gazetteer), OtherScriptNameRecognizer()])
         self._engine = AnonymizerEngine()
         self._operators = _operators()
+        # the model's reading of a window depends on the window alone: notes repeat their boilerplate
+        self._window_persons: dict[bytes, tuple[tuple[int, int], ...]] = {}
 
     def redact_batch(self, texts: list[str]) -> list[Redacted]:
         found = [_analyze(t, self._recognizers) for t in texts]
@@ -114,21 +119,41 @@ class PresidioRedactor:
         return [_anonymize(t, r, self._engine, self._operators) for t, r in zip(texts, found, strict=True)]
 
     def _ner_persons(self, texts: list[str]) -> Iterator[tuple[int, RecognizerResult]]:
-        jobs = []  # (text index, window start, looked-at ranges)
-        windows = []
+        jobs = []  # (text index, window start, window key, looked-at ranges)
+        persons: dict[bytes, tuple[tuple[int, int], ...]] = {}  # window key -> its PERSON spans
+        unread: dict[bytes, str] = {}
         for i, text in enumerate(texts):
             ranges = self._prefilter.candidates(text)
             for start, end in context_windows(text, ranges):
-                jobs.append((i, start, ranges))
-                windows.append(text[start:end])
-        logger.debug("NER on %d windows (%d characters) of %d texts", len(windows), sum(map(len, windows)),
-                     len(texts))
-        for (i, offset, ranges), doc in zip(jobs, self._nlp.pipe(windows, batch_size=256), strict=True):
-            for ent in doc.ents:
-                start = offset + ent.start_char
-                end = end_at_newline(texts[i], start, offset + ent.end_char)
-                if is_person(ent, self._gazetteer) and _overlaps(start, end, ranges):
-                    yield i, RecognizerResult("PERSON", start, end, 0.85)
+                window = text[start:end]
+                key = _window_key(window)
+                jobs.append((i, start, key, ranges))
+                if key in self._window_persons:
+                    persons[key] = self._window_persons[key]
+                elif key not in persons:
+                    unread[key] = window
+        logger.debug("NER on %d of %d windows (%d characters) of %d texts", len(unread), len(jobs),
+                     sum(map(len, unread.values())), len(texts))
+        for key, doc in zip(unread, self._nlp.pipe(unread.values(), batch_size=256), strict=True):
+            persons[key] = tuple(self._person_spans(doc))
+        if len(self._window_persons) + len(unread) > _WINDOW_CACHE_SIZE:
+            self._window_persons.clear()
+        self._window_persons.update((key, persons[key]) for key in unread)
+        for i, offset, key, ranges in jobs:
+            for start, end in persons[key]:
+                if _overlaps(offset + start, offset + end, ranges):
+                    yield i, RecognizerResult("PERSON", offset + start, offset + end, 0.85)
+
+    def _person_spans(self, doc: spacy.tokens.Doc) -> Iterator[tuple[int, int]]:
+        """(start, end) in the window of each PERSON span the name lists back."""
+        for ent in doc.ents:
+            if is_person(ent, self._gazetteer):
+                yield ent.start_char, end_at_newline(doc.text, ent.start_char, ent.end_char)
+
+
+def _window_key(window: str) -> bytes:
+    """A digest, so the cache of NER results holds no resident's words."""
+    return hashlib.blake2b(window.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def _overlaps(start: int, end: int, ranges: list[tuple[int, int]]) -> bool:
