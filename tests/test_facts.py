@@ -210,7 +210,7 @@ def test_fisher_exact_for_small_counts_matches_a_hand_calculation() -> None:
 
 
 def test_test_needs_min_records_in_both_periods_and_min_mentions_in_one() -> None:
-    few_before = period_rows("a", AUG, 19, {"t_light": 0, "t_speed": 1}) + period_rows(
+    few_before = period_rows("a", AUG, 9, {"t_light": 0, "t_speed": 1}) + period_rows(
         "s", SEPT, 40, {"t_light": 30, "t_speed": 2})
     light = by_id(sheet(few_before))["t_light"]
     assert light.change is not None and light.change.p_value is None
@@ -221,7 +221,7 @@ def test_test_needs_min_records_in_both_periods_and_min_mentions_in_one() -> Non
     change = by_id(sheet(few_mentions))["t_light"].change
     assert change is not None and change.p_value is None and change.direction == "flat"
     assert by_id(sheet(few_mentions))["t_light"].status == "steady"
-    lenient = FactConfig(min_records=19, min_mentions=4)
+    lenient = FactConfig(min_records=9, min_mentions=4)
     assert by_id(sheet(few_before, config=lenient))["t_light"].change.p_value is not None  # type: ignore
 
 
