@@ -68,8 +68,8 @@ def relabelable(theme: Theme) -> bool:
 
 
 def keyword_label(theme: Theme) -> str:
-    """The fallback: distinctive keywords (the theme's own label when it has none)."""
-    return label_from_keywords(theme.keywords) if theme.keywords else theme.label
+    """The fallback: the name discovery gave the theme (a phrase of its own text), else its top keyword."""
+    return theme.label or label_from_keywords(theme.keywords)
 
 
 def label_problem(label: str, taken: set[str]) -> str | None:
