@@ -37,6 +37,9 @@ class _DroppingIndex:
     def upsert(self, *args: object, **kwargs: object) -> None:
         pass
 
+    def close(self) -> None:
+        pass
+
 
 def run(records: int, seed: int, q: mp.Queue) -> None:
     from samplecity import generate_city
