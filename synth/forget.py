@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from synth.ask.cache import AskCacheRow
+from synth.ask.cache import AskCache, AskCacheRow
 from synth.dates import span_end
 from synth.db import Base, ChunkRow, DeletionRow, RecordRow, RecordStore, TombstoneRow
 from synth.db_engine import create_tables
@@ -128,7 +128,7 @@ class Forgetter:
             learned = 0
             if rows:
                 learned = _count(s, delete(LearnedRow))  # they name the record; relearned on the next run
-                s.execute(delete(AskCacheRow))  # holds the record's text; rebuilt by the next question
+                s.execute(delete(AskCacheRow).where(AskCacheRow.key == AskCache.KEY))  # holds record text
             for rid in ids:
                 row = rows.get(rid)
                 result = Deletion(rid, found=row is not None, deleted_before=stones.get(rid) or purged.get(rid))

@@ -35,7 +35,8 @@ def _cached_rows(services: Any) -> int:
     from sqlalchemy import func, select
 
     with services.records.session() as s:
-        return int(s.scalar(select(func.count()).select_from(AskCacheRow)) or 0)
+        return int(s.scalar(select(func.count()).select_from(AskCacheRow).where(AskCacheRow.key == AskCache.KEY))
+                   or 0)
 
 
 @pytest.fixture
@@ -107,3 +108,19 @@ def test_a_stale_or_damaged_cache_is_not_used(seeded: Any, monkeypatch: pytest.M
     with seeded.records.write_session() as s:
         s.get(AskCacheRow, AskCache.KEY).data = b"not a pickle"
     assert cache.load(fingerprint, need_refreshed=False) is None
+
+
+def test_the_stored_name_lists_are_the_redactors_and_still_decline_names(seeded: Any,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import synth.ask.names as names
+    from synth.redact.gazetteer import fold as redactor_fold
+
+    words = ["Szczepański's", "Álvarez.", "O’Brien", "Łukasz", "JORGE", "street,", "Zoë"]
+    assert [names.fold(w) for w in words] == [redactor_fold(w) for w in words]
+    stored = AskCache(seeded.records).name_lists()  # built and stored
+    assert stored == names.build_name_lists()
+    monkeypatch.setattr(names, "build_name_lists", lambda: pytest.fail("the stored lists should be read"))
+    asker = Asker.from_services(seeded)
+    assert asker.context.names == stored
+    assert asker.ask("is jorge alvarado upset about the lighting").status == "out_of_scope"
+    assert asker.ask("How many comments mentioned street lighting?").status == "answered"

@@ -33,6 +33,7 @@ from synth.outbound import Scrub
 if TYPE_CHECKING:
     from synth.ask.cache import AskInputs
     from synth.ask.llm import AskLLM
+    from synth.ask.names import NameLists
     from synth.services import Services
     from synth.synthesis.corpus import Corpus
     from synth.synthesis.facts import FactRow
@@ -47,7 +48,7 @@ class Asker:
     def __init__(self, facts: FactIndex, matcher: ThemeMatcher, *,
                  index: ChromaIndex | Callable[[], ChromaIndex] | None = None,
                  conversations: ConversationStore | None = None, llm: AskLLM | None = None,
-                 outbound: Scrub | None = None) -> None:
+                 outbound: Scrub | None = None, names: NameLists | None = None) -> None:
         self.facts = facts
         self.outbound = outbound  # cited snippets pass the redactor again before they leave
         self.matcher = matcher
@@ -55,7 +56,8 @@ class Asker:
         self.conversations = conversations
         self.llm = llm
         self.context = ParseContext(districts=facts.districts, matcher=matcher, latest_month=facts.anchor_month,
-                                    first_month=facts.first_month, latest_by_district=facts.latest_by_district)
+                                    first_month=facts.first_month, latest_by_district=facts.latest_by_district,
+                                    names=names)
         self.figures = FigureWriter(facts)
         self.mentions = MentionWriter(facts)
 
@@ -98,7 +100,8 @@ class Asker:
             if cache is not None and fingerprint is not None:
                 cache.save(fingerprint, inputs, refreshed=refresh)
         return cls.from_inputs(inputs, lambda texts: svc.embedder.embed(texts), index=lambda: svc.index,
-                               conversations=ConversationStore(svc.records), llm=llm, outbound=svc.outbound)
+                               conversations=ConversationStore(svc.records), llm=llm, outbound=svc.outbound,
+                               names=cache.name_lists() if cache is not None else None)
 
     # -- the one entry point ----------------------------------------------------------------------------
     def ask(self, question: str, conversation_id: str | None = None) -> Answer:

@@ -1,0 +1,49 @@
+"""The census name lists the named-person check reads (synth/ask/parse.py), without importing the redactor.
+
+Building them imports synth/redact (presidio, spaCy) and reads the census files: about a second for every
+`synth ask` process. They are static (the `names` package's files and the hand-written word lists), so
+`Asker.from_services` keeps them in the ask's cache table (synth/ask/cache.py, keyed by the code's stamp and
+the `names` package's version) and hands them to the parser.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NameLists:
+    given: frozenset[str]  # popular given names that are no everyday noun
+    family: dict[str, int]  # surname -> rank
+    plain: frozenset[str]  # plain and civic words a surname may not be
+    nouns: frozenset[str]  # given names that are also everyday nouns ("bill", "rose")
+
+
+@functools.cache
+def build_name_lists() -> NameLists:
+    from synth.redact.gazetteer import NOUN_NAMES, popular_given_names, surnames
+    from synth.redact.vocabulary import CIVIC, KNOWN_WORDS, STOP
+
+    return NameLists(popular_given_names() - NOUN_NAMES, surnames(), frozenset(CIVIC | KNOWN_WORDS | STOP),
+                     NOUN_NAMES)
+
+
+def names_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("names")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+@functools.lru_cache(maxsize=20_000)
+def fold(word: str) -> str:
+    """synth.redact.gazetteer.fold, without importing the redactor: lower case, straight apostrophe, no
+    possessive or trailing period, no accents ("Szczepański's" -> "szczepanski")."""
+    low = word.lower().replace("’", "'").rstrip(".,")
+    low = low[:-2] if low.endswith("'s") else low
+    decomposed = unicodedata.normalize("NFKD", low)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ł", "l")
