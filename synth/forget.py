@@ -128,7 +128,7 @@ class Forgetter:
             learned = 0
             if rows:
                 learned = _count(s, delete(LearnedRow))  # they name the record; relearned on the next run
-                s.execute(delete(AskCacheRow).where(AskCacheRow.key == AskCache.KEY))  # holds record text
+                s.execute(delete(AskCacheRow).where(AskCacheRow.key.in_(AskCache.RECORD_DATA)))  # record text
             for rid in ids:
                 row = rows.get(rid)
                 result = Deletion(rid, found=row is not None, deleted_before=stones.get(rid) or purged.get(rid))

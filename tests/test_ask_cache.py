@@ -31,12 +31,11 @@ def _cold(services: Any) -> list[dict[str, Any]]:
     return _answers(Asker.from_corpus(services.synthesizer.corpus(), services.embedder.embed, index=services.index))
 
 
-def _cached_rows(services: Any) -> int:
+def _cached_rows(services: Any, keys: tuple[str, ...] = (AskCache.KEY,)) -> int:
     from sqlalchemy import func, select
 
     with services.records.session() as s:
-        return int(s.scalar(select(func.count()).select_from(AskCacheRow).where(AskCacheRow.key == AskCache.KEY))
-                   or 0)
+        return int(s.scalar(select(func.count()).select_from(AskCacheRow).where(AskCacheRow.key.in_(keys))) or 0)
 
 
 @pytest.fixture
@@ -85,8 +84,9 @@ def test_a_deleted_record_leaves_the_cache_and_every_answer(seeded: Any) -> None
     before = Asker.from_services(seeded, refresh=True).ask(question)
     gone = next(c.record_id for c in Asker.from_services(seeded).ask("What did residents say about street "
                                                                      "lighting in District A?").citations)
+    assert _cached_rows(seeded, AskCache.RECORD_DATA) == 2  # the corpus and the quotes shown, redacted again
     Forgetter(seeded.records, seeded.index).delete([gone])
-    assert _cached_rows(seeded) == 0  # the cache held the record's text: deleted with it
+    assert _cached_rows(seeded, AskCache.RECORD_DATA) == 0  # they held the record's text: deleted with it
     after = Asker.from_services(seeded, refresh=True).ask(question)
     assert after.figures[0].value == before.figures[0].value - 1
     assert gone not in {r.record_id for r in Asker.from_services(seeded).facts.rows}

@@ -39,7 +39,10 @@ from synth.db import Base, RecordStore
 from synth.db_engine import create_tables
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from synth.ask.names import NameLists
+    from synth.outbound import Scrub
     from synth.settings import Settings
     from synth.synthesis.corpus import Corpus
     from synth.synthesis.facts import FactRow
@@ -116,6 +119,8 @@ def store_fingerprint(records: RecordStore, settings: str) -> str:
 class AskCache:
     KEY = "asker"
     NAMES = "names"
+    QUOTES = "quotes"  # snippets after the outbound redaction pass (record data, like KEY)
+    RECORD_DATA = (KEY, QUOTES)  # what a deletion clears
 
     def __init__(self, records: RecordStore) -> None:
         self.records = records
@@ -164,6 +169,36 @@ class AskCache:
         return names
 
     def clear(self) -> None:
-        """Forget the cached corpus (the name lists hold no record data and stay)."""
+        """Forget the cached corpus and quotes (the name lists hold no record data and stay)."""
         with self.records.write_session() as s:
-            s.execute(delete(AskCacheRow).where(AskCacheRow.key == self.KEY))
+            s.execute(delete(AskCacheRow).where(AskCacheRow.key.in_(self.RECORD_DATA)))
+
+    def _read(self, key: str, stamp: str) -> object | None:
+        with self.records.session() as s:
+            row = s.get(AskCacheRow, key)
+            data = row.data if row is not None and row.fingerprint == stamp else None
+        try:
+            return pickle.loads(data) if data is not None else None
+        except Exception as e:  # noqa: BLE001 - a damaged entry is rebuilt, never fatal
+            log.warning("ask cache entry %s unreadable (%s): rebuilding it", key, e)
+            return None
+
+    def _write(self, key: str, stamp: str, value: object, *, refreshed: bool = True) -> None:
+        with self.records.write_session() as s:
+            s.merge(AskCacheRow(key=key, fingerprint=stamp, refreshed=refreshed, built_at=dt.datetime.now(dt.UTC),
+                                data=pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
+
+    def remembered(self, scrub: Scrub, stamp: str) -> Scrub:
+        """`scrub` (the outbound redaction pass), each snippet's result kept under `stamp` (the store's
+        fingerprint and the redactor's setting): a quote shown before does not load the redactor again."""
+
+        def scrub_remembered(texts: Sequence[str]) -> list[str]:
+            known = self._read(self.QUOTES, stamp)
+            known = known if isinstance(known, dict) else {}
+            todo = [t for t in dict.fromkeys(texts) if t not in known]
+            if todo:
+                known.update(zip(todo, scrub(todo), strict=True))
+                self._write(self.QUOTES, stamp, known)
+            return [known[t] for t in texts]
+
+        return scrub_remembered

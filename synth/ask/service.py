@@ -99,8 +99,11 @@ class Asker:
             inputs = AskInputs.of(svc.synthesizer.corpus())
             if cache is not None and fingerprint is not None:
                 cache.save(fingerprint, inputs, refreshed=refresh)
+        outbound: Scrub = svc.outbound
+        if cache is not None and fingerprint is not None:
+            outbound = cache.remembered(outbound, f"{fingerprint}|{svc.settings.redactor}")
         return cls.from_inputs(inputs, lambda texts: svc.embedder.embed(texts), index=lambda: svc.index,
-                               conversations=ConversationStore(svc.records), llm=llm, outbound=svc.outbound,
+                               conversations=ConversationStore(svc.records), llm=llm, outbound=outbound,
                                names=cache.name_lists() if cache is not None else None)
 
     # -- the one entry point ----------------------------------------------------------------------------
