@@ -110,14 +110,16 @@ def test_a_stale_or_damaged_cache_is_not_used(seeded: Any, monkeypatch: pytest.M
     assert cache.load(fingerprint, need_refreshed=False) is None
 
 
-def test_the_stored_name_lists_are_the_redactors_and_still_decline_names(seeded: Any,
+def test_the_stored_name_lists_are_the_redactors_and_still_decline_names(seeded: Any, tmp_path: Any,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     import synth.ask.names as names
     from synth.redact.gazetteer import fold as redactor_fold
 
     words = ["Szczepański's", "Álvarez.", "O’Brien", "Łukasz", "JORGE", "street,", "Zoë"]
     assert [names.fold(w) for w in words] == [redactor_fold(w) for w in words]
-    stored = AskCache(seeded.records).name_lists()  # built and stored
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    stored = names.cached_name_lists()  # built and stored
+    assert list((tmp_path / "cache" / "synth").glob("ask-names-*.pickle"))
     assert stored == names.build_name_lists()
     monkeypatch.setattr(names, "build_name_lists", lambda: pytest.fail("the stored lists should be read"))
     asker = Asker.from_services(seeded)

@@ -41,7 +41,6 @@ from synth.db_engine import create_tables
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from synth.ask.names import NameLists
     from synth.outbound import Scrub
     from synth.settings import Settings
     from synth.synthesis.corpus import Corpus
@@ -55,7 +54,7 @@ FORMAT = 1  # bump when the pickled content changes shape
 class AskCacheRow(Base):
     __tablename__ = "ask_cache"
 
-    key: Mapped[str] = mapped_column(String(32), primary_key=True)  # "asker" (record data), "names" (static)
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)  # "asker", "quotes"
     fingerprint: Mapped[str] = mapped_column(String(64))
     refreshed: Mapped[bool] = mapped_column(Boolean)  # built right after a refresh (no record left to annotate)
     built_at: Mapped[dt.datetime] = mapped_column(DateTime, default=lambda: dt.datetime.now(dt.UTC))
@@ -118,7 +117,6 @@ def store_fingerprint(records: RecordStore, settings: str) -> str:
 
 class AskCache:
     KEY = "asker"
-    NAMES = "names"
     QUOTES = "quotes"  # snippets after the outbound redaction pass (record data, like KEY)
     RECORD_DATA = (KEY, QUOTES)  # what a deletion clears
 
@@ -146,30 +144,8 @@ class AskCache:
             s.merge(AskCacheRow(key=self.KEY, fingerprint=fingerprint, refreshed=refreshed, data=data,
                                 built_at=dt.datetime.now(dt.UTC)))
 
-    def name_lists(self) -> NameLists:
-        """The census name lists of the named-person check: stored here once, rebuilt when the code or the
-        `names` package changes (static data: a deletion does not clear them)."""
-        from synth.ask.names import NameLists, build_name_lists, names_version
-
-        stamp = hashlib.sha256(f"{FORMAT}|{names_version()}|{code_stamp()}".encode()).hexdigest()
-        with self.records.session() as s:
-            row = s.get(AskCacheRow, self.NAMES)
-            data = row.data if row is not None and row.fingerprint == stamp else None
-        if data is not None:
-            try:
-                names = pickle.loads(data)
-                if isinstance(names, NameLists):
-                    return names
-            except Exception as e:  # noqa: BLE001 - rebuilt below
-                log.warning("ask name lists unreadable (%s): rebuilding them", e)
-        names = build_name_lists()
-        with self.records.write_session() as s:
-            s.merge(AskCacheRow(key=self.NAMES, fingerprint=stamp, refreshed=True, built_at=dt.datetime.now(dt.UTC),
-                                data=pickle.dumps(names, protocol=pickle.HIGHEST_PROTOCOL)))
-        return names
-
     def clear(self) -> None:
-        """Forget the cached corpus and quotes (the name lists hold no record data and stay)."""
+        """Forget the cached corpus and quotes."""
         with self.records.write_session() as s:
             s.execute(delete(AskCacheRow).where(AskCacheRow.key.in_(self.RECORD_DATA)))
 

@@ -84,6 +84,7 @@ class Asker:
         is kept in the store (synth/ask/cache.py) and reused, without a refresh, while nothing it depends on
         has changed; the vector index and the embedder are opened when a question first needs them."""
         from synth.ask.cache import AskCache, AskInputs, settings_key, store_fingerprint
+        from synth.ask.names import cached_name_lists
 
         # an LLM annotator retries the records it failed on in the next run: its annotations are not kept
         cache = AskCache(svc.records) if svc.settings.annotator == "offline" else None
@@ -104,7 +105,7 @@ class Asker:
             outbound = cache.remembered(outbound, f"{fingerprint}|{svc.settings.redactor}")
         return cls.from_inputs(inputs, lambda texts: svc.embedder.embed(texts), index=lambda: svc.index,
                                conversations=ConversationStore(svc.records), llm=llm, outbound=outbound,
-                               names=cache.name_lists() if cache is not None else None)
+                               names=cached_name_lists())
 
     # -- the one entry point ----------------------------------------------------------------------------
     def ask(self, question: str, conversation_id: str | None = None) -> Answer:
