@@ -3,6 +3,7 @@ a real Chroma collection, and LLM tokens per answer through the real chains.
 
     python bench/bench_ask.py                       # 10k and 100k, retrieval on 600 ingested records
     python bench/bench_ask.py --sizes 10000 --retrieval-store .synth   # reuse an ingested store
+    python bench/bench_ask.py --cli-only --cli-store /tmp/city10k      # `synth ask` processes, cold and warm
 
 What is measured
 ----------------
@@ -13,6 +14,11 @@ What is measured
   asked `--rounds` times. Declined questions are included: they are asked too.
 * retrieval path: open questions of evals/questions.yaml against a Chroma collection of records ingested with
   MiniLM (`--retrieval-records`, or an existing store), the whole `ask` including the query embedding.
+* CLI: `synth ask` as a user runs it, a new process per question, on a store of `--cli-records` sample-city
+  records ingested and annotated with MiniLM and the presidio redactor (or `--cli-store`, an ingested data dir).
+  Cold: the ask's warm-start cache cleared first (the first question after records, taxonomy or annotations
+  changed: refresh and corpus run); warm: the cache in place. Cold and warm alternate question by question, so
+  the machine's load weighs on both alike; wall clock and CPU seconds of the child process.
 * tokens: every question through the LLM chains (parse and phrase) with a fake chat model that echoes a valid
   structured query (the rules parser's) and the code's answer; prompt and reply counted with tiktoken
   (synth/tokens.py) since the fake reports no usage. These are the prompt sizes a real model would receive;
@@ -117,7 +123,14 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--retrieval-records", type=int, default=600)
     ap.add_argument("--retrieval-store", type=Path, help="an ingested data dir to query instead")
+    ap.add_argument("--cli-records", type=int, default=10_000)
+    ap.add_argument("--cli-store", type=Path, help="an ingested data dir for the CLI asks (else one is built)")
+    ap.add_argument("--cli-questions", type=int, default=8, help="questions asked cold and warm")
+    ap.add_argument("--cli-only", action="store_true", help="only the CLI asks")
     args = ap.parse_args()
+    if args.cli_only:
+        cli_asks(args)
+        return
 
     specs = load_questions()
     figure_qs = [q.question for q in specs if q.category in FIGURE_CATEGORIES]
@@ -145,6 +158,7 @@ def main() -> None:
                   f"{statistics.mean(answered):.0f}, p50 {statistics.median(answered):.0f}, max {max(answered)} "
                   f"over {len(answered)} questions")
     retrieval(args, open_qs)
+    cli_asks(args)
 
 
 def retrieval(args: argparse.Namespace, open_qs: list[str]) -> None:
@@ -170,6 +184,63 @@ def retrieval(args: argparse.Namespace, open_qs: list[str]) -> None:
                   f"({len(asker.facts):,} records): {percentiles(ms)}")
         finally:
             svc.close()
+
+
+def cli_asks(args: argparse.Namespace) -> None:
+    import os
+    import resource
+    import subprocess
+
+    from synth.ask.cache import AskCache
+    from synth.db import RecordStore
+    from synth.settings import Settings
+
+    specs = load_questions()
+    picks = [q.question for q in specs if q.category in FIGURE_CATEGORIES][::3]
+    picks = [q for pair in zip(picks, [q.question for q in specs if q.category == "open"], strict=False)
+             for q in pair][:args.cli_questions]
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = args.cli_store or Path(tmp) / "data"
+        env = {**os.environ, "SYNTH_DATA_DIR": str(data_dir)}
+        synth = [sys.executable, "-m", "synth.cli"]
+        if args.cli_store is None:
+            generate_city(Path(tmp) / "city", records=args.cli_records, seed=7)
+            started = time.perf_counter()
+            subprocess.run([*synth, "ingest", str(Path(tmp) / "city" / "notes"), str(Path(tmp) / "city" / "comments")],
+                           env=env, check=True, capture_output=True)
+            print(f"CLI store: {args.cli_records:,} records ingested in {time.perf_counter() - started:.0f} s")
+        records = RecordStore(Settings(data_dir=data_dir, _env_file=None).resolved_database_url)
+        n = records.count_records()
+
+        def run(question: str) -> tuple[float, float]:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            subprocess.run([*synth, "ask", question], env=env, capture_output=True, check=False)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+            return (time.perf_counter() - started) * 1000, cpu * 1000
+
+        run(picks[0])  # the first question: annotates what is new and builds the cache
+        cold: list[tuple[float, float]] = []
+        warm: list[tuple[float, float]] = []
+        for question in picks:
+            AskCache(records).clear()
+            cold.append(run(question))
+            warm.append(run(question))
+        records.close()
+
+    def line(name: str, ms: list[tuple[float, float]]) -> str:
+        wall, cpu = np.array([w for w, _ in ms]), np.array([c for _, c in ms])
+        return (f"{name}: wall p50 {np.percentile(wall, 50) / 1000:.2f} s, p95 {np.percentile(wall, 95) / 1000:.2f} s; "
+                f"CPU p50 {np.percentile(cpu, 50) / 1000:.2f} s, p95 {np.percentile(cpu, 95) / 1000:.2f} s")
+
+    print(f"CLI `synth ask`, a new process per question, {n:,} records, {len(picks)} questions, "
+          f"load avg {os.getloadavg()[0]:.1f}")
+    print("  " + line("cold (cache cleared)", cold))
+    print("  " + line("warm (cache in place)", warm))
+    ratio = np.median([w for w, _ in cold]) / np.median([w for w, _ in warm])
+    cpu_ratio = np.median([c for _, c in cold]) / np.median([c for _, c in warm])
+    print(f"  cold / warm p50: wall {ratio:.1f}x, CPU {cpu_ratio:.1f}x")
 
 
 if __name__ == "__main__":

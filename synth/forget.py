@@ -2,7 +2,8 @@
 
 A record lives in more places than its row: its chunks, its vector-index entries (Chroma), its concern spans
 (text and vectors), the LLM annotation cached for its text, the form learner's stored decisions (which name
-it), and the stored summaries that counted or quoted it. `Forgetter.delete` removes all of them:
+it), the stored summaries that counted or quoted it, and the ask's warm-start cache (synth/ask/cache.py).
+`Forgetter.delete` removes all of them:
 
     Chroma entries of the ids (idempotent: an id already gone from SQL is cleaned from the index too)
     └─► one SQL transaction: chunks, spans, cached LLM annotation, learned decisions, summaries of the record's
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
+from synth.ask.cache import AskCache, AskCacheRow
 from synth.dates import span_end
 from synth.db import Base, ChunkRow, DeletionRow, RecordRow, RecordStore, TombstoneRow
 from synth.db_engine import create_tables
@@ -126,6 +128,7 @@ class Forgetter:
             learned = 0
             if rows:
                 learned = _count(s, delete(LearnedRow))  # they name the record; relearned on the next run
+                s.execute(delete(AskCacheRow).where(AskCacheRow.key.in_(AskCache.RECORD_DATA)))  # record text
             for rid in ids:
                 row = rows.get(rid)
                 result = Deletion(rid, found=row is not None, deleted_before=stones.get(rid) or purged.get(rid))

@@ -39,7 +39,7 @@ class Services:
 
     @cached_property
     def embedder(self) -> Embedder:
-        from vectorstore.embeddings import build_embedder
+        from vectorstore.registry import build_embedder  # not vectorstore.embeddings: it imports Chroma
 
         return self._embedder or build_embedder(self.settings)
 

@@ -9,12 +9,12 @@ declined.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from synth.ask.models import Intent, StructuredQuery
+from synth.ask.names import NameLists, build_name_lists, fold
 from synth.ask.periods import parse_period
 from synth.ask.themes import SELF_WORDS, ThemeMatch, ThemeMatcher, content_words, topic_content
 
@@ -121,6 +121,7 @@ class ParseContext:
     latest_month: str | None
     first_month: str | None = None
     latest_by_district: Mapping[str, str] = field(default_factory=dict)  # each district's latest month with records
+    names: NameLists | None = None  # the census name lists, when a cache has them (else built on first use)
 
 
 def _district_number(token: str) -> int:
@@ -160,7 +161,7 @@ def parse_districts(question: str, known: Sequence[str]) -> tuple[list[str], lis
     return found, unknown, spans
 
 
-def person_named(question: str) -> str | None:
+def person_named(question: str, names: NameLists | None = None) -> str | None:
     """Why a question is about an individual, or None."""
     for titled in _TITLED_NAME.finditer(question):
         title = titled[0].split()[0]
@@ -175,7 +176,7 @@ def person_named(question: str) -> str | None:
     for m in _NAME_PAIR.finditer(question):
         if m[1] not in _NOT_NAMES and m[2] not in _NOT_NAMES and not _PLACE_AFTER.match(question, m.end()):
             return "it names an individual"
-    if _census_name_pair(question):
+    if _census_name_pair(question, names or build_name_lists()):
         return "it names an individual"
     return None
 
@@ -184,30 +185,19 @@ _WORDS = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _SAID_ANY_CASE = re.compile(_SAID_NAME.pattern.replace("[A-Z][a-z]{2,}", "[^\\W\\d_]{3,}"), re.IGNORECASE)
 
 
-@functools.cache
-def _name_lists() -> tuple[frozenset[str], dict[str, int], frozenset[str]]:
-    """Given names that are no everyday noun, surnames, and the plain words a surname may not be."""
-    from synth.redact.gazetteer import NOUN_NAMES, popular_given_names, surnames
-    from synth.redact.vocabulary import CIVIC, KNOWN_WORDS, STOP
-
-    return popular_given_names() - NOUN_NAMES, surnames(), frozenset(CIVIC | KNOWN_WORDS | STOP)
-
-
-def _census_name_pair(question: str) -> bool:
+def _census_name_pair(question: str, names: NameLists) -> bool:
     """A given name followed by a surname in any letter case ("what did jorge alvarado say"): the capitalised
     pattern above misses names typed in lower case. Both words come from the census lists the redactor uses;
     given names that are everyday nouns ("bill", "rose") and surnames that are ordinary or civic words
     ("street", "park", "young") do not count, nor does a pair before a street word ("mark lane road")."""
-    from synth.redact.gazetteer import NOUN_NAMES, fold
-
-    given, family, plain = _name_lists()
+    given, family, plain = names.given, names.family, names.plain
     said = _SAID_ANY_CASE.search(question)
     if said and fold(said[1]) in given and said[1].capitalize() not in _NOT_NAMES:
         return True  # "what did tom say about noise"
     words = list(_WORDS.finditer(question))
     for first, second in zip(words, words[1:], strict=False):
         a, b = fold(first[0]), fold(second[0])
-        if question[first.end():second.start()].strip() or a not in given or b in plain or b in NOUN_NAMES:
+        if question[first.end():second.start()].strip() or a not in given or b in plain or b in names.nouns:
             continue
         if b in family and f"{b[:1].upper()}{b[1:]}" not in _NOT_NAMES and \
                 not _PLACE_AFTER.match(question.title(), second.end()):
@@ -249,7 +239,7 @@ def parse_question(question: str, ctx: ParseContext) -> StructuredQuery:
     text = " ".join(question.split())
     districts, unknown, spans = parse_districts(text, ctx.districts)
     # a district's own name ("San Juan Islands") is no person's
-    if reason := person_named(_remove(text, spans)):
+    if reason := person_named(_remove(text, spans), ctx.names):
         return StructuredQuery(intent="out_of_scope", decline_reason=f"Questions about named individuals are "
                                f"declined: {reason}. Ask about themes, districts or periods instead.")
     m = _OUT_OF_SCOPE.search(text)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from synth.ask.figures import EXAMPLES, period_label, where_label
 from synth.ask.models import Citation, StructuredQuery
@@ -16,7 +18,9 @@ from synth.ask.query import FactIndex, theme_concern
 from synth.ask.themes import content_words, distinctive_stems, stem
 from synth.period import Period
 from synth.synthesis.facts import FactRow
-from vectorstore.store import ChromaIndex, SearchFilter
+
+if TYPE_CHECKING:
+    from vectorstore.store import ChromaIndex, SearchFilter
 
 MAX_SNIPPET = 240
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -35,6 +39,8 @@ class RetrievalConfig:
 
 
 def search_filter(query: StructuredQuery) -> SearchFilter:
+    from vectorstore.store import SearchFilter
+
     span = Period.parse(query.period) if query.period else Period.ALL
     start, end = (None, None) if span.is_all else (span.start, span.end)
     return SearchFilter(districts=query.districts or None, date_from=start, date_to=end, kinds=query.kinds or None)
@@ -55,10 +61,17 @@ def best_sentence(text: str, topic: str) -> str:
 
 
 class Retriever:
-    def __init__(self, index: ChromaIndex | None, facts: FactIndex, config: RetrievalConfig | None = None) -> None:
-        self.index = index
+    def __init__(self, index: ChromaIndex | Callable[[], ChromaIndex] | None, facts: FactIndex,
+                 config: RetrievalConfig | None = None) -> None:
+        self._index = index  # a callable opens the index when an open question first needs it
         self.facts = facts
         self.config = config or RetrievalConfig()
+
+    @property
+    def index(self) -> ChromaIndex | None:
+        if callable(self._index):
+            self._index = self._index()
+        return self._index
 
     def _in_scope(self, row: FactRow, query: StructuredQuery) -> bool:
         if query.districts and row.district not in query.districts:

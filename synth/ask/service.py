@@ -29,13 +29,15 @@ from synth.ask.retrieve import Retriever, open_answer_text
 from synth.ask.themes import ThemeMatcher
 from synth.errors import LLMError, QuestionError
 from synth.outbound import Scrub
-from synth.synthesis.facts import FactRow
-from synth.synthesis.themes import TaxonomyState
 
 if TYPE_CHECKING:
+    from synth.ask.cache import AskInputs
     from synth.ask.llm import AskLLM
+    from synth.ask.names import NameLists
     from synth.services import Services
     from synth.synthesis.corpus import Corpus
+    from synth.synthesis.facts import FactRow
+    from synth.synthesis.themes import TaxonomyState
     from vectorstore.store import ChromaIndex
 
 log = logging.getLogger(__name__)
@@ -43,9 +45,10 @@ MAX_QUESTION_CHARS = 1000
 
 
 class Asker:
-    def __init__(self, facts: FactIndex, matcher: ThemeMatcher, *, index: ChromaIndex | None = None,
+    def __init__(self, facts: FactIndex, matcher: ThemeMatcher, *,
+                 index: ChromaIndex | Callable[[], ChromaIndex] | None = None,
                  conversations: ConversationStore | None = None, llm: AskLLM | None = None,
-                 outbound: Scrub | None = None) -> None:
+                 outbound: Scrub | None = None, names: NameLists | None = None) -> None:
         self.facts = facts
         self.outbound = outbound  # cited snippets pass the redactor again before they leave
         self.matcher = matcher
@@ -53,7 +56,8 @@ class Asker:
         self.conversations = conversations
         self.llm = llm
         self.context = ParseContext(districts=facts.districts, matcher=matcher, latest_month=facts.anchor_month,
-                                    first_month=facts.first_month, latest_by_district=facts.latest_by_district)
+                                    first_month=facts.first_month, latest_by_district=facts.latest_by_district,
+                                    names=names)
         self.figures = FigureWriter(facts)
         self.mentions = MentionWriter(facts)
 
@@ -70,12 +74,38 @@ class Asker:
         return cls.build(corpus.rows, corpus.taxonomy, embed, clarity=corpus.scores, **kwargs)
 
     @classmethod
+    def from_inputs(cls, inputs: AskInputs, embed: Callable | None = None, **kwargs: object) -> Asker:
+        facts = FactIndex(inputs.rows, inputs.themes, inputs.scores)
+        return cls(facts, ThemeMatcher(inputs.themes, inputs.centroids, embed), **kwargs)  # type: ignore[arg-type]
+
+    @classmethod
     def from_services(cls, svc: Services, *, refresh: bool = False, llm: AskLLM | None = None) -> Asker:
-        """An Asker over the store: the corpus, vector index and conversations of `svc`."""
-        if refresh:
-            svc.synthesizer.refresh()
-        return cls.from_corpus(svc.synthesizer.corpus(), svc.embedder.embed, index=svc.index,
-                               conversations=ConversationStore(svc.records), llm=llm)
+        """An Asker over the store: the corpus, vector index and conversations of `svc`. What the corpus gives
+        is kept in the store (synth/ask/cache.py) and reused, without a refresh, while nothing it depends on
+        has changed; the vector index and the embedder are opened when a question first needs them."""
+        from synth.ask.cache import AskCache, AskInputs, settings_key, store_fingerprint
+        from synth.ask.names import cached_name_lists
+
+        # an LLM annotator retries the records it failed on in the next run: its annotations are not kept
+        cache = AskCache(svc.records) if svc.settings.annotator == "offline" else None
+        inputs = fingerprint = None
+        if cache is not None:
+            fingerprint = store_fingerprint(svc.records, settings_key(svc.settings))
+            inputs = cache.load(fingerprint, need_refreshed=refresh)
+        if inputs is None:
+            if refresh:
+                svc.synthesizer.refresh()
+                if cache is not None:  # read before the corpus: a write in between makes the next ask rebuild
+                    fingerprint = store_fingerprint(svc.records, settings_key(svc.settings))
+            inputs = AskInputs.of(svc.synthesizer.corpus())
+            if cache is not None and fingerprint is not None:
+                cache.save(fingerprint, inputs, refreshed=refresh)
+        outbound: Scrub = svc.outbound
+        if cache is not None and fingerprint is not None:
+            outbound = cache.remembered(outbound, f"{fingerprint}|{svc.settings.redactor}")
+        return cls.from_inputs(inputs, lambda texts: svc.embedder.embed(texts), index=lambda: svc.index,
+                               conversations=ConversationStore(svc.records), llm=llm, outbound=outbound,
+                               names=cached_name_lists())
 
     # -- the one entry point ----------------------------------------------------------------------------
     def ask(self, question: str, conversation_id: str | None = None) -> Answer:

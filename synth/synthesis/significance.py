@@ -10,12 +10,12 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from scipy import stats
-
 
 def two_proportion_p_value(m1: int, n1: int, m0: int, n0: int, *, min_expected: int = 5) -> float:
     """Two-sided p-value for "m1 of n1" vs "m0 of n0": pooled z-test, or Fisher's exact test when an
     expected cell count under the null is below ``min_expected``."""
+    from scipy import stats  # imported here: it costs a second, and most callers never test a change
+
     if not (0 <= m1 <= n1 and 0 <= m0 <= n0 and n1 > 0 and n0 > 0):
         raise ValueError("need 0 <= m <= n and n > 0 for both samples")
     pooled = Fraction(m1 + m0, n1 + n0)
