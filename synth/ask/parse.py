@@ -50,9 +50,10 @@ _NOT_STREET_NAMES = frozenset({
 })
 _NAME_PAIR = re.compile(r"\b([A-Z][a-z]{2,})\s+([A-Z][a-z]{2,})\b")
 # A name before a street word is a place ("Martin Luther King Boulevard").
-_PLACE_AFTER = re.compile(r"(?:\s+[A-Z][a-z]+)*\s+(?i:boulevard|blvd|street|st|avenue|ave|road|rd|drive|dr|lane|ln|way|"
-                          r"place|court|park|square|plaza|bridge|highway|parkway|pkwy|school|library|center|centre|"
-                          r"hall|station|field|gardens?|terrace|circle)\b")
+_PLACE_WORDS = (r"boulevard|blvd|street|st|avenue|ave|road|rd|drive|dr|lane|ln|way|place|court|park|square|plaza|"
+                r"bridge|highway|parkway|pkwy|school|library|center|centre|hall|station|field|gardens?|terrace|circle")
+_PLACE_AFTER = re.compile(r"(?:\s+[A-Z][a-z]+)*\s+(?i:" + _PLACE_WORDS + r")\b")
+_PLACE_NEXT_RUN = re.compile(r"((?:\s+[^\W\d_]+){0,2}?)\s+(?:" + _PLACE_WORDS + r")\b", re.IGNORECASE)
 _SAID_NAME = re.compile(r"\b(?:did|does|has|about|from|by)\s+([A-Z][a-z]{2,})(?:'s)?\s+(?:say|said|write|wrote|"
                         r"complain|think|feel|report|want|ask)")
 _NOT_NAMES = frozenset({
@@ -199,10 +200,24 @@ def _census_name_pair(question: str, names: NameLists) -> bool:
         a, b = fold(first[0]), fold(second[0])
         if question[first.end():second.start()].strip() or a not in given or b in plain or b in names.nouns:
             continue
+        # a street named after someone ("alvarado street"), in any case; words between the name and the street
+        # word must be capitalised as typed: "jorge alvarado say about street lighting" is a person
         if b in family and f"{b[:1].upper()}{b[1:]}" not in _NOT_NAMES and \
-                not _PLACE_AFTER.match(question.title(), second.end()):
+                not _PLACE_AFTER.match(question, second.end()) and not _place_follows(question, second.end()):
             return True
     return False
+
+
+_JOINERS = frozenset({"say", "said", "says", "about", "on", "at", "in", "of", "to", "from", "for", "the", "a", "an",
+                      "and", "or", "is", "was", "did", "do", "does", "tell", "told", "think", "write", "wrote",
+                      "near", "complain", "complained", "feel", "felt"})
+
+
+def _place_follows(question: str, at: int) -> bool:
+    """A street or place word within two words after a name, as typed in any case ("martin luther king
+    boulevard", "alvarado street"), with no verb or preposition between ("jorge alvarado say about street")."""
+    m = _PLACE_NEXT_RUN.match(question, at)
+    return bool(m) and not any(w.lower() in _JOINERS for w in m[1].split())
 
 
 def _intent(question: str, districts: int, has_topic: bool) -> Intent:
