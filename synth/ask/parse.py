@@ -217,7 +217,7 @@ def _place_follows(question: str, at: int) -> bool:
     """A street or place word within two words after a name, as typed in any case ("martin luther king
     boulevard", "alvarado street"), with no verb or preposition between ("jorge alvarado say about street")."""
     m = _PLACE_NEXT_RUN.match(question, at)
-    return bool(m) and not any(w.lower() in _JOINERS for w in m[1].split())
+    return m is not None and not any(w.lower() in _JOINERS for w in m[1].split())
 
 
 def _intent(question: str, districts: int, has_topic: bool) -> Intent:
