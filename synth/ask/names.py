@@ -15,9 +15,10 @@ import logging
 import os
 import pickle
 import tempfile
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+from synth.words import fold  # noqa: F401  (re-exported for callers that fold with the name lists)
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +73,3 @@ def names_version() -> str:
         return version("names")
     except PackageNotFoundError:
         return "unknown"
-
-
-@functools.lru_cache(maxsize=20_000)
-def fold(word: str) -> str:
-    """synth.redact.gazetteer.fold, without importing the redactor: lower case, straight apostrophe, no
-    possessive or trailing period, no accents ("Szczepański's" -> "szczepanski")."""
-    low = word.lower().replace("’", "'").rstrip(".,")
-    low = low[:-2] if low.endswith("'s") else low
-    decomposed = unicodedata.normalize("NFKD", low)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ł", "l")

@@ -14,9 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from synth.ask.models import Intent, StructuredQuery
-from synth.ask.names import NameLists, build_name_lists, fold
+from synth.ask.names import NameLists, build_name_lists
 from synth.ask.periods import parse_period
 from synth.ask.themes import SELF_WORDS, ThemeMatch, ThemeMatcher, content_words, topic_content
+from synth.words import fold
 
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
             "ten": 10, "eleven": 11, "twelve": 12}

@@ -9,21 +9,14 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
-import unicodedata
 
 import spacy
 
 from synth.redact.vocabulary import ACRONYMS, CIVIC, KNOWN_WORDS, NAME_WORDS, STOP, Lexicon, lookup, word_set
+from synth.words import fold
 
 _GIVEN_FILES = ("dist.female.first", "dist.male.first")
 _SURNAME_FILE = "dist.all.last"
-
-
-@functools.lru_cache(maxsize=200_000)
-def fold(word: str) -> str:
-    """Lower case without accents: "Szczepański" -> "szczepanski", "Álvarez" -> "alvarez"."""
-    decomposed = unicodedata.normalize("NFKD", lookup(word))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ł", "l")
 
 
 COMMON_SURNAME_RANK = 2000  # the 2,000 most frequent surnames: Brown, Hall, West, Walker ...

@@ -10,6 +10,8 @@ import re
 import spacy
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from synth.words import lookup  # noqa: F401  (re-exported: the redactor's modules import it from here)
+
 
 def word_set(block: str) -> frozenset[str]:
     return frozenset(block.split())
@@ -110,12 +112,6 @@ PERSON_FOLLOWERS = SPEECH_VERBS | word_set("is was has had and did does will wou
 # Hand-written words that are not names: common words, titles, civic words that are not also surnames.
 KNOWN_WORDS = COMMON | TITLES | (CIVIC - word_set("hall ward park west north south east lane way church"))
 PLURAL_ENDINGS = ("ers", "ents", "ants", "ies", "ees", "ists", "ians", "ors")  # "Organizers said"
-
-
-def lookup(word: str) -> str:
-    """The form the vocabulary is written in: lower case, straight apostrophe, no possessive or period."""
-    low = word.lower().replace("’", "'").rstrip(".,")
-    return low[:-2] if low.endswith("'s") else low
 
 
 def alternation(words: frozenset[str]) -> str:
