@@ -136,7 +136,7 @@ class Synthesizer:
             if spans:
                 vectors = np.stack([s.vector for s in spans])
                 texts = [s.text for s in spans]
-                free = self.classifier(state, emerging=False).unclaimed(
+                free = self.classifier(state).unclaimed(
                     vectors, [theme_text(t) for t in texts], [s.record_id for s in spans]) if closed else None
                 state = discover(vectors, texts, state, self.config, free=free)
                 mark_chatter(state, spans, self.config.assign_threshold, self.chatter_prototypes)
@@ -241,12 +241,12 @@ class Synthesizer:
         self.llm_annotator.fallback = fallback
         return self.llm_annotator.annotate(records, themes)
 
-    def classifier(self, state: TaxonomyState, *, emerging: bool = True) -> SeededClassifier:
+    def classifier(self, state: TaxonomyState) -> SeededClassifier:
         """The seeded themes' classifier (cues and example phrases), with the discovered concern themes beside
-        them as emerging themes unless `emerging` is False."""
+        them as emerging themes."""
         themes = {tid: t for tid, t in state.themes.items() if t.is_concern}
         found = {tid: state.centroids[tid] for tid, t in themes.items()
-                 if emerging and t.source == "discovered" and tid in state.centroids}
+                 if t.source == "discovered" and tid in state.centroids}
         examples = {tid: p.vectors for tid, p in self._examples(state).items() if themes[tid].source != "discovered"}
         return SeededClassifier(themes, examples, self.chatter_prototypes, found, self.seeded_config)
 

@@ -110,14 +110,25 @@ class SeededClassifier:
         """Each span's theme id (or OTHER_THEME), its score for that theme, and the other seeded themes the span
         also raises ("two more car break-ins on Birch, windows smashed" is theft and vandalism): those a cue
         names whose score reaches `also_floor`."""
+        chatter = self.chatter_scores(vectors)
+        labels, score, also = self._seeded(vectors, texts, chatter)
+        if self.emerging is not None and labels:
+            free = np.array([lab == OTHER_THEME for lab in labels])
+            sims_e = normalize_rows(np.asarray(vectors, dtype=np.float32)) @ self.emerging.T
+            j = sims_e.argmax(axis=1)
+            s = sims_e[np.arange(len(labels)), j]
+            for i in np.flatnonzero(free & (s >= self.config.emerging_floor) & (s > chatter)):
+                labels[i], score[i] = self.emerging_ids[int(j[i])], float(s[i])
+        return labels, score, also
+
+    def _seeded(self, vectors: np.ndarray, texts: Sequence[str], chatter: np.ndarray
+                ) -> tuple[list[str], np.ndarray, list[list[str]]]:
+        """classify() by the seeded themes alone; `chatter`: each span's chatter score."""
         n = len(texts)
-        if n == 0:
-            return [], np.zeros(0, dtype=np.float32), []
         labels = [OTHER_THEME] * n
         score = np.zeros(n, dtype=np.float32)
         also: list[list[str]] = [[] for _ in range(n)]
-        chatter = self.chatter_scores(vectors)
-        if self.ids:
+        if self.ids and n:
             sims = self.theme_scores(vectors)
             hits = self.cue_hits(texts)
             combined = sims + self.config.cue_bonus * hits
@@ -131,25 +142,14 @@ class SeededClassifier:
             for i, j in zip(*np.nonzero(hits & (sims >= self.config.also_floor)), strict=True):
                 if self.ids[int(j)] != labels[i]:
                     also[i].append(self.ids[int(j)])
-        if self.emerging is not None:
-            free = np.array([lab == OTHER_THEME for lab in labels])
-            sims_e = normalize_rows(np.asarray(vectors, dtype=np.float32)) @ self.emerging.T
-            j = sims_e.argmax(axis=1)
-            s = sims_e[np.arange(n), j]
-            for i in np.flatnonzero(free & (s >= self.config.emerging_floor) & (s > chatter)):
-                labels[i], score[i] = self.emerging_ids[int(j[i])], float(s[i])
         return labels, score, also
 
     def unclaimed(self, vectors: np.ndarray, texts: Sequence[str], records: Sequence[str]) -> np.ndarray:
         """Spans of records no seeded theme takes any span of, that are not chatter: what emerging themes are
         discovered from. A record that raises a seeded theme is covered; its other sentences are mostly
         asides ("we met in the library room"), and clustering them made themes nobody had raised."""
-        saved, self.emerging = self.emerging, None
-        try:
-            labels, _, _ = self.classify(vectors, texts)
-        finally:
-            self.emerging = saved
-        covered = {rid for rid, lab in zip(records, labels, strict=True) if lab != OTHER_THEME}
         chatter = self.chatter_scores(vectors)
-        return (np.array([lab == OTHER_THEME and rid not in covered for lab, rid in zip(labels, records, strict=True)])
-                & (chatter < self.config.free_floor))
+        labels, _, _ = self._seeded(vectors, texts, chatter)
+        covered = {rid for rid, lab in zip(records, labels, strict=True) if lab != OTHER_THEME}
+        return (np.array([lab == OTHER_THEME and rid not in covered for lab, rid in zip(labels, records, strict=True)],
+                         dtype=bool) & (chatter < self.config.free_floor))
