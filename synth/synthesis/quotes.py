@@ -1,9 +1,9 @@
 """Which resident words a fact sheet quotes for a theme.
 
 Up to ``quotes_per_theme`` per theme. Candidates are the theme's concerns in scope whose text is a quotable
-statement (synth/synthesis/quote_quality.py: long enough, complete, with a verb, not a bare reference) and
-whose record is not excluded: by default a record flagged as addressing a model rather than residents'
-concerns (`addresses_model`) is never quoted. A quote is the concern's text (already redacted), stripped of
+statement (synth/synthesis/quote_quality.py: long enough, complete, with a verb, not a bare reference); a
+record flagged as addressing a model rather than residents' concerns (``Annotation.flagged``, set by
+synth/synthesis/injection.py) is never quoted. A quote is the concern's text (already redacted), stripped of
 surrounding whitespace, never the whole record and never altered.
 Candidates are ranked by: representativeness ``scores[(record_id, concern.index)]`` descending when
 ``scores`` is given (unscored candidates after scored ones); then sentiment agreeing with the theme's
@@ -17,7 +17,7 @@ texts).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from synth.synthesis.models import DECLARED_INDEX, Concern, Quote, SentimentLabel
@@ -29,19 +29,12 @@ if TYPE_CHECKING:
 QuoteScores = Mapping[tuple[str, int], float]  # (record_id, Concern.index) -> representativeness
 
 
-def addresses_model(row: FactRow) -> bool:
-    """Whether the record is flagged as written to a model (a prompt, an instruction) rather than about the
-    city (synthesis/injection.py sets ``Annotation.flagged``)."""
-    return row.annotation.flagged
-
-
 def _normal(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
 def pick_quotes(candidates: Sequence[tuple[FactRow, Concern]], majority: SentimentLabel,
-                scores: QuoteScores | None, cfg: FactConfig,
-                exclude: Callable[[FactRow], bool] = addresses_model) -> list[Quote]:
+                scores: QuoteScores | None, cfg: FactConfig) -> list[Quote]:
     """The quotes of one theme from its concerns in scope, by the rules of the module docstring."""
     lo, hi = cfg.quote_min_chars, cfg.quote_max_chars
 
@@ -54,7 +47,7 @@ def pick_quotes(candidates: Sequence[tuple[FactRow, Concern]], majority: Sentime
                 row.record_id, concern.index)
 
     items = sorted(((r, c, c.text.strip()) for r, c in candidates
-                    if c.index < DECLARED_INDEX and is_quotable(c.text) and not exclude(r)), key=rank)
+                    if c.index < DECLARED_INDEX and is_quotable(c.text) and not r.annotation.flagged), key=rank)
     picked: list[Quote] = []
     records: set[str] = set()
     meetings: set[object] = set()
