@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from synth.errors import ConfigError, StoreError
 from synth.settings import Settings
 from vectorstore.embeddings import ChromaEmbeddingFunction, Embedder, LangChainEmbeddings
+from vectorstore.hnsw_files import TailScrubber
 from vectorstore.sharing import SharedDirectory, embedded_directory, reopen_client
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ class ChromaIndex:
         self._ef = ChromaEmbeddingFunction(embedder)
         path = embedded_directory(client)
         self._shared = SharedDirectory(path) if path else None
+        self._scrubber = TailScrubber(path) if path else None
         self._mutex = threading.RLock()
         self._generation: int | None = None  # of the shared directory when this client was (re)opened
         with self._using(write=fresh):
@@ -128,6 +130,10 @@ class ChromaIndex:
             try:
                 yield
             finally:
+                # after every operation, not only writes: cheap when nothing changed, and it also covers
+                # files another process or an older version wrote without scrubbing (see hnsw_files.py)
+                assert self._scrubber is not None
+                self._scrubber.scrub()
                 if write:
                     self._generation = self._shared.bump()
 
