@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import ask, health, records
+from api.limits import RequestGuard
+from api.routes import ask, audit, health, records
 from synth import __version__
 from synth.services import Services
 from synth.settings import Settings
@@ -24,12 +25,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(services: Services | None = None) -> FastAPI:
     app = FastAPI(title="synth", version=__version__, lifespan=lifespan)
+    settings = services.settings if services is not None else Settings()
     if services is not None:
         app.state.services = services
+    app.add_middleware(RequestGuard, max_body_bytes=settings.api_max_body_bytes)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(records.router)
     app.include_router(ask.router)
+    app.include_router(audit.router)
     return app
 
 

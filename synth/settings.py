@@ -81,6 +81,14 @@ class Settings(BaseSettings):
     # Retention: `synth records purge` deletes records dated more than this many months ago (unset: keep all).
     retention_months: int | None = Field(None, ge=1)
 
+    # The API and the web sign-in (per API process: N workers allow N times the request rate).
+    api_max_body_bytes: int = Field(10_000_000, ge=1_000, description="larger request bodies get 413")
+    api_max_records: int = Field(1_000, ge=1, le=100_000, description="records per POST /records")
+    api_requests_per_minute: int = Field(300, ge=1, description="per token; more get 429 with Retry-After")
+    session_hours: float = Field(12, gt=0, description="a web sign-in lasts this long")
+    signin_max_failures: int = Field(5, ge=1, description="wrong passwords in a row before the account waits")
+    signin_lock_minutes: float = Field(15, gt=0)
+
     environment: Literal["development", "production"] = "development"
 
     @model_validator(mode="after")

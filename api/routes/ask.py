@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from api.deps import ServicesDep
+from api.security import AUTH_RESPONSES, READERS, Caller, allow
 from synth.ask.models import Answer
 from synth.ask.service import Asker
 
@@ -41,9 +43,12 @@ def _asker(request: Request, svc: ServicesDep) -> Asker:
         return request.app.state.asker[1]
 
 
-@router.post("/ask", response_model=Answer)
-def ask(body: AskRequest, request: Request, svc: ServicesDep) -> Answer:
+@router.post("/ask", response_model=Answer, responses=AUTH_RESPONSES)
+def ask(body: AskRequest, request: Request, svc: ServicesDep,
+        caller: Annotated[Caller, Depends(allow(*READERS))]) -> Answer:
     """Counts, shares, rankings, trends and comparisons come from code over the annotations; open questions
     are answered with quoted records. Every answer has a status, citations, figures and coverage. A question
     ask cannot take (QuestionError) is a 422, as every SynthError is mapped in api/errors.py."""
-    return _asker(request, svc).ask(body.question, body.conversation_id)
+    answer = _asker(request, svc).ask(body.question, body.conversation_id)
+    svc.audit.record(caller.name, "ask", "", {"status": answer.status, "citations": len(answer.citations)})
+    return answer
