@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.limits import RequestGuard
-from api.routes import ask, audit, health, records
+from api.routes import ask, audit, evals, evidence, health, ingest_jobs, records, summaries, themes
 from synth import __version__
 from synth.services import Services
 from synth.settings import Settings
@@ -20,6 +20,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if not hasattr(app.state, "services"):  # tests may inject their own
         app.state.services = Services(Settings())
     yield
+    if getattr(app.state, "jobs", None) is not None:  # ingest jobs finish before the services close
+        app.state.jobs.close()
     app.state.services.close()
 
 
@@ -31,9 +33,8 @@ def create_app(services: Services | None = None) -> FastAPI:
     app.add_middleware(RequestGuard, max_body_bytes=settings.api_max_body_bytes)
     install_error_handlers(app)
     app.include_router(health.router)
-    app.include_router(records.router)
-    app.include_router(ask.router)
-    app.include_router(audit.router)
+    for module in (records, summaries, evidence, themes, ingest_jobs, ask, evals, audit):
+        app.include_router(module.router)
     return app
 
 

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # nested deeper is rejected on its own (the rest of its file is kept).
     max_file_bytes: int = Field(100_000_000, ge=1_000)
     max_json_depth: int = Field(32, ge=2, le=200)
+
+    # Where `synth eval --report` wrote the latest evaluation (report.json), as the API serves it.
+    eval_report_dir: Path = Path("eval_report")
     redactor: Literal["presidio", "regex"] = "presidio"
     # Salt for pseudonymising note-taker names (kept as nt_<hash>, never as a name).
     pseudonym_salt: SecretStr = SecretStr("synth-dev-salt")
