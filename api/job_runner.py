@@ -38,9 +38,12 @@ class JobRunner:
         try:
             with self._one_at_a_time:
                 self.store.start(job_id)
-                report = self.svc.ingestor.ingest(
-                    list(labels), progress=lambda stage, done, total: stage == "ingest" and
-                    self.store.progress(job_id, done, total))
+
+                def progress(stage: str, done: int, total: int) -> None:
+                    if stage == "ingest":  # rows read of expected (indexing follows, in the background)
+                        self.store.progress(job_id, done, total)
+
+                report = self.svc.ingestor.ingest(list(labels), progress=progress)
                 if report.run_id is not None and user_id is not None:
                     mark_submitter(self.svc.records, report.run_id, user_id)
                 self.store.finish(job_id, report, {str(p): label for p, label in labels.items()})

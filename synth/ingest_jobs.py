@@ -110,7 +110,7 @@ class JobStore:
             row = s.get(IngestJobRow, job_id)
             if row is None:
                 return None
-            return IngestJob(id=row.id, status=row.status, files=row.files, created_at=row.created_at,  # type: ignore[arg-type]
+            return IngestJob(id=row.id, status=row.status, files=row.files, created_at=row.created_at,
                              finished_at=row.finished_at, done=row.done, total=row.total, **row.counts,
                              rejections=[JobRejection.model_validate(r) for r in row.rejections], error=row.error,
                              submitted_by=row.submitted_by)
