@@ -94,7 +94,7 @@ def test_an_uploaded_csv_with_a_bad_row_reports_its_row_and_field(services: Any,
     assert job["status"] == "done", job
     assert (job["accepted"], job["rejected"], job["done"]) == (2, 1, 3)
     [rejection] = job["rejections"]
-    assert (rejection["row"], rejection["field"]) == (2, "date")
+    assert (rejection["row"], rejection["field"]) == (2, "date") and rejection["file"].endswith("notes.csv")
     assert "2026-13-40" not in rejection["reason"] and "Jorge" not in str(job)
     assert {x["id"] for x in client.get("/records").json()["records"]} == {"u1", "u3"}
 
