@@ -25,6 +25,19 @@ ROLE_TABLE: dict[tuple[str, str], set[Role]] = {
     ("GET", "/districts"): READERS,
     ("POST", "/ask"): READERS,
     ("GET", "/audit"): {A},
+    ("GET", "/records"): {A, C, L, N},  # a note-taker's own records only (tests/test_api_records_ingest.py)
+    ("GET", "/summaries"): READERS,
+    ("GET", "/summaries/{district}"): READERS,
+    ("GET", "/evidence"): READERS,
+    ("GET", "/themes"): READERS,
+    ("GET", "/themes/edits"): {A, C},
+    ("PATCH", "/themes/{theme_id}"): {A, C},
+    ("POST", "/themes/merge"): {A, C},
+    ("POST", "/themes/{theme_id}/split"): {A, C},
+    ("POST", "/ingest"): {A, C},
+    ("POST", "/ingest/records"): {A, C},
+    ("GET", "/ingest/{job_id}"): {A, C},
+    ("GET", "/evals/latest"): READERS,
 }
 
 
@@ -48,7 +61,7 @@ def _routes(app: Any) -> list[tuple[str, str, Any]]:
             continue
         for method in sorted(getattr(route, "methods", None) or ()):
             if method != "HEAD":
-                out.append((method, route.path, route))
+                out.append((method, route.path_format, route))  # "/summaries/{district}", as OpenAPI has it
     return out
 
 
