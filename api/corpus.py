@@ -64,9 +64,12 @@ def summary_for(svc: Services, corpus: Corpus, district: str, period: str | None
 
 
 def scope_of(corpus: Corpus, district: str) -> str:
-    """The district as the summaries name it (the city's in any letter case), or 404."""
+    """The district as the summaries name it (the city's in any letter case), or 404 (also for the city of a
+    store without records)."""
     from synth.synthesis.facts import CITY_WIDE
 
+    if not corpus.rows:
+        raise HTTPException(404, "no records yet: nothing to summarise")
     if district.casefold() == CITY_WIDE.casefold():
         return CITY_WIDE
     if district not in corpus.districts:

@@ -64,6 +64,9 @@ def test_evidence_records_are_in_scope_and_snippets_redacted(city_services: Any,
     stored = {r.id: r for r in city_services.records.iter_records()}
     assert all(stored[rid].district == "District 1" for rid in got["record_ids"])
     assert all(s["text"] and s["text"] in stored[s["record_id"]].text for s in got["snippets"])
+    [entry, *_] = city_services.audit.entries(action="evidence.read")
+    assert (entry.target, entry.detail["theme"], entry.detail["records"]) == ("District 1", theme["id"],
+                                                                            len(got["record_ids"]))
     for bad in ({"district": "District 1", "theme": "t_nope"}, {"district": "Atlantis", "theme": theme["id"]}):
         assert client.get("/evidence", params=bad).status_code == 404
     assert client.get("/evidence", params={"district": "District 1", "theme": theme["id"],
@@ -84,6 +87,8 @@ def test_markdown_and_the_city_in_any_case(city_services: Any, api_client: Any) 
 
 def test_district_names_with_spaces_and_slashes(services: Any, api_client: Any) -> None:
     client = api_client("admin")
+    assert client.get("/summaries").json() == {"scopes": []}
+    assert client.get("/summaries/City-wide").status_code == 404  # no records yet
     body = {"records": [{"id": f"n{i}", "text": f"The street lights on {s} Street are out at night.",
                          "district": "North/East Side", "date": f"2026-10-0{i + 1}"}
                         for i, s in enumerate(["Elm", "Oak", "Ash"])]}
