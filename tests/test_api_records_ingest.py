@@ -116,3 +116,23 @@ def test_json_records_job_and_refusals(services: Any, api_client: Any) -> None:
     assert api_client("leadership").delete("/records/j1").status_code == 403
     assert api_client("coordinator").delete("/records/j1").status_code == 200
     assert client.delete("/records/j1").status_code == 404
+
+
+def test_a_job_takes_a_workbook_and_a_meeting_note_together(services: Any, api_client: Any, tmp_path: Any) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    for row in [["id", "text", "district", "date"], ["x1", "Lights out on Elm", "District 1", "2026-09-01"],
+                ["x2", "Speeding near the school", "District 2", "2026-09-02"]]:
+        ws.append(row)
+    wb.save(tmp_path / "survey.xlsx")
+    note = "District: District 3\nDate: 2026-09-03\nMeeting: KT-1\n\nResidents asked about the broken lights.\n"
+    client = api_client("coordinator")
+    r = client.post("/ingest", files=[("files", ("survey.xlsx", (tmp_path / "survey.xlsx").read_bytes())),
+                                      ("files", ("kt-1.md", note.encode()))])
+    job = _wait(client, r.json()["status_url"])
+    assert (job["status"], job["accepted"], job["rejected"], job["files"]) == ("done", 3, 0, ["survey.xlsx", "kt-1.md"])
+    districts = {x["district"] for x in client.get("/records").json()["records"]}
+    assert districts == {"District 1", "District 2", "District 3"}
