@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from synth.synthesis.summary import Summary
 
 _lock = threading.Lock()
-PERIOD_PATTERN = r"^(\d{4}-\d{2}(\.\.\d{4}-\d{2})?|\d{4}|all)$"
+_MONTH = r"[1-9]\d{3}-(0[1-9]|1[0-2])"
+PERIOD_PATTERN = rf"^({_MONTH}(\.\.{_MONTH})?|[1-9]\d{{3}}|all)$"
 
 
 def store_key(svc: Services) -> tuple[int, int, str]:
@@ -47,7 +48,11 @@ def shared_corpus(request: Request, svc: Services) -> Corpus:
 
 
 def period_key(text: str) -> str:
-    """A period as the summaries key it ("2026-09..2026-11"), or 422."""
+    """A period as the summaries key it ("2026-09..2026-11"); a range given latest month first is read in order
+    (the query's pattern cannot say which way round it goes); anything else unreadable is a 422."""
+    first, sep, last = text.partition("..")
+    if sep and last < first:  # "YYYY-MM" strings order as the months do
+        text = f"{last}..{first}"
     try:
         return Period.parse(text).key
     except PeriodError as e:

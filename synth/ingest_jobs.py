@@ -50,6 +50,11 @@ class JobRejection(BaseModel):
     reason: str
 
 
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored time, in UTC (SQLite gives it back without its zone)."""
+    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
+
+
 class IngestJob(BaseModel):
     id: str
     status: JobStatus
@@ -92,8 +97,9 @@ class JobStore:
 
     def finish(self, job_id: str, report: IngestReport, labels: dict[str, str]) -> None:
         """The job's outcome; rejections name files by their labels (`labels`: stored path -> label)."""
-        rejections = [JobRejection(file=labels.get(r.file, "upload"), row=r.row, field=r.field, reason=r.reason)
-                      for r in [*report.failed_files, *report.rejections]]
+        every = dict.fromkeys((r.file, r.row, r.field, r.reason) for r in [*report.failed_files, *report.rejections])
+        rejections = [JobRejection(file=labels.get(file, "upload"), row=row, field=field, reason=reason)
+                      for file, row, field, reason in every]  # a file that failed is in both lists
         counts = {"accepted": report.accepted, "rejected": report.rejected, "duplicates": report.duplicates,
                   "conflicts": report.conflicts, "forgotten": report.forgotten}
         status = "done" if report.status == "done" else "failed"
@@ -110,8 +116,8 @@ class JobStore:
             row = s.get(IngestJobRow, job_id)
             if row is None:
                 return None
-            return IngestJob(id=row.id, status=row.status, files=row.files, created_at=row.created_at,
-                             finished_at=row.finished_at, done=row.done, total=row.total, **row.counts,
+            return IngestJob(id=row.id, status=row.status, files=row.files, created_at=_utc(row.created_at),
+                             finished_at=_utc(row.finished_at), done=row.done, total=row.total, **row.counts,
                              rejections=[JobRejection.model_validate(r) for r in row.rejections], error=row.error,
                              submitted_by=row.submitted_by)
 

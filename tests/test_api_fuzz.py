@@ -28,8 +28,8 @@ SAMPLE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+@pytest.fixture(scope="module", params=["empty", "seeded"])  # an empty store has its own answers (404s)
+def fuzz_app(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Any]:
     from synth.redact import RegexRedactor
     from synth.services import Services
     from vectorstore.embeddings import HashingEmbedder
@@ -40,10 +40,13 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
                    _embedder=HashingEmbedder(), _redactor=RegexRedactor())
     path = data.parent / "sample.json"
     path.write_text(__import__("json").dumps(SAMPLE))
-    svc.ingestor.ingest([path])
+    if request.param == "seeded":
+        svc.ingestor.ingest([path])
     app = create_app(svc)
     app.state.fuzz_token = svc.users.add("fuzz-admin", "admin")
     yield app
+    if getattr(app.state, "jobs", None) is not None:  # ingest jobs the fuzzer started
+        app.state.jobs.close()
     svc.close()
 
 

@@ -108,8 +108,14 @@ def test_json_records_job_and_refusals(services: Any, api_client: Any) -> None:
     assert (job["status"], job["accepted"], job["rejected"]) == ("done", 1, 1)
     assert job["rejections"][0]["file"] == "api" and job["rejections"][0]["field"] == "text"
     assert client.get("/ingest/nope").status_code == 404
-    bad = client.post("/ingest", files=[("files", ("x.exe", b"MZ", "application/octet-stream"))])
-    assert bad.status_code == 422
+    bad = client.post("/ingest", files=[("files", ("x.exe", b"MZ", "application/octet-stream")),
+                                        ("files", ("ok.jsonl", b'{"id": "j3", "text": "Dark alley by the store"}'))])
+    assert bad.status_code == 202
+    job = _wait(client, bad.json()["status_url"])
+    assert (job["status"], job["accepted"]) == ("failed", 1)  # the other file is kept
+    assert [(r["file"], r["row"]) for r in job["rejections"]] == [("x.exe", None)]
+    assert "unsupported file type" in job["rejections"][0]["reason"]
+    assert client.post("/ingest", files=[]).status_code == 422
     assert api_client("leadership").post("/ingest/records", json={"records": [{"text": "x"}]}).status_code == 403
     assert api_client("note_taker").get(r.json()["status_url"]).status_code == 403
     assert api_client("leadership").post("/records", json={"records": [{"text": "x"}]}).status_code == 403

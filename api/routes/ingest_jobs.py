@@ -25,6 +25,7 @@ router = APIRouter(tags=["ingest"])
 Editor = Annotated[Caller, Depends(allow(*EDITORS))]
 MAX_FILES = 50
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+_SUFFIX = re.compile(r"\.[a-z0-9]{1,10}")
 
 
 class JobAccepted(BaseModel):
@@ -56,21 +57,19 @@ def _accepted(request: Request, job_id: str) -> JobAccepted:
 
 @router.post("/ingest", response_model=JobAccepted, status_code=202, responses=errors(422))
 def ingest_files(request: Request, svc: ServicesDep, jobs: Runner, caller: Editor,
-                 files: Annotated[list[UploadFile], File(description="CSV, JSONL, JSON, Markdown or XLSX files")]
-                 ) -> JobAccepted:
+                 files: Annotated[list[UploadFile], File(
+                     description=f"files named by type: {', '.join(SUPPORTED_SUFFIXES)}",
+                     json_schema_extra={"minItems": 1, "maxItems": MAX_FILES})]) -> JobAccepted:
     """Ingest uploaded files in the background, as `synth ingest` does (strict columns, redaction, rejections
-    per row); poll the returned status URL."""
+    per row; a file of another type is rejected as a whole, the others are kept); poll the returned status URL."""
     if not 1 <= len(files) <= MAX_FILES:
         raise HTTPException(422, f"send 1 to {MAX_FILES} files")
-    for upload in files:
-        if Path(upload.filename or "").suffix.lower() not in SUPPORTED_SUFFIXES:
-            raise HTTPException(422, f"unsupported file type for {_label(upload.filename, 0)!r}; use one of "
-                                     f"{', '.join(SUPPORTED_SUFFIXES)}")
     folder = Path(tempfile.mkdtemp(prefix="synth-upload-"))
     labels: dict[Path, str] = {}
     try:
         for n, upload in enumerate(files, 1):
-            path = folder / f"f{n}{Path(upload.filename or '').suffix.lower()}"  # our name: never a person's
+            suffix = Path(upload.filename or "").suffix.lower()  # the reader goes by it; our name, never a person's
+            path = folder / f"f{n}{suffix if _SUFFIX.fullmatch(suffix) else ''}"
             with path.open("wb") as out:
                 shutil.copyfileobj(upload.file, out, 1 << 20)
             labels[path] = _label(upload.filename, n)

@@ -7,7 +7,8 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from api.deps import ServicesDep
 from api.responses import errors
@@ -37,9 +38,13 @@ class ThemeView(BaseModel):
 
 
 class ThemePatch(BaseModel):
-    label: str | None = Field(None, min_length=1, max_length=80, pattern=r"\S")
-    pinned: bool | None = None
-    is_concern: bool | None = Field(None, description="false marks the theme as chatter")
+    """At least one of the three (the schema leaves null out: a field is either given or absent)."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    label: str | SkipJsonSchema[None] = Field(None, min_length=1, max_length=80, pattern=r"\S")
+    pinned: bool | SkipJsonSchema[None] = None
+    is_concern: bool | SkipJsonSchema[None] = Field(None, description="false marks the theme as chatter")
 
 
 class MergeRequest(BaseModel):
@@ -71,8 +76,8 @@ def list_themes(svc: ServicesDep, caller: Reader) -> list[ThemeView]:
 @router.get("/themes/edits", response_model=list[ThemeEdit], responses=errors())
 def theme_edits(svc: ServicesDep, caller: Editor) -> list[ThemeEdit]:
     """The taxonomy's edit log, oldest first (renames, pins, merges, splits, chatter flags, rediscoveries)."""
-    return [ThemeEdit(at=at, action=action, payload=payload)
-            for at, action, payload in svc.synthesizer.store.theme_edits()]
+    return [ThemeEdit(at=at if at.tzinfo else at.replace(tzinfo=dt.UTC),  # SQLite gives UTC back without its zone
+                      action=action, payload=payload) for at, action, payload in svc.synthesizer.store.theme_edits()]
 
 
 @router.patch("/themes/{theme_id}", response_model=ThemeView, responses=errors(404, 422))
