@@ -18,9 +18,12 @@ class RequestGuard:
     without one (chunked) is read first, at most the cap, and refused as soon as it passes it (the app would
     turn an error raised mid-body into a vague 400). Logs the access line."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, *, upload_max_bytes: int | None = None,
+                 upload_paths: tuple[str, ...] = ("/ingest",)) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.upload_max_bytes = upload_max_bytes or max_body_bytes  # file uploads may be larger
+        self.upload_paths = upload_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -28,6 +31,7 @@ class RequestGuard:
             return
         start = time.perf_counter()
         status = {"code": 500}
+        cap = self.upload_max_bytes if scope["path"] in self.upload_paths else self.max_body_bytes
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -37,14 +41,14 @@ class RequestGuard:
         try:
             declared = _content_length(scope)
             if declared is not None:
-                if declared > self.max_body_bytes:
-                    await self._too_large(send_wrapper)
+                if declared > cap:
+                    await self._too_large(send_wrapper, cap)
                 else:
                     await self.app(scope, receive, send_wrapper)
                 return
-            replay = await self._read_capped(receive)
+            replay = await self._read_capped(receive, cap)
             if replay is None:
-                await self._too_large(send_wrapper)
+                await self._too_large(send_wrapper, cap)
             else:
                 await self.app(scope, replay, send_wrapper)
         finally:
@@ -52,7 +56,7 @@ class RequestGuard:
             access_log.info("%s %s %s caller=%s %.0f ms", scope["method"], scope["path"], status["code"],
                             state.get("caller", "-"), (time.perf_counter() - start) * 1000)
 
-    async def _read_capped(self, receive: Receive) -> Receive | None:
+    async def _read_capped(self, receive: Receive, cap: int) -> Receive | None:
         """The body's messages, to be replayed to the app; None once they pass the cap."""
         messages: list[Message] = []
         seen = 0
@@ -62,7 +66,7 @@ class RequestGuard:
             if message["type"] != "http.request":
                 break
             seen += len(message.get("body", b""))
-            if seen > self.max_body_bytes:
+            if seen > cap:
                 return None
             if not message.get("more_body", False):
                 break
@@ -72,8 +76,8 @@ class RequestGuard:
 
         return replay
 
-    async def _too_large(self, send: Send) -> None:
-        body = json.dumps({"detail": f"the request body is over {self.max_body_bytes} bytes"}).encode()
+    async def _too_large(self, send: Send, cap: int) -> None:
+        body = json.dumps({"detail": f"the request body is over {cap} bytes"}).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})

@@ -30,7 +30,9 @@ def create_app(services: Services | None = None) -> FastAPI:
     settings = services.settings if services is not None else Settings()
     if services is not None:
         app.state.services = services
-    app.add_middleware(RequestGuard, max_body_bytes=settings.api_max_body_bytes)
+    # uploads (POST /ingest) may be as large as an input file may be; every other body stays small
+    app.add_middleware(RequestGuard, max_body_bytes=settings.api_max_body_bytes,
+                       upload_max_bytes=settings.max_file_bytes)
     install_error_handlers(app)
     app.include_router(health.router)
     for module in (records, summaries, evidence, themes, ingest_jobs, ask, evals, audit):

@@ -89,3 +89,12 @@ def test_each_request_logs_one_access_line_naming_the_caller(services: Any,
     lines = [r.getMessage() for r in caplog.records if r.name == "synth.access"]
     assert lines[0].startswith("GET /districts 200 caller=lee")
     assert lines[1].startswith("GET /districts 401 caller=-")
+
+
+def test_uploads_have_the_input_file_cap_not_the_body_cap(tight: Any) -> None:
+    client = TestClient(create_app(tight), headers=bearer(tight, "coordinator"))
+    rows = "text,district,date\n" + "".join(f"Street light {i} is out on Birch.,District 1,2026-11-02\n"
+                                             for i in range(100))
+    assert len(rows) > 2_000  # over the body cap
+    res = client.post("/ingest", files={"files": ("lights.csv", rows.encode(), "text/csv")})
+    assert res.status_code == 202, res.text
