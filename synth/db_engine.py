@@ -5,7 +5,8 @@ ingest beside the API).
   fail with "database is locked" when another process commits in between; `write_engine()` gives connections
   whose transactions start with `BEGIN IMMEDIATE` (they wait up to `BUSY_SECONDS` for the lock instead).
   PostgreSQL needs nothing here.
-- **The schema is created in one guarded step** (`create_tables`): the check for each table and its
+- **The schema is created in one guarded step** (`create_tables`; the store's own tables are made and upgraded
+  by the migrations in `synth/schema.py`, under the same lock): the check for each table and its
   `CREATE TABLE` happen in one write transaction (SQLite: under `BEGIN IMMEDIATE`; PostgreSQL: under a
   transaction-scoped advisory lock), so two processes opening a fresh store do not both try to create it. A
   remaining "already exists" (another program creating the same table) is retried, and then seen as present.
@@ -22,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 BUSY_SECONDS = 60  # how long a SQLite writer waits for another process's transaction to end
-_SCHEMA_LOCK = 0x5379_6E74  # PostgreSQL advisory lock key for schema changes ("Synt")
+SCHEMA_LOCK = 0x5379_6E74  # PostgreSQL advisory lock key for schema changes ("Synt")
 _RACE_WORDS = ("already exists", "duplicate column")
 
 
@@ -64,7 +65,7 @@ def create_tables(engine: Engine, metadata: MetaData, tables: Sequence[Table] | 
         try:
             with write_engine(engine).begin() as conn:
                 if engine.dialect.name == "postgresql":
-                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})")
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
                 metadata.create_all(conn, tables=tables)
                 for table, column, sql in _missing_columns(conn, columns):
                     conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {sql}")

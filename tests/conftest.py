@@ -65,6 +65,30 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log.close()
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """Admin URL of a real PostgreSQL server on loopback, started once per session (or SYNTH_TEST_POSTGRES_URL).
+    Skipped only when the server binaries are not installed (they are on the CI machine)."""
+    from . import postgres
+
+    if url := os.environ.get("SYNTH_TEST_POSTGRES_URL"):
+        yield url
+        return
+    if postgres.server_bin() is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed: apt-get install postgresql")
+    with postgres.running_server() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """URL of a new, empty database on the session's PostgreSQL server (dropped after the test)."""
+    from . import postgres
+
+    with postgres.fresh_database(postgres_server) as url:
+        yield url
+
+
 # --------------------------------------------------------------------------------------------------------
 # The local generative model server (one per session)
 # --------------------------------------------------------------------------------------------------------

@@ -36,7 +36,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 import synth
 from synth.db import Base, RecordStore
-from synth.db_engine import create_tables
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -122,7 +121,6 @@ class AskCache:
 
     def __init__(self, records: RecordStore) -> None:
         self.records = records
-        create_tables(records.engine, Base.metadata, tables=[AskCacheRow.__table__])  # type: ignore[list-item]
 
     def load(self, fingerprint: str, *, need_refreshed: bool) -> AskInputs | None:
         """The stored inputs if they were built for this fingerprint (and after a refresh when one is asked)."""

@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from synth.db import Base
-from synth.db_engine import create_tables
 from synth.models import Record
+from synth.schema import upgrade
 from synth.synthesis.models import Annotation
 
 
@@ -50,10 +50,10 @@ class CacheScope:
 
 
 class AnnotationCache:
-    """LLM annotations in the system of record (the table is created on the shared Base's engine)."""
+    """LLM annotations in the system of record (on a store upgraded to this version's schema)."""
 
     def __init__(self, engine: Engine) -> None:
-        create_tables(engine, Base.metadata, tables=[LLMAnnotationRow.__table__])  # type: ignore[list-item]
+        upgrade(engine)  # a no-op on a RecordStore's engine (already upgraded when opened)
         self._session = sessionmaker(engine, expire_on_commit=False)
 
     def get_many(self, scope: CacheScope, hashes: Sequence[str]) -> dict[str, Annotation]:

@@ -32,7 +32,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from synth.db import Base, RecordRow, RecordStore
-from synth.db_engine import create_tables
 from synth.synthesis.models import SentimentScore, Theme
 from synth.synthesis.themes import TaxonomyState
 
@@ -109,7 +108,6 @@ class StoredSpan:
 class SynthesisStore:
     def __init__(self, records: RecordStore) -> None:
         self.records = records
-        create_tables(records.engine, Base.metadata)
 
     # -- spans ----------------------------------------------------------------------------------------------
     def records_without_spans(self, annotator: str) -> list[str]:
