@@ -54,7 +54,7 @@ class AskCacheRow(Base):
     __tablename__ = "ask_cache"
 
     key: Mapped[str] = mapped_column(String(32), primary_key=True)  # "asker", "quotes"
-    fingerprint: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(200))  # the store's digest, "|" and the settings it used
     refreshed: Mapped[bool] = mapped_column(Boolean)  # built right after a refresh (no record left to annotate)
     built_at: Mapped[dt.datetime] = mapped_column(DateTime, default=lambda: dt.datetime.now(dt.UTC))
     data: Mapped[bytes] = mapped_column(LargeBinary)
