@@ -29,7 +29,11 @@ _RACE_WORDS = ("already exists", "duplicate column")
 
 def make_engine(url: str) -> Engine:
     sqlite = url.startswith("sqlite")
-    engine = create_engine(url, future=True, connect_args={"timeout": BUSY_SECONDS} if sqlite else {})
+    connect_args: dict[str, Any] = {"timeout": BUSY_SECONDS} if sqlite else {}
+    if url.startswith("postgresql+psycopg"):
+        # Times are stored as UTC without a zone (as on SQLite), whatever the server's or database's time zone.
+        connect_args["options"] = "-c timezone=UTC"
+    engine = create_engine(url, future=True, connect_args=connect_args)
     if sqlite:
         # WAL lets readers (the API) work while an ingest writes; foreign keys are off by default in SQLite.
         @event.listens_for(engine, "connect")

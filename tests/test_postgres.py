@@ -5,6 +5,7 @@ writing into one PostgreSQL store (with one Chroma server) at the same time."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -14,10 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 
 from samplecity import generate_city
-from synth.db import RecordStore
+from synth.db import IngestRunRow, RecordStore
 from synth.forget import Forgetter
 from synth.models import Chunk, Record, Rejection
 from synth.redact import RegexRedactor
@@ -137,3 +140,18 @@ def test_a_summary_document_round_trips_through_postgresql_json(pg_services: Ser
     rec = pg_services.records.get_record("n1")
     assert rec is not None and rec.top_concerns == ["Street lighting", "Speeding"]
     assert "555-123-4567" not in rec.text and sum(rec.redactions.values()) >= 1
+
+
+def test_times_are_stored_in_utc_whatever_the_servers_time_zone(postgres_url: str) -> None:
+    name = make_url(postgres_url).database
+    with psycopg.connect(postgres_url.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(f"ALTER DATABASE {name} SET timezone TO 'America/New_York'")
+    store = RecordStore(postgres_url)
+    before = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    run = store.start_run(["a.csv"])
+    with store.session() as s:
+        row = s.get(IngestRunRow, run)
+        assert row is not None
+        started = row.started_at
+    store.close()
+    assert abs((started.replace(tzinfo=None) - before).total_seconds()) < 60  # not 5 hours off
