@@ -1,6 +1,7 @@
 """Several API processes on one store, as a city runs them: two `synth serve` processes (and one with
-`--workers 2`) on one PostgreSQL store and one Chroma server. Records posted to one are counted and answered
-from by the other at once, while both take writes at the same time, with no server error."""
+`--workers 2`) on one PostgreSQL store and one Chroma server. A note-taker's records posted to one are counted
+and answered from by the other, for leadership, at once, while both take writes at the same time, with no
+server error; accounts and tokens live in the store, so one issued or revoked is known to every process."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from synth.db import RecordStore
+from synth.users import Role, UserStore
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -39,6 +43,21 @@ def store_env(tmp_path: Path, postgres_url: str, chroma_server: str) -> dict[str
             "SYNTH_DATA_DIR": str(tmp_path / "data"), "SYNTH_DATABASE_URL": postgres_url,
             "SYNTH_CHROMA_URL": chroma_server, "SYNTH_COLLECTION": f"workers_{tmp_path.name[-8:]}",
             "PYTHONPATH": str(Path(__file__).parents[1])}
+
+
+@pytest.fixture
+def tokens(postgres_url: str) -> dict[str, str]:
+    """A bearer header for a note-taker and one for leadership, made in the shared store."""
+    store = RecordStore(postgres_url)
+    try:
+        users = UserStore(store.engine)
+        return {role: users.add(f"{role}-user", Role(role)) for role in ("note_taker", "leadership")}
+    finally:
+        store.close()
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 @contextmanager
@@ -75,20 +94,22 @@ def _batch(n: int, size: int = 8) -> list[dict[str, str]]:
              "district": DISTRICTS[(n + i) % 3], "date": f"2026-11-{1 + (n + i) % 27:02d}"} for i in range(size)]
 
 
-def _counts(url: str) -> dict[str | None, int]:
-    got = httpx.get(f"{url}/districts", timeout=60)
+def _counts(url: str, token: str) -> dict[str | None, int]:
+    got = httpx.get(f"{url}/districts", headers=_auth(token), timeout=60)
     assert got.status_code == 200, got.text
     return {d["district"]: d["records"] for d in got.json()}
 
 
-def _exercise(urls: list[str], batches: int = 12) -> tuple[list[int], dict[str | None, int]]:
-    """Post `batches` batches spread over the servers, four at a time, each followed by a read of the counts
-    from another server; the statuses of every request and the expected counts per district."""
+def _exercise(urls: list[str], tokens: dict[str, str], batches: int = 12) -> tuple[list[int], dict[str | None, int]]:
+    """The note-taker posts `batches` batches spread over the servers, four at a time, each followed by
+    leadership reading the counts from another server; the statuses of every request and the expected counts
+    per district."""
     def post_then_read(n: int) -> list[int]:
         posted = httpx.post(f"{urls[n % len(urls)]}/records", json={"records": _batch(n), "source": f"b{n}"},
-                            timeout=120)
+                            headers=_auth(tokens["note_taker"]), timeout=120)
         assert posted.status_code >= 500 or posted.json()["accepted"] == 8, posted.text
-        read = httpx.get(f"{urls[(n + 1) % len(urls)]}/districts", timeout=60)
+        read = httpx.get(f"{urls[(n + 1) % len(urls)]}/districts", headers=_auth(tokens["leadership"]),
+                         timeout=60)
         return [posted.status_code, read.status_code]
 
     with ThreadPoolExecutor(4) as pool:
@@ -101,21 +122,27 @@ def _exercise(urls: list[str], batches: int = 12) -> tuple[list[int], dict[str |
 
 
 def test_two_servers_on_one_postgresql_store_see_each_others_records(store_env: dict[str, str],
+                                                                     tokens: dict[str, str], postgres_url: str,
                                                                      tmp_path: Path) -> None:
+    note_taker, leadership = _auth(tokens["note_taker"]), _auth(tokens["leadership"])
     with ExitStack() as stack:
         a = stack.enter_context(serving(store_env, tmp_path / "a.log"))
         b = stack.enter_context(serving(store_env, tmp_path / "b.log"))
-        first = httpx.post(f"{a}/records", json={"records": _batch(100), "source": "first"}, timeout=120)
+        first = httpx.post(f"{a}/records", json={"records": _batch(100), "source": "first"}, headers=note_taker,
+                           timeout=120)
         assert first.status_code == 200 and first.json()["accepted"] == 8, first.text
-        assert sum(_counts(b).values()) == 8  # posted to A, counted by B at once
+        assert sum(_counts(b, tokens["leadership"]).values()) == 8  # posted to A, counted by B at once
+        assert httpx.get(f"{b}/districts", headers=note_taker, timeout=60).status_code == 403
+        assert httpx.get(f"{b}/districts", timeout=60).status_code == 401
 
-        statuses, expected = _exercise([a, b])
+        statuses, expected = _exercise([a, b], tokens)
         assert [s for s in statuses if s >= 500] == [] and set(statuses) == {200}
         for district, n in expected.items():
             expected[district] = n + sum(1 for r in _batch(100) if r["district"] == district)
-        assert _counts(a) == _counts(b) == expected
+        assert _counts(a, tokens["leadership"]) == _counts(b, tokens["leadership"]) == expected
 
-        again = httpx.post(f"{b}/records", json={"records": _batch(3), "source": "again"}, timeout=120)
+        again = httpx.post(f"{b}/records", json={"records": _batch(3), "source": "again"}, headers=note_taker,
+                           timeout=120)
         assert again.json()["accepted"] == 0 and again.json()["duplicates"] == 8  # A stored them: B knows
         # A CLI command on the same store annotates what both servers stored; B answers from it.
         done = subprocess.run([sys.executable, "-m", "synth.cli", "annotations", "export", "--out",
@@ -123,18 +150,28 @@ def test_two_servers_on_one_postgresql_store_see_each_others_records(store_env: 
                               timeout=300)
         assert done.returncode == 0, done.stderr
         answer = httpx.post(f"{b}/ask", json={"question": "What do residents say about street lights in "
-                                                          "District 1?"}, timeout=120)
+                                                          "District 1?"}, headers=leadership, timeout=120)
         assert answer.status_code == 200, answer.text
         cited = {c["record_id"] for c in answer.json()["citations"]}
         assert cited and cited <= {r["id"] for n in [*range(12), 100] for r in _batch(n)}
+
+        # A token issued while both run works on both at once; revoked, it works on neither.
+        store = RecordStore(postgres_url)
+        users = UserStore(store.engine)
+        fresh = _auth(users.issue_token("leadership-user"))
+        assert [httpx.get(f"{u}/districts", headers=fresh, timeout=60).status_code for u in (a, b)] == [200, 200]
+        users.revoke("leadership-user")
+        store.close()
+        assert [httpx.get(f"{u}/districts", headers=fresh, timeout=60).status_code for u in (a, b)] == [401, 401]
     for log in ("a.log", "b.log"):
         assert "Traceback" not in (tmp_path / log).read_text()
 
 
-def test_one_server_with_two_workers_on_one_postgresql_store(store_env: dict[str, str], tmp_path: Path) -> None:
+def test_one_server_with_two_workers_on_one_postgresql_store(store_env: dict[str, str], tokens: dict[str, str],
+                                                             tmp_path: Path) -> None:
     with serving(store_env, tmp_path / "w.log", workers=2) as url:
-        statuses, expected = _exercise([url], batches=10)
+        statuses, expected = _exercise([url], tokens, batches=10)
         assert [s for s in statuses if s >= 500] == [] and set(statuses) == {200}
-        assert _counts(url) == expected
+        assert _counts(url, tokens["leadership"]) == expected
     log = (tmp_path / "w.log").read_text()
     assert "Traceback" not in log and log.count("Started server process") == 2  # two worker processes

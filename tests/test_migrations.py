@@ -109,3 +109,20 @@ def test_processes_opening_a_fresh_store_at_once_all_succeed(empty_url: str) -> 
     engine = make_engine(empty_url)
     assert schema.current(engine) == schema.head()
     engine.dispose()
+
+
+def test_accounts_made_before_their_revision_existed_are_kept(empty_url: str) -> None:
+    """A store at revision 0002 whose accounts tables were made on first use (as synth did before revision 0003)
+    is upgraded without touching them: the token still names its user."""
+    from synth.users import Role, UserStore
+
+    engine = make_engine(empty_url)
+    schema.upgrade(engine, "0002")
+    token = UserStore(engine).add("ana", Role.coordinator)
+    engine.dispose()
+    store = RecordStore(empty_url)
+    assert schema.current(store.engine) == schema.head()
+    caller = UserStore(store.engine).authenticate_token(token)
+    assert caller is not None and caller.name == "ana" and caller.role == Role.coordinator
+    assert _differences(store.engine, schema.all_metadata()) == []
+    store.close()
