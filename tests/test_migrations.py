@@ -113,16 +113,22 @@ def test_processes_opening_a_fresh_store_at_once_all_succeed(empty_url: str) -> 
 
 def test_accounts_made_before_their_revision_existed_are_kept(empty_url: str) -> None:
     """A store at revision 0002 whose accounts tables were made on first use (as synth did before revision 0003)
-    is upgraded without touching them: the token still names its user."""
-    from synth.users import Role, UserStore
+    and hold a user is upgraded without touching them: the user is still there and can be given a token."""
+    from synth.audit import AuditRow
+    from synth.users import Role, TokenRow, UserRow, UserStore
 
     engine = make_engine(empty_url)
     schema.upgrade(engine, "0002")
-    token = UserStore(engine).add("ana", Role.coordinator)
+    Base.metadata.create_all(engine, tables=[UserRow.__table__, TokenRow.__table__,  # type: ignore[list-item]
+                                             AuditRow.__table__])
+    with engine.begin() as conn:
+        conn.execute(sa.insert(UserRow.__table__).values(name="ana", role="coordinator", failed_signins=0,
+                                                         created_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC)))
     engine.dispose()
     store = RecordStore(empty_url)
     assert schema.current(store.engine) == schema.head()
-    caller = UserStore(store.engine).authenticate_token(token)
+    users = UserStore(store.engine)
+    caller = users.authenticate_token(users.issue_token("ana"))
     assert caller is not None and caller.name == "ana" and caller.role == Role.coordinator
     assert _differences(store.engine, schema.all_metadata()) == []
     store.close()
