@@ -33,7 +33,9 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql+psycopg"):
         # Times are stored as UTC without a zone (as on SQLite), whatever the server's or database's time zone.
         connect_args["options"] = "-c timezone=UTC"
-    engine = create_engine(url, future=True, connect_args=connect_args)
+    # pool_pre_ping: a pooled connection the server dropped (a restart, a fail-over, an idle timeout) is replaced
+    # before use instead of failing the next request.
+    engine = create_engine(url, future=True, connect_args=connect_args, pool_pre_ping=not sqlite)
     if sqlite:
         # WAL lets readers (the API) work while an ingest writes; foreign keys are off by default in SQLite.
         @event.listens_for(engine, "connect")

@@ -155,3 +155,15 @@ def test_times_are_stored_in_utc_whatever_the_servers_time_zone(postgres_url: st
         started = row.started_at
     store.close()
     assert abs((started.replace(tzinfo=None) - before).total_seconds()) < 60  # not 5 hours off
+
+
+def test_the_store_survives_the_server_dropping_its_connections(postgres_url: str) -> None:
+    """A database restart or fail-over closes every pooled connection: the next request reconnects."""
+    store = RecordStore(postgres_url)
+    assert store.count_records() == 0  # a pooled connection now exists
+    with psycopg.connect(postgres_url.replace("+psycopg", ""), autocommit=True) as conn:
+        dropped = conn.execute("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()
+    assert dropped is not None and dropped[0] >= 1
+    assert store.count_records() == 0
+    store.close()
