@@ -174,8 +174,12 @@ def settings(tmp_path: Path, store_backend: str, request: pytest.FixtureRequest)
     chroma_url = request.getfixturevalue("chroma_server") if store_backend == "server" else None
     # Each test gets its own collection so tests sharing the server do not see each other's data.
     collection = "t_" + request.node.name.replace("[", "_").replace("]", "")[:50] + "_" + tmp_path.name[-6:]
+    # SYNTH_TEST_DATABASE=postgresql runs every test built on this fixture on its own PostgreSQL database.
+    database_url = (request.getfixturevalue("postgres_url") if os.environ.get("SYNTH_TEST_DATABASE") == "postgresql"
+                    and "sqlite_only" not in request.keywords else None)
     return Settings(data_dir=tmp_path / "data", chroma_url=chroma_url, collection=collection,
-                    embedder="hashing", redactor="regex", ingest_batch_size=64, _env_file=None)
+                    database_url=database_url, embedder="hashing", redactor="regex", ingest_batch_size=64,
+                    _env_file=None)
 
 
 @pytest.fixture
@@ -191,12 +195,15 @@ def services(settings: Settings) -> Iterator[Any]:
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Path:
     """The `synth` command's environment for a test: a data directory under tmp_path (returned), the fast
-    hashing embedder and regex redactor, and tmp_path as the working directory."""
+    hashing embedder and regex redactor, and tmp_path as the working directory (with
+    SYNTH_TEST_DATABASE=postgresql, a PostgreSQL database of its own as the store)."""
     data = tmp_path / "data"
     for k, v in {"SYNTH_DATA_DIR": str(data), "SYNTH_EMBEDDER": "hashing", "SYNTH_REDACTOR": "regex"}.items():
         monkeypatch.setenv(k, v)
+    if os.environ.get("SYNTH_TEST_DATABASE") == "postgresql" and "sqlite_only" not in request.keywords:
+        monkeypatch.setenv("SYNTH_DATABASE_URL", str(request.getfixturevalue("postgres_url")))
     monkeypatch.chdir(tmp_path)
     return data
 

@@ -45,6 +45,7 @@ def _invoke(*args: str) -> str:
     return res.stdout
 
 
+@pytest.mark.sqlite_only
 def test_backup_and_restore_bring_back_records_and_annotations(cli_env: Path, tmp_path: Path) -> None:
     rows = make_records({("District A", "2026-11"): {"lighting": 6, "speeding": 4}})
     _invoke("ingest", str(_csv(tmp_path / "a.csv", rows)))
@@ -112,6 +113,7 @@ def test_a_backup_taken_while_a_writer_writes_is_a_consistent_snapshot(tmp_path:
     assert counts[-1] > 0
 
 
+@pytest.mark.sqlite_only
 def test_restoring_a_backup_made_before_migrations_upgrades_it(cli_env: Path, tmp_path: Path) -> None:
     old = tmp_path / "old.db"
     _old_store(f"sqlite:///{old}")
@@ -127,6 +129,7 @@ def test_restoring_a_backup_made_before_migrations_upgrades_it(cli_env: Path, tm
     assert res.exit_code == 1 and "not a readable SQLite backup" in res.stderr
 
 
+@pytest.mark.sqlite_only
 def test_db_current_and_upgrade_on_an_old_store(cli_env: Path) -> None:
     cli_env.mkdir(parents=True)
     _old_store(f"sqlite:///{cli_env / 'synth.db'}")
