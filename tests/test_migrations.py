@@ -132,3 +132,20 @@ def test_accounts_made_before_their_revision_existed_are_kept(empty_url: str) ->
     assert caller is not None and caller.name == "ana" and caller.role == Role.coordinator
     assert _differences(store.engine, schema.all_metadata()) == []
     store.close()
+
+
+def test_a_store_with_the_submitter_column_added_before_its_revision_gets_the_index(empty_url: str) -> None:
+    """synth added `records.submitted_by` (without an index) and `ingest_jobs` on first use before revision
+    0004: the revision keeps both and adds the index."""
+    from synth.ingest_jobs import IngestJobRow
+
+    engine = make_engine(empty_url)
+    schema.upgrade(engine, "0003")
+    Base.metadata.create_all(engine, tables=[IngestJobRow.__table__])  # type: ignore[list-item]
+    with engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE records ADD COLUMN submitted_by INTEGER"))
+    engine.dispose()
+    store = RecordStore(empty_url)
+    assert schema.current(store.engine) == schema.head()
+    assert _differences(store.engine, schema.all_metadata()) == []
+    store.close()
