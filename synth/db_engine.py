@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 BUSY_SECONDS = 60  # how long a SQLite writer waits for another process's transaction to end
 SCHEMA_LOCK = 0x5379_6E74  # PostgreSQL advisory lock key for schema changes ("Synt")
+WRITE_LOCK = 0x5379_6E77  # PostgreSQL advisory lock key held by write transactions, as SQLite's write lock
 _RACE_WORDS = ("already exists", "duplicate column")
 
 
@@ -36,6 +37,12 @@ def make_engine(url: str) -> Engine:
     # pool_pre_ping: a pooled connection the server dropped (a restart, a fail-over, an idle timeout) is replaced
     # before use instead of failing the next request.
     engine = create_engine(url, future=True, connect_args=connect_args, pool_pre_ping=not sqlite)
+    if not sqlite:
+        @event.listens_for(engine, "begin")
+        def _begin_write(conn: Connection) -> None:
+            if conn.get_execution_options().get("synth_write"):  # see write_engine
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+
     if sqlite:
         # WAL lets readers (the API) work while an ingest writes; foreign keys are off by default in SQLite.
         @event.listens_for(engine, "connect")
@@ -55,7 +62,10 @@ def make_engine(url: str) -> Engine:
 
 
 def write_engine(engine: Engine) -> Engine:
-    """The same engine (same pool) whose transactions take the write lock when they begin."""
+    """The same engine (same pool) whose transactions take the write lock when they begin: SQLite's, or on
+    PostgreSQL a transaction-scoped advisory lock, so that write transactions run one at a time there too (a
+    read-then-write such as replacing a record's spans or an upsert cannot interleave with another process's
+    and fail on a duplicate key)."""
     return engine.execution_options(synth_write=True)
 
 

@@ -175,3 +175,27 @@ def test_one_server_with_two_workers_on_one_postgresql_store(store_env: dict[str
         assert _counts(url, tokens["leadership"]) == expected
     log = (tmp_path / "w.log").read_text()
     assert "Traceback" not in log and log.count("Started server process") == 2  # two worker processes
+
+
+def test_two_servers_summarise_new_records_at_the_same_time(store_env: dict[str, str], tokens: dict[str, str],
+                                                            tmp_path: Path) -> None:
+    """Both servers find the same records not yet annotated and annotate them at once (a summary request on
+    each): both answer, with the same counts, and no server error."""
+    note_taker, leadership = _auth(tokens["note_taker"]), _auth(tokens["leadership"])
+    with ExitStack() as stack:
+        a = stack.enter_context(serving(store_env, tmp_path / "a.log"))
+        b = stack.enter_context(serving(store_env, tmp_path / "b.log"))
+        for round_ in range(2):  # a fresh store (taxonomy seeded by the first), then new records on it
+            for n in range(4 * round_, 4 * round_ + 4):
+                posted = httpx.post(f"{a}/records", json={"records": _batch(n), "source": f"b{n}"},
+                                    headers=note_taker, timeout=120)
+                assert posted.status_code == 200, posted.text
+            with ThreadPoolExecutor(4) as pool:
+                got = list(pool.map(lambda url: httpx.get(f"{url}/summaries/District 1", params={"period": "all"},
+                                                          headers=leadership, timeout=300), [a, b, a, b]))
+            assert [r.status_code for r in got] == [200] * 4, [r.text[:300] for r in got]
+            assert len({r.json()["counts"]["records"] for r in got}) == 1
+            assert got[0].json()["counts"]["records"] == sum(1 for n in range(4 * round_ + 4) for r in _batch(n)
+                                                             if r["district"] == "District 1")
+    for log in ("a.log", "b.log"):
+        assert "Traceback" not in (tmp_path / log).read_text()

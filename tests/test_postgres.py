@@ -11,10 +11,12 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
@@ -27,7 +29,9 @@ from synth.redact import RegexRedactor
 from synth.services import Services
 from synth.settings import Settings
 from synth.synthesis.annotate import OfflineAnnotator
+from synth.synthesis.models import SentimentScore
 from synth.synthesis.pipeline import Synthesizer
+from synth.synthesis.store import StoredSpan, SynthesisStore
 from vectorstore.embeddings import HashingEmbedder
 
 from .test_synthesis import CONFIG, PLAN, KeywordSentiment, make_records
@@ -166,4 +170,37 @@ def test_the_store_survives_the_server_dropping_its_connections(postgres_url: st
                                "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()
     assert dropped is not None and dropped[0] >= 1
     assert store.count_records() == 0
+    store.close()
+
+
+def test_processes_writing_the_same_rows_at_once_wait_for_each_other(postgres_url: str) -> None:
+    """Two API workers annotating the same new records, or storing the same setting, at the same moment: a
+    read-then-write in one must not interleave with the other's (it failed on a duplicate key before write
+    transactions took PostgreSQL's advisory write lock, as they take SQLite's write lock)."""
+    store = RecordStore(postgres_url)
+    recs = [_record(f"r{i}", f"Lights out on street {i}.") for i in range(200)]
+    store.add_batch(recs, [], [], store.start_run(["a.csv"]))
+    spans = [StoredSpan(r.id, j, r.text, np.zeros(8), SentimentScore(label="neutral", score=0.0))
+             for r in recs for j in range(3)]
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def annotate_and_configure(worker: int) -> None:
+        other = RecordStore(postgres_url)
+        try:
+            start.wait()
+            SynthesisStore(other).replace_spans([r.id for r in recs], spans, "annotator-1")
+            other.set_meta("embedder", f"e{worker}")
+        except BaseException as e:  # reported below
+            errors.append(e)
+        finally:
+            other.close()
+
+    threads = [threading.Thread(target=annotate_and_configure, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    assert len(SynthesisStore(store).load_spans()) == 600 and store.get_meta("embedder") in {"e0", "e1", "e2", "e3"}
     store.close()
