@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.routes import ask, health, records
-from synth import __version__
+from synth import __version__, freshness
 from synth.services import Services
 from synth.settings import Settings
 
@@ -18,7 +18,9 @@ from synth.settings import Settings
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if not hasattr(app.state, "services"):  # tests may inject their own
         app.state.services = Services(Settings())
+    app.state.refresher = freshness.start(app.state.services)  # new records annotated in the background
     yield
+    app.state.refresher.stop()
     app.state.services.close()
 
 

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from api.deps import ServicesDep
@@ -43,12 +43,14 @@ class DistrictCounts(BaseModel):
 
 
 @router.post("/records", response_model=IngestResponse)
-def ingest_records(body: IngestRequest, svc: ServicesDep) -> IngestResponse:
-    """Ingest records through the same pipeline as `synth ingest` (redaction, de-duplication, indexing)."""
+def ingest_records(body: IngestRequest, request: Request, svc: ServicesDep) -> IngestResponse:
+    """Ingest records through the same pipeline as `synth ingest` (redaction, de-duplication, indexing); the
+    background refresher annotates them next (synth/freshness.py)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{body.source}.json"
         path.write_text(json.dumps(body.records), encoding="utf-8")
         report = svc.ingestor.ingest([path])
+    _notify(request)
     return IngestResponse(forgotten=report.forgotten,
                           read=report.read, accepted=report.accepted, rejected=report.rejected,
                           duplicates=report.duplicates, redactions=dict(report.redactions),
@@ -62,15 +64,21 @@ class DeleteResponse(BaseModel):
 
 
 @router.delete("/records/{record_id}", response_model=DeleteResponse)
-def delete_record(record_id: str, svc: ServicesDep) -> DeleteResponse:
+def delete_record(record_id: str, request: Request, svc: ServicesDep) -> DeleteResponse:
     """Delete a record everywhere, as `synth records delete` does: logged (id, time, counts) and tombstoned, so
     a later ingest of the same record skips it. 404 when there is no such record (or it is already deleted)."""
     from synth.forget import Forgetter
 
     [result] = Forgetter(svc.records, svc.index).delete([record_id])
+    _notify(request)
     if not result.found:
         raise HTTPException(404, "already deleted" if result.deleted_before else "no such record")
     return DeleteResponse(record_id=record_id, removed=result.removed)
+
+
+def _notify(request: Request) -> None:
+    if (refresher := getattr(request.app.state, "refresher", None)) is not None:
+        refresher.notify()
 
 
 @router.get("/districts", response_model=list[DistrictCounts])

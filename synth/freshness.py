@@ -1,0 +1,167 @@
+"""Fresh data on its own: one background thread per API process annotates new records and rebuilds the corpus.
+
+    every `interval` seconds, or at once on `notify()` (the API's ingest and delete routes call it)
+      ─► records without spans (a cheap SQL check)?
+           yes ─► take the store's refresh lease ─► `Synthesizer.refresh()` (only the new records are split,
+                  embedded and scored; emerging themes are clustered again) ─► release
+      ─► `Services.live.corpus()`: rebuilt if the annotations, taxonomy or deletions changed
+         (synth/synthesis/live.py), so `/ask` and the summaries include the new records
+
+Several processes on one store: the lease is a row in `meta` (holder, expiry), taken and renewed in a write
+transaction (SQLite `BEGIN IMMEDIATE`, PostgreSQL `SELECT ... FOR UPDATE`), so one process annotates at a time;
+the others see the spans it wrote change the corpus key and load the corpus it cached. A holder that died on
+this host, or whose lease expired, is replaced. An error is logged and retried after a growing pause; it
+never ends the thread.
+
+    refresher = start(services)      # in the API's lifespan
+    refresher.notify()               # after an ingest
+    refresher.status()               # last refresh, records waiting, last error
+    refresher.stop()
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+
+from synth.db import MetaRow, _alive
+
+if TYPE_CHECKING:
+    from synth.db import RecordStore
+    from synth.services import Services
+
+log = logging.getLogger(__name__)
+LEASE_KEY = "refresh_lease"
+MAX_BACKOFF_SECONDS = 60.0
+
+
+class RefreshLease:
+    """Who annotates: one holder per store at a time, for `seconds` unless renewed."""
+
+    def __init__(self, records: RecordStore, seconds: float = 300.0) -> None:
+        self.records = records
+        self.seconds = seconds
+        self.host = socket.gethostname()
+        self.holder = f"{self.host}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    def acquire(self) -> bool:
+        """Take (or renew) the lease; False while another live holder has it."""
+        now = time.time()
+        try:
+            with self.records.write_session() as s:
+                row = s.get(MetaRow, LEASE_KEY, with_for_update=True)
+                if row is not None:
+                    holder, _, until = row.value.rpartition("|")
+                    if holder != self.holder and float(until) > now and not self._dead(holder):
+                        return False
+                s.merge(MetaRow(key=LEASE_KEY, value=f"{self.holder}|{now + self.seconds}"))
+        except IntegrityError:  # PostgreSQL: another process inserted the first lease row at the same moment
+            return False
+        return True
+
+    def release(self) -> None:
+        with self.records.write_session() as s:
+            s.execute(delete(MetaRow).where(MetaRow.key == LEASE_KEY,
+                                            MetaRow.value.startswith(f"{self.holder}|", autoescape=True)))
+
+    def _dead(self, holder: str) -> bool:
+        host, _, rest = holder.partition(":")
+        pid = rest.partition(":")[0]
+        return host == self.host and pid.isdigit() and not _alive(int(pid))
+
+
+@dataclass(frozen=True)
+class RefreshStatus:
+    running: bool
+    last_refresh: dt.datetime | None  # the end of the last check that left the corpus current
+    pending: int  # records not annotated yet (at the last check)
+    generation: int  # the corpus generation of this process (synth/synthesis/live.py)
+    last_error: str | None
+
+
+class Refresher:
+    def __init__(self, services: Services, interval: float = 2.0, lease: RefreshLease | None = None) -> None:
+        self.services = services
+        self.interval = interval
+        self.lease = lease or RefreshLease(services.records)
+        self._wake = threading.Event()
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_refresh: dt.datetime | None = None
+        self._pending = 0
+        self._last_error: str | None = None
+
+    def start(self) -> Refresher:
+        if self._thread is None and self.interval > 0:
+            self._thread = threading.Thread(target=self._run, name="synth-refresher", daemon=True)
+            self._thread.start()
+        return self
+
+    def notify(self) -> None:
+        """Check now rather than at the next tick (records were added or deleted)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopped.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)  # a refresh in progress finishes on its own (the thread is a daemon)
+
+    def status(self) -> RefreshStatus:
+        live = self.services.__dict__.get("live")
+        return RefreshStatus(running=self._thread is not None and self._thread.is_alive(),
+                             last_refresh=self._last_refresh, pending=self._pending,
+                             generation=live.generation if live is not None else 0, last_error=self._last_error)
+
+    def refresh_once(self) -> bool:
+        """One check: annotate what is new (when this process holds the lease) and bring the corpus up to date.
+        False when another process is annotating (the corpus is left for the next check)."""
+        synth = self.services.synthesizer
+        pending = synth.store.records_without_spans(synth.annotator.key)
+        self._pending = len(pending)
+        if pending:
+            if not self.lease.acquire():
+                return False
+            try:
+                synth.refresh(progress=self._renew)  # each batch of new records renews the lease
+            finally:
+                self.lease.release()
+        self.services.live.corpus()
+        self._pending = len(synth.store.records_without_spans(synth.annotator.key))
+        self._last_refresh = dt.datetime.now(dt.UTC)
+        return True
+
+    def _renew(self, _step: str, _done: int, _total: int) -> None:
+        self.lease.acquire()
+
+    def _run(self) -> None:
+        failures = 0
+        while not self._stopped.is_set():
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            if self._stopped.is_set():
+                break
+            try:
+                self.refresh_once()
+                failures, self._last_error = 0, None
+            except Exception as e:  # noqa: BLE001 - logged and retried; the thread must outlive any error
+                failures += 1
+                self._last_error = f"{type(e).__name__}: {e}"[:300]
+                log.exception("background refresh failed (attempt %d); retrying", failures)
+                self._stopped.wait(min(MAX_BACKOFF_SECONDS, self.interval * 2 ** failures))
+
+
+def start(services: Services, interval: float | None = None) -> Refresher:
+    """A running refresher over `services` (`settings.refresh_seconds` apart; 0 returns one that never runs)."""
+    seconds = services.settings.refresh_seconds if interval is None else interval
+    return Refresher(services, interval=seconds).start()
