@@ -161,3 +161,14 @@ def _dead_pid() -> int:
         os._exit(0)
     os.waitpid(pid, 0)
     return pid
+
+
+def test_a_record_deleted_through_the_api_leaves_answers_at_once(seeded: Any) -> None:
+    with TestClient(create_app(seeded)) as client:
+        before = _lighting_in_3(client)
+        cited = client.post("/ask", json={"question": "What did residents say about street lighting in "
+                                                      "District 3?"}).json()["citations"]
+        gone = cited[0]["record_id"]
+        assert client.delete(f"/records/{gone}").status_code == 200
+        assert _lighting_in_3(client) == before - 1  # no wait: a deletion changes the live corpus's key
+        assert gone not in {r.record_id for r in seeded.live.corpus().rows}

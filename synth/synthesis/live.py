@@ -105,16 +105,19 @@ class LiveCorpus:
         period); None when nothing is annotated yet."""
         with self._lock:  # the corpus and its generation read together
             corpus, generation = self.corpus(), self.generation
-            if not corpus.rows:
-                return None
             name = district or CITY_WIDE
-            period = period or corpus.default_period(name).period
-            memo = self._summaries.get((name, period))
-            if memo is not None and memo[0] == generation:
-                return memo[1]
-            [summary] = self.services.synthesizer.summarize(district=name, period=period, corpus=corpus)
-            self._summaries[(name, period)] = (generation, summary)
-            return summary
+            period = period or (corpus.default_period(name).period if corpus.rows else None)
+            memo = self._summaries.get((name, period or ""))
+        if not corpus.rows or period is None:
+            return None
+        if memo is not None and memo[0] == generation:
+            return memo[1]
+        # outside the lock: a narrative can take a model call, and questions must not wait for it
+        [summary] = self.services.synthesizer.summarize(district=name, period=period, corpus=corpus)
+        with self._lock:
+            if self._summaries.get((name, period), (-1,))[0] <= generation:  # never replace a newer one
+                self._summaries[(name, period)] = (generation, summary)
+        return summary
 
 
 def summary_for(services: Services, district: str | None, period: str | None = None) -> Summary | None:
