@@ -172,3 +172,41 @@ def test_a_record_deleted_through_the_api_leaves_answers_at_once(seeded: Any) ->
         assert client.delete(f"/records/{gone}").status_code == 200
         assert _lighting_in_3(client) == before - 1  # no wait: a deletion changes the live corpus's key
         assert gone not in {r.record_id for r in seeded.live.corpus().rows}
+
+
+def test_two_processes_refreshing_one_store_annotate_each_record_once(seeded: Any, write: Any) -> None:
+    import threading
+
+    from synth.redact import RegexRedactor
+    from synth.services import Services
+    from synth.synthesis.store import SpanRow
+    from vectorstore.embeddings import HashingEmbedder
+
+    other = Services(seeded.settings, _embedder=HashingEmbedder(), _redactor=RegexRedactor())
+    seeded.ingestor.ingest([write("new.jsonl", "\n".join(json.dumps(r) for r in _new_lighting(40, 300)) + "\n")])
+    refreshers = [freshness.Refresher(svc, interval=0) for svc in (seeded, other)]
+    errors: list[BaseException] = []
+
+    def run(refresher: freshness.Refresher) -> None:
+        try:
+            _wait_for(refresher.refresh_once, "the lease")  # the loser waits for the winner's lease to go
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(r,)) for r in refreshers]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(WAIT_SECONDS)
+        assert not errors
+        from sqlalchemy import func, select
+
+        with seeded.records.session() as s:
+            spans = s.execute(select(SpanRow.record_id, func.count()).group_by(SpanRow.record_id)).all()
+        assert len(spans) == seeded.records.count_records()  # every record annotated ...
+        assert {n for _, n in spans} == {1}  # ... once (these comments are one sentence each)
+        assert [r.refresh_once() for r in refreshers] == [True, True]
+        assert seeded.live.corpus().rows == other.live.corpus().rows  # both processes see one corpus
+    finally:
+        other.close()
