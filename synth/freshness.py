@@ -4,8 +4,9 @@
       ─► records without spans (a cheap SQL check)?
            yes ─► take the store's refresh lease ─► `Synthesizer.refresh()` (only the new records are split,
                   embedded and scored; emerging themes are clustered again) ─► release
-      ─► `Services.live.corpus()`: rebuilt if the annotations, taxonomy or deletions changed
-         (synth/synthesis/live.py), so `/ask` and the summaries include the new records
+      ─► `Services.live.corpus(fresh=True)`: rebuilt if the annotations, taxonomy or deletions changed
+         (synth/synthesis/live.py), so `/ask` and the summaries include the new records; until then they are
+         answered from the previous corpus (a deletion or a taxonomy edit is never served stale)
 
 Several processes on one store: the lease is a row in `meta` (holder, expiry), taken and renewed in a write
 transaction (SQLite `BEGIN IMMEDIATE`, PostgreSQL `SELECT ... FOR UPDATE`), so one process annotates at a time;
@@ -103,6 +104,7 @@ class Refresher:
 
     def start(self) -> Refresher:
         if self._thread is None and self.interval > 0:
+            self.services.live.background = True  # questions keep the previous corpus until this rebuilds it
             self._thread = threading.Thread(target=self._run, name="synth-refresher", daemon=True)
             self._thread.start()
         return self
@@ -115,6 +117,7 @@ class Refresher:
         self._stopped.set()
         self._wake.set()
         if self._thread is not None:
+            self.services.live.background = False
             self._thread.join(timeout)  # a refresh in progress finishes on its own (the thread is a daemon)
 
     def status(self) -> RefreshStatus:
@@ -136,7 +139,7 @@ class Refresher:
                 synth.refresh(progress=self._renew)  # each batch of new records renews the lease
             finally:
                 self.lease.release()
-        self.services.live.corpus()
+        self.services.live.corpus(fresh=True)
         self._pending = len(synth.store.records_without_spans(synth.annotator.key))
         self._last_refresh = dt.datetime.now(dt.UTC)
         return True

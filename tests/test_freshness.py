@@ -210,3 +210,19 @@ def test_two_processes_refreshing_one_store_annotate_each_record_once(seeded: An
         assert seeded.live.corpus().rows == other.live.corpus().rows  # both processes see one corpus
     finally:
         other.close()
+
+
+def test_new_annotations_may_wait_for_the_refresher_but_a_deletion_never_does(seeded: Any, write: Any) -> None:
+    from synth.forget import Forgetter
+
+    live = seeded.live
+    live.background = True  # as while a refresher runs
+    before = live.corpus()
+    seeded.ingestor.ingest([write("d3.jsonl", "\n".join(json.dumps(r) for r in _new_lighting(2, 800)) + "\n")])
+    seeded.synthesizer.refresh()
+    assert live.corpus() is before  # the refresher rebuilds it; questions meanwhile keep the previous one
+    after = live.corpus(fresh=True)
+    assert len(after.rows) == len(before.rows) + 2 and live.corpus() is after
+    gone = after.rows[0].record_id
+    Forgetter(seeded.records, seeded.index).delete([gone])
+    assert gone not in {r.record_id for r in live.corpus().rows}  # rebuilt at once, refresher or not

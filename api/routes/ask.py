@@ -27,8 +27,8 @@ def _asker(request: Request, svc: ServicesDep) -> Asker:
     from synth.ask.cache import AskInputs
     from synth.ask.llm import AskLLM
 
+    corpus = svc.live.corpus()
     with _lock:
-        corpus = svc.live.corpus()
         cached = getattr(request.app.state, "asker", None)
         if cached is None or cached[0] is not corpus:
             chat_model = svc.chat_model

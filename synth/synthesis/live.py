@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, text
@@ -39,22 +39,35 @@ if TYPE_CHECKING:
     from synth.synthesis.summary import Summary
 
 
-def corpus_key(records: RecordStore, settings: str) -> str:
-    """A digest of what the annotated corpus is computed from, without reading every record id."""
-    h = hashlib.sha256(f"{settings}|{code_stamp()}".encode())
+@dataclass(frozen=True)
+class CorpusKey:
+    """What the annotated corpus is computed from, read without touching every record id: deletions and the
+    taxonomy (with settings and code) apart from the annotations, which alone may be served stale for a while."""
+
+    deleted: int
+    taxonomy: str
+    spans: str
+
+    def only_spans_differ(self, other: CorpusKey) -> bool:
+        return (self.deleted, self.taxonomy) == (other.deleted, other.taxonomy)
+
+
+def corpus_key(records: RecordStore, settings: str) -> CorpusKey:
+    fixed, spans = hashlib.sha256(f"{settings}|{code_stamp()}".encode()), hashlib.sha256()
     tables = set(inspect(records.engine).get_table_names())
+    deleted = 0
     with records.engine.connect() as conn:
         if "deletions" in tables:
-            h.update(f"deleted|{conn.execute(text('SELECT MAX(id) FROM deletions')).scalar()}\0".encode())
+            deleted = int(conn.execute(text("SELECT MAX(id) FROM deletions")).scalar() or 0)
         if "spans" in tables:
             for annotator, n in conn.execute(text("SELECT annotator, COUNT(*) FROM spans GROUP BY annotator "
                                                   "ORDER BY annotator")):
-                h.update(f"span|{annotator}|{n}\0".encode())
+                spans.update(f"span|{annotator}|{n}\0".encode())
         if "themes" in tables:
             for tid, data, centroid in conn.execute(text("SELECT id, data, centroid FROM themes ORDER BY id")):
                 data = data if isinstance(data, str) else json.dumps(data, sort_keys=True)
-                h.update(f"theme|{tid}|{data}\0".encode() + bytes(centroid or b""))
-    return h.hexdigest()
+                fixed.update(f"theme|{tid}|{data}\0".encode() + bytes(centroid or b""))
+    return CorpusKey(deleted, fixed.hexdigest(), spans.hexdigest())
 
 
 def corpus_of(inputs: AskInputs, outbound: Scrub | None) -> Corpus:
@@ -65,26 +78,44 @@ def corpus_of(inputs: AskInputs, outbound: Scrub | None) -> Corpus:
 
 
 class LiveCorpus:
-    """The corpus of one process (`Services.live`), rebuilt when its key changes; one build at a time."""
+    """The corpus of one process (`Services.live`), rebuilt when its key changes, one build at a time. When
+    only newly annotated records changed it and a background refresher will rebuild it (`background`), or a
+    build is already running, callers get the previous corpus rather than wait; after a deletion or a taxonomy
+    change they wait for the new one."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
         self.generation = 0  # bumped on every rebuild: what the ask and the summaries key their memos on
-        self._lock = threading.RLock()
-        self._key: str | None = None
+        self.background = False  # set while a refresher (synth/freshness.py) keeps this corpus current
+        self._state = threading.Lock()  # guards the three fields below
+        self._building = threading.Lock()
+        self._key: CorpusKey | None = None
         self._corpus: Corpus | None = None
         self._summaries: dict[tuple[str, str], tuple[int, Summary]] = {}
 
-    def key(self) -> str:
+    def key(self) -> CorpusKey:
         return corpus_key(self.services.records, settings_key(self.services.settings))
 
-    def corpus(self) -> Corpus:
-        with self._lock:
-            key = self.key()  # read before building: a write during the build makes the next call rebuild
-            if self._corpus is None or key != self._key:
-                self._corpus, self._key = self._build(), key
+    def corpus(self, *, fresh: bool = False) -> Corpus:
+        return self.snapshot(fresh=fresh)[0]
+
+    def snapshot(self, *, fresh: bool = False) -> tuple[Corpus, int]:
+        """The current corpus and its generation (`fresh`: never the previous one; the refresher asks so)."""
+        key = self.key()  # read before building: a write during the build makes the next call rebuild
+        with self._state:
+            corpus, built, generation = self._corpus, self._key, self.generation
+        if corpus is not None and built is not None and (key == built or (
+                not fresh and key.only_spans_differ(built) and (self.background or self._building.locked()))):
+            return corpus, generation
+        with self._building:
+            with self._state:  # built by another thread while this one waited?
+                if self._corpus is not None and self._key == key:
+                    return self._corpus, self.generation
+            corpus = self._build()
+            with self._state:
+                self._corpus, self._key = corpus, key
                 self.generation += 1
-            return self._corpus
+                return corpus, self.generation
 
     def _build(self) -> Corpus:
         svc = self.services
@@ -103,18 +134,18 @@ class LiveCorpus:
     def summary(self, district: str | None, period: str | None = None) -> Summary | None:
         """`district`'s summary (None or CITY_WIDE: the city's) for `period` (default: the district's default
         period); None when nothing is annotated yet."""
-        with self._lock:  # the corpus and its generation read together
-            corpus, generation = self.corpus(), self.generation
-            name = district or CITY_WIDE
-            period = period or (corpus.default_period(name).period if corpus.rows else None)
-            memo = self._summaries.get((name, period or ""))
-        if not corpus.rows or period is None:
+        corpus, generation = self.snapshot()
+        name = district or CITY_WIDE
+        if not corpus.rows:
             return None
+        period = period or corpus.default_period(name).period
+        with self._state:
+            memo = self._summaries.get((name, period))
         if memo is not None and memo[0] == generation:
             return memo[1]
-        # outside the lock: a narrative can take a model call, and questions must not wait for it
+        # outside the locks: a narrative can take a model call, and questions must not wait for it
         [summary] = self.services.synthesizer.summarize(district=name, period=period, corpus=corpus)
-        with self._lock:
+        with self._state:
             if self._summaries.get((name, period), (-1,))[0] <= generation:  # never replace a newer one
                 self._summaries[(name, period)] = (generation, summary)
         return summary
