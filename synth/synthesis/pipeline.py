@@ -41,10 +41,12 @@ from synth.synthesis.concerns import theme_text
 from synth.synthesis.corpus import CitationIndex, Corpus
 from synth.synthesis.facts import FactRow
 from synth.synthesis.learn import (
+    Learner,
     LearnInputs,
     Phrases,
     apply_decisions,
-    learn_decisions,
+    fit_key,
+    fit_learner,
     learn_inputs,
     learn_key,
     match_form_words,
@@ -105,6 +107,7 @@ class Synthesizer:
         # empty for pure discovery)
         self.default_seeds = list(default_seeds)
         self.seeded_config = seeded_config or SeededConfig()
+        self._last_learner: tuple[str, Learner, dict[tuple[str, int], str]] | None = None  # (fit key, it, decided)
 
     # -- annotations ----------------------------------------------------------------------------------------
     def refresh(self, *, rediscover: bool = False, seeds: Sequence[Theme] = (),
@@ -265,13 +268,20 @@ class Synthesizer:
     def _learned(self, inputs: LearnInputs, state: TaxonomyState) -> dict[tuple[str, int], str] | None:
         """The form learner's decisions: stored ones when its inputs are unchanged (the fit takes seconds at 10k
         records and minutes at 100k, and every summary, question and eval needs the annotations), else learned
-        now and stored."""
+        now and stored. A process keeps its last fitted learner: when only spans outside the forms changed (new
+        comments), the fit is reused and only the new spans are predicted."""
         examples = self._examples(state)
         key = learn_key(inputs, examples, self.chatter, self.annotator.key)
         decided = self.store.load_learned(key)
         if decided is None:
-            decided = learn_decisions(inputs, examples, self.chatter)
-            if decided is not None:
+            fitted = fit_key(inputs, examples, self.chatter, self.annotator.key)
+            last = self._last_learner
+            if last is None or last[0] != fitted:
+                learner = fit_learner(inputs, examples, self.chatter)
+                last = (fitted, learner, {}) if learner is not None else None
+            if last is not None:
+                decided = last[1].decide(inputs, known=last[2])
+                self._last_learner = (fitted, last[1], decided)
                 self.store.save_learned(key, decided)
         return decided
 
