@@ -8,11 +8,11 @@
          (synth/synthesis/live.py), so `/ask` and the summaries include the new records; until then they are
          answered from the previous corpus (a deletion or a taxonomy edit is never served stale)
 
-Several processes on one store: the lease is a row in `meta` (holder, expiry), taken and renewed in a write
-transaction (SQLite `BEGIN IMMEDIATE`, PostgreSQL `SELECT ... FOR UPDATE`), so one process annotates at a time;
-the others see the spans it wrote change the corpus key and load the corpus it cached. A holder that died on
-this host, or whose lease expired, is replaced. An error is logged and retried after a growing pause; it
-never ends the thread.
+Several processes on one store: every `Synthesizer.refresh()` (this thread's, and the CLI's) holds the store's
+refresh lease (`RefreshLease` in synth/synthesis/store.py, a row in `meta`), so one process annotates at a
+time; this thread does not wait for it but looks again at its next check. The other processes see the spans
+written change the corpus key and load the corpus cached by whoever built it first. An error is logged and
+retried after a growing pause; it never ends the thread.
 
     refresher = start(services)      # in the API's lifespan
     refresher.notify()               # after an ingest
@@ -24,61 +24,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import socket
 import threading
-import time
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
-
-from synth.db import MetaRow, _alive
+from synth.synthesis.store import RefreshLease
 
 if TYPE_CHECKING:
-    from synth.db import RecordStore
     from synth.services import Services
 
 log = logging.getLogger(__name__)
-LEASE_KEY = "refresh_lease"
 MAX_BACKOFF_SECONDS = 60.0
-
-
-class RefreshLease:
-    """Who annotates: one holder per store at a time, for `seconds` unless renewed."""
-
-    def __init__(self, records: RecordStore, seconds: float = 300.0) -> None:
-        self.records = records
-        self.seconds = seconds
-        self.host = socket.gethostname()
-        self.holder = f"{self.host}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-    def acquire(self) -> bool:
-        """Take (or renew) the lease; False while another live holder has it."""
-        now = time.time()
-        try:
-            with self.records.write_session() as s:
-                row = s.get(MetaRow, LEASE_KEY, with_for_update=True)
-                if row is not None:
-                    holder, _, until = row.value.rpartition("|")
-                    if holder != self.holder and float(until) > now and not self._dead(holder):
-                        return False
-                s.merge(MetaRow(key=LEASE_KEY, value=f"{self.holder}|{now + self.seconds}"))
-        except IntegrityError:  # PostgreSQL: another process inserted the first lease row at the same moment
-            return False
-        return True
-
-    def release(self) -> None:
-        with self.records.write_session() as s:
-            s.execute(delete(MetaRow).where(MetaRow.key == LEASE_KEY,
-                                            MetaRow.value.startswith(f"{self.holder}|", autoescape=True)))
-
-    def _dead(self, holder: str) -> bool:
-        host, _, rest = holder.partition(":")
-        pid = rest.partition(":")[0]
-        return host == self.host and pid.isdigit() and not _alive(int(pid))
 
 
 @dataclass(frozen=True)
@@ -94,7 +50,7 @@ class Refresher:
     def __init__(self, services: Services, interval: float = 2.0, lease: RefreshLease | None = None) -> None:
         self.services = services
         self.interval = interval
-        self.lease = lease or RefreshLease(services.records)
+        self._lease = lease  # by default the synthesizer's (built at the first check, not at start-up)
         self._wake = threading.Event()
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
@@ -108,6 +64,10 @@ class Refresher:
             self._thread = threading.Thread(target=self._run, name="synth-refresher", daemon=True)
             self._thread.start()
         return self
+
+    @property
+    def lease(self) -> RefreshLease:
+        return self._lease or self.services.synthesizer.lease
 
     def notify(self) -> None:
         """Check now rather than at the next tick (records were added or deleted)."""
@@ -133,19 +93,13 @@ class Refresher:
         pending = synth.store.records_without_spans(synth.annotator.key)
         self._pending = len(pending)
         if pending:
-            if not self.lease.acquire():
+            if not self.lease.acquire():  # another process is annotating: look again at the next check
                 return False
-            try:
-                synth.refresh(progress=self._renew)  # each batch of new records renews the lease
-            finally:
-                self.lease.release()
+            synth.refresh()  # holds the same lease (renewing it per batch) and releases it
         self.services.live.corpus(fresh=True)
         self._pending = len(synth.store.records_without_spans(synth.annotator.key))
         self._last_refresh = dt.datetime.now(dt.UTC)
         return True
-
-    def _renew(self, _step: str, _done: int, _total: int) -> None:
-        self.lease.acquire()
 
     def _run(self) -> None:
         failures = 0

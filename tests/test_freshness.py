@@ -18,6 +18,7 @@ from api.main import create_app
 from synth import freshness
 from synth.synthesis import pipeline
 from synth.synthesis.live import summary_for
+from synth.synthesis.store import RefreshLease
 from tests.test_records import SEED
 from tests.test_synthesis import make_records
 
@@ -116,16 +117,16 @@ def test_a_summary_is_regenerated_only_when_its_facts_change(seeded: Any, write:
 
 
 def test_one_process_annotates_at_a_time(seeded: Any) -> None:
-    first, second = freshness.RefreshLease(seeded.records), freshness.RefreshLease(seeded.records)
+    first, second = RefreshLease(seeded.records), RefreshLease(seeded.records)
     assert first.acquire() and first.acquire()  # renewing is taking it again
     assert not second.acquire()
     first.release()
     assert second.acquire()
     second.release()
-    expired = freshness.RefreshLease(seeded.records, seconds=-1)
+    expired = RefreshLease(seeded.records, seconds=-1)
     assert expired.acquire() and second.acquire()  # an expired lease is taken over
     second.release()
-    dead = freshness.RefreshLease(seeded.records)
+    dead = RefreshLease(seeded.records)
     dead.holder = f"{dead.host}:{_dead_pid()}:x"
     assert dead.acquire() and second.acquire()  # so is one whose holder died on this host
     second.release()
@@ -226,3 +227,17 @@ def test_new_annotations_may_wait_for_the_refresher_but_a_deletion_never_does(se
     gone = after.rows[0].record_id
     Forgetter(seeded.records, seeded.index).delete([gone])
     assert gone not in {r.record_id for r in live.corpus().rows}  # rebuilt at once, refresher or not
+
+
+def test_a_cli_refresh_waits_for_the_process_that_is_annotating(seeded: Any) -> None:
+    import threading
+
+    elsewhere = RefreshLease(seeded.records)  # e.g. an API process's refresher, mid-refresh
+    assert elsewhere.acquire()
+    cli = threading.Thread(target=seeded.synthesizer.refresh)
+    cli.start()
+    cli.join(1.5)
+    assert cli.is_alive()  # waiting for the lease
+    elsewhere.release()
+    cli.join(WAIT_SECONDS)
+    assert not cli.is_alive()

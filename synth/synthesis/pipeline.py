@@ -56,7 +56,7 @@ from synth.synthesis.llm_labels import label_themes
 from synth.synthesis.models import Annotation, FactSheet, Theme
 from synth.synthesis.narrative import DETERMINISTIC_VERSION, write_narrative
 from synth.synthesis.seeded import SeededClassifier, SeededConfig
-from synth.synthesis.store import StoredSpan, SynthesisStore
+from synth.synthesis.store import RefreshLease, StoredSpan, SynthesisStore
 from synth.synthesis.summary import Summary, build_summary, fingerprint
 from synth.synthesis.themes import (
     DiscoveryConfig,
@@ -94,6 +94,7 @@ class Synthesizer:
                  default_seeds: Sequence[Theme] = (), seeded_config: SeededConfig | None = None) -> None:
         self.records = records
         self.store = SynthesisStore(records)
+        self.lease = RefreshLease(records)  # who annotates the store (one process at a time)
         self.annotator = annotator
         self.llm_annotator = llm_annotator  # per-record LLM annotation; the offline annotator is its fallback
         self.chat_model = chat_model
@@ -113,13 +114,18 @@ class Synthesizer:
     def refresh(self, *, rediscover: bool = False, seeds: Sequence[Theme] = (),
                 progress: ProgressFn | None = None) -> RefreshReport:
         """Annotate new records; discover the taxonomy if there is none (or on request), keeping seeds,
-        pins and edits."""
+        pins and edits. One process at a time per store (`self.lease`): another one's refresh is waited for."""
+        with self.lease.held():
+            return self._refresh(rediscover=rediscover, seeds=seeds, progress=progress)
+
+    def _refresh(self, *, rediscover: bool, seeds: Sequence[Theme], progress: ProgressFn | None) -> RefreshReport:
         started = time.perf_counter()
         pending = self.store.records_without_spans(self.annotator.key)
         for i in range(0, len(pending), self.batch_size):
             ids = pending[i:i + self.batch_size]
             recs = [r for r, _ in self.records.records_with_chunks(ids)]
             self.store.replace_spans(ids, self.annotator.spans(recs), self.annotator.key)
+            self.lease.acquire()  # renewed per batch: a long first run keeps it
             if progress:
                 progress("annotate", min(i + self.batch_size, len(pending)), len(pending))
         state = self.store.load_taxonomy()
