@@ -130,6 +130,10 @@ def main() -> None:
             ask_before = client.post("/ask", json={"question": QUESTION}).json()["coverage"]["records"]
             summary = summary_for(svc, DISTRICT, PERIOD)
             summary_before = summary.counts.records if summary else 0
+            t = time.perf_counter()
+            while not client.app.state.refresher.status().learner_ready:  # a server that has been up a while
+                time.sleep(0.5)
+            print(f"  refresher warm-up (form learner fitted in the background): {time.perf_counter() - t:.1f} s")
             spent.clear()
             t = time.perf_counter()
             posted = client.post("/records", json={"records": new_records(args.new, "api")}).json()

@@ -44,6 +44,7 @@ class RefreshStatus:
     pending: int  # records not annotated yet (at the last check)
     generation: int  # the corpus generation of this process (synth/synthesis/live.py)
     last_error: str | None
+    learner_ready: bool  # the form learner is fitted in this process (new comments are predicted, not refitted)
 
 
 class Refresher:
@@ -57,6 +58,7 @@ class Refresher:
         self._last_refresh: dt.datetime | None = None
         self._pending = 0
         self._last_error: str | None = None
+        self._learner_ready = False
 
     def start(self) -> Refresher:
         if self._thread is None and self.interval > 0:
@@ -84,7 +86,8 @@ class Refresher:
         live = self.services.__dict__.get("live")
         return RefreshStatus(running=self._thread is not None and self._thread.is_alive(),
                              last_refresh=self._last_refresh, pending=self._pending,
-                             generation=live.generation if live is not None else 0, last_error=self._last_error)
+                             generation=live.generation if live is not None else 0, last_error=self._last_error,
+                             learner_ready=self._learner_ready)
 
     def refresh_once(self) -> bool:
         """One check: annotate what is new (when this process holds the lease) and bring the corpus up to date.
@@ -99,6 +102,8 @@ class Refresher:
         self.services.live.corpus(fresh=True)
         self._pending = len(synth.store.records_without_spans(synth.annotator.key))
         self._last_refresh = dt.datetime.now(dt.UTC)
+        if not self._learner_ready:  # once, after the corpus is served: the next rebuild then predicts new spans
+            self._learner_ready = synth.warm_learner()
         return True
 
     def _run(self) -> None:

@@ -432,6 +432,13 @@ def test_the_form_learners_decisions_are_stored_and_reused_until_an_input_change
     assert services.ingestor.ingest([note]).accepted == 1
     synth.refresh()
     assert synth.annotations() and fits == [1, 1, 1]
+    # a long-lived process (the API) that read the stored decisions fits its learner once, ahead of new comments
+    server = Synthesizer(services.records, synth.annotator, config=CONFIG)
+    assert server.warm_learner() and fits == [1, 1, 1, 1]
+    more = make_records({("District B", "2026-11"): {"lighting": 1}}, start=950)
+    services.ingestor.ingest([write("later.jsonl", "\n".join(json.dumps(r) for r in more) + "\n")])
+    server.refresh()
+    assert "c950" in server.annotations() and fits == [1, 1, 1, 1]
 
 
 def test_the_learners_input_fingerprint_follows_every_input() -> None:

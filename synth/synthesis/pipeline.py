@@ -108,13 +108,13 @@ class Synthesizer:
         # empty for pure discovery)
         self.default_seeds = list(default_seeds)
         self.seeded_config = seeded_config or SeededConfig()
-        self._last_learner: tuple[str, Learner, dict[tuple[str, int], str]] | None = None  # (fit key, it, decided)
+        self._last_learner: tuple[str, Learner, dict[tuple[str, int], str]] | None = None  # fit key, it, decided
+        self.keep_learner = False  # fit it even when stored decisions serve (warm_learner: a long-lived process)
 
     # -- annotations ----------------------------------------------------------------------------------------
     def refresh(self, *, rediscover: bool = False, seeds: Sequence[Theme] = (),
                 progress: ProgressFn | None = None) -> RefreshReport:
-        """Annotate new records; discover the taxonomy if there is none (or on request), keeping seeds,
-        pins and edits. One process at a time per store (`self.lease`): another one's refresh is waited for."""
+        """Annotate new records; discover the taxonomy if none (or on request); one process at a time (lease)."""
         with self.lease.held():
             return self._refresh(rediscover=rediscover, seeds=seeds, progress=progress)
 
@@ -273,23 +273,29 @@ class Synthesizer:
 
     def _learned(self, inputs: LearnInputs, state: TaxonomyState) -> dict[tuple[str, int], str] | None:
         """The form learner's decisions: stored ones when its inputs are unchanged (the fit takes seconds at 10k
-        records and minutes at 100k, and every summary, question and eval needs the annotations), else learned
-        now and stored. A process keeps its last fitted learner: when only spans outside the forms changed (new
-        comments), the fit is reused and only the new spans are predicted."""
+        records, minutes at 100k), else learned now and stored. A process keeps its last fitted learner: when
+        only spans outside the forms changed (new comments), only the new spans are predicted."""
         examples = self._examples(state)
         key = learn_key(inputs, examples, self.chatter, self.annotator.key)
         decided = self.store.load_learned(key)
-        if decided is None:
-            fitted = fit_key(inputs, examples, self.chatter, self.annotator.key)
-            last = self._last_learner
-            if last is None or last[0] != fitted:
-                learner = fit_learner(inputs, examples, self.chatter)
-                last = (fitted, learner, {}) if learner is not None else None
-            if last is not None:
+        fitted = fit_key(inputs, examples, self.chatter, self.annotator.key)
+        last = self._last_learner
+        if (decided is None or self.keep_learner) and (last is None or last[0] != fitted):
+            learner = fit_learner(inputs, examples, self.chatter)
+            last = (fitted, learner, decided or {}) if learner is not None else None
+        if last is not None and last[0] == fitted:
+            if decided is None:
                 decided = last[1].decide(inputs, known=last[2])
-                self._last_learner = (fitted, last[1], decided)
                 self.store.save_learned(key, decided)
+            self._last_learner = (fitted, last[1], decided)
         return decided
+
+    def warm_learner(self) -> bool:
+        """Fit the form learner if this process has none, so new comments are predicted, not refitted."""
+        self.keep_learner = True
+        if self._last_learner is None and self.llm_annotator is None:
+            self.annotations()
+        return self._last_learner is not None
 
     def corpus(self, state: TaxonomyState | None = None) -> Corpus:
         """The store's annotated data, read in one sequence: taxonomy (the stored one by default), spans,
