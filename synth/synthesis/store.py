@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import socket
+import time
+import uuid
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,9 +34,11 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from synth.db import Base, RecordRow, RecordStore
+from synth.db import Base, MetaRow, RecordRow, RecordStore, _alive
+from synth.errors import StoreError
 from synth.synthesis.models import SentimentScore, Theme
 from synth.synthesis.themes import TaxonomyState
 
@@ -194,3 +201,57 @@ class SynthesisStore:
             s.execute(update(SummaryRow).where(SummaryRow.district == district, SummaryRow.period == period)
                       .values(current=False))
             s.add(SummaryRow(district=district, period=period, fingerprint=fingerprint, document=document))
+
+
+LEASE_KEY = "refresh_lease"
+
+
+class RefreshLease:
+    """Who annotates: one holder per store at a time, for `seconds` unless renewed. A row in `meta` (holder,
+    expiry), taken and renewed in a write transaction (SQLite `BEGIN IMMEDIATE`, PostgreSQL `FOR UPDATE`); a
+    holder that died on this host, or whose lease expired, is replaced."""
+
+    def __init__(self, records: RecordStore, seconds: float = 300.0) -> None:
+        self.records = records
+        self.seconds = seconds
+        self.host = socket.gethostname()
+        self.holder = f"{self.host}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    @contextmanager
+    def held(self, wait_seconds: float = 600.0) -> Iterator[None]:
+        """Hold the lease for the block, waiting (polling) while another process holds it."""
+        deadline = time.monotonic() + wait_seconds
+        while not self.acquire():
+            if time.monotonic() > deadline:
+                raise StoreError(f"another process has been annotating this store for over {wait_seconds:.0f} s; "
+                                 "try again when it has finished")
+            time.sleep(0.5)
+        try:
+            yield
+        finally:
+            self.release()
+
+    def acquire(self) -> bool:
+        """Take (or renew) the lease; False while another live holder has it."""
+        now = time.time()
+        try:
+            with self.records.write_session() as s:
+                row = s.get(MetaRow, LEASE_KEY, with_for_update=True)
+                if row is not None:
+                    holder, _, until = row.value.rpartition("|")
+                    if holder != self.holder and float(until) > now and not self._dead(holder):
+                        return False
+                s.merge(MetaRow(key=LEASE_KEY, value=f"{self.holder}|{now + self.seconds}"))
+        except IntegrityError:  # PostgreSQL: another process inserted the first lease row at the same moment
+            return False
+        return True
+
+    def release(self) -> None:
+        with self.records.write_session() as s:
+            s.execute(delete(MetaRow).where(MetaRow.key == LEASE_KEY,
+                                            MetaRow.value.startswith(f"{self.holder}|", autoescape=True)))
+
+    def _dead(self, holder: str) -> bool:
+        host, _, rest = holder.partition(":")
+        pid = rest.partition(":")[0]
+        return host == self.host and pid.isdigit() and not _alive(int(pid))
