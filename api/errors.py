@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from synth.errors import (
+    AccountError,
     ConfigError,
     DatasetError,
     EmbeddingError,
@@ -25,7 +26,7 @@ from synth.errors import (
 )
 
 STATUS: dict[type[SynthError], int] = {
-    InputError: 422, RowError: 422, QuestionError: 422, DatasetError: 422, TaxonomyError: 422,
+    InputError: 422, AccountError: 422, RowError: 422, QuestionError: 422, DatasetError: 422, TaxonomyError: 422,
     ThemeNotFound: 404,
     StoreError: 503, EmbeddingError: 503, LLMError: 503,
     ConfigError: 500,

@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import ask, health, records
+from api.limits import RequestGuard
+from api.routes import ask, audit, evals, evidence, health, ingest_jobs, records, summaries, themes
 from synth import __version__, freshness
 from synth.services import Services
 from synth.settings import Settings
@@ -21,17 +22,23 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.refresher = freshness.start(app.state.services)  # new records annotated in the background
     yield
     app.state.refresher.stop()
+    if getattr(app.state, "jobs", None) is not None:  # ingest jobs finish before the services close
+        app.state.jobs.close()
     app.state.services.close()
 
 
 def create_app(services: Services | None = None) -> FastAPI:
     app = FastAPI(title="synth", version=__version__, lifespan=lifespan)
+    settings = services.settings if services is not None else Settings()
     if services is not None:
         app.state.services = services
+    # uploads (POST /ingest) may be as large as an input file may be; every other body stays small
+    app.add_middleware(RequestGuard, max_body_bytes=settings.api_max_body_bytes,
+                       upload_max_bytes=settings.max_file_bytes)
     install_error_handlers(app)
     app.include_router(health.router)
-    app.include_router(records.router)
-    app.include_router(ask.router)
+    for module in (records, summaries, evidence, themes, ingest_jobs, ask, evals, audit):
+        app.include_router(module.router)
     return app
 
 

@@ -23,6 +23,7 @@ from synth.cli_common import err, out, progress_bar, services, terminate_as_inte
 from synth.cli_eval import eval_command
 from synth.cli_records import records_app
 from synth.cli_synthesis import annotations_app, summarize, themes_app
+from synth.cli_users import audit, users_app
 from synth.errors import SynthError
 from synth.llm.cli import llm_app
 
@@ -153,11 +154,24 @@ def sample(
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the HTTP API."""
+def serve(host: Annotated[str, typer.Option(help="address to listen on (0.0.0.0: every interface)")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+          workers: Annotated[int, typer.Option(min=1, max=64, help="API processes sharing the store")] = 1) -> None:
+    """Run the HTTP API (and the web pages). Needs no secret in the environment: it keeps its own in the data
+    directory."""
     import uvicorn
 
-    uvicorn.run("api.main:app", host=host, port=port)
+    from synth.server_secret import load_or_create_secret
+
+    with services() as svc:
+        load_or_create_secret(svc.settings.data_dir)
+        has_admin = any(role.value == "admin" for _, role, _, _ in svc.users.list())
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    err.print(f"synth is starting on http://{shown}:{port}/  (API docs: http://{shown}:{port}/docs)")
+    if not has_admin:
+        err.print("no admin yet: create one with `synth users add NAME --role admin --password-stdin` "
+                  "(it prints an API token; the password is for the web sign-in)")
+    uvicorn.run("api.main:app", host=host, port=port, workers=workers)
 
 
 app.command()(summarize)
@@ -167,6 +181,8 @@ app.add_typer(themes_app, name="themes")
 app.add_typer(annotations_app, name="annotations")
 app.add_typer(records_app, name="records")
 app.add_typer(llm_app, name="llm")
+app.add_typer(users_app, name="users")
+app.command()(audit)
 
 if __name__ == "__main__":
     app()

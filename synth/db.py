@@ -65,6 +65,7 @@ class RecordRow(Base):
     redactions: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     text_hash: Mapped[str | None] = mapped_column(String(64))  # salted digest of the original text
     run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_runs.id"))
+    submitted_by: Mapped[int | None] = mapped_column(Integer, index=True)  # the API user who sent it
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime, default=lambda: dt.datetime.now(dt.UTC))
     indexed: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
 
@@ -140,7 +141,7 @@ class DeletionRow(Base):
 _ADDED_COLUMNS = (("records", "date_precision", "VARCHAR(8) NOT NULL DEFAULT 'day'"),
                   ("records", "text_hash", "VARCHAR(64)"),
                   ("ingest_runs", "host", "VARCHAR(255)"),
-                  ("ingest_runs", "pid", "INTEGER"))
+                  ("ingest_runs", "pid", "INTEGER"), ("records", "submitted_by", "INTEGER"))
 
 
 def make_engine(url: str) -> Engine:

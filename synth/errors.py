@@ -64,6 +64,10 @@ class QuestionError(SynthError):
     """The question itself cannot be taken (empty, too long)."""
 
 
+class AccountError(SynthError):
+    """A user-management request cannot be done (unknown role, taken name, short password, no such user)."""
+
+
 class TaxonomyError(SynthError):
     """A coordinator's taxonomy edit cannot be made."""
 

@@ -94,6 +94,7 @@ class Ingestor:
         report.files = len(files)
         # first: it marks runs of dead processes; file names are labels that may name a person
         run_id = self.records.start_run([redact_label(str(f)) for f in files])
+        report.run_id = run_id
         indexer = _IndexThread(self)
         indexer.start()
         try:

@@ -45,6 +45,7 @@ class IngestReport:
     ambiguous_dates: int = 0  # rows read by their file's majority day/month order (or --date-order)
     notices: list[str] = field(default_factory=list)  # per file: how its ambiguous dates were read
     warnings: list[Notice] = field(default_factory=list)  # for the terminal only (they may name a column)
+    run_id: int | None = None  # the run's row in ingest_runs (its records carry it)
 
     def line(self) -> str:
         s = (f"read {self.read}, accepted {self.accepted}, rejected {self.rejected}, duplicates {self.duplicates}, "

@@ -14,12 +14,14 @@ from synth.outbound import OutboundScrubber
 from synth.settings import Settings
 
 if TYPE_CHECKING:  # each component imports its heavy libraries (presidio, spaCy, Chroma, ONNX) when first built
+    from synth.audit import AuditLog
     from synth.ingest import Ingestor, ProgressFn
     from synth.llm.model import ChatModel
     from synth.redact import Redactor
     from synth.synthesis.live import LiveCorpus
     from synth.synthesis.models import Theme
     from synth.synthesis.pipeline import Synthesizer
+    from synth.users import UserStore
     from vectorstore.embeddings import Embedder
     from vectorstore.store import ChromaIndex
 
@@ -37,6 +39,20 @@ class Services:
     def records(self) -> RecordStore:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         return RecordStore(self.settings.resolved_database_url)
+
+    @cached_property
+    def users(self) -> UserStore:
+        from synth.users import UserStore
+
+        st = self.settings
+        return UserStore(self.records.engine, session_hours=st.session_hours, max_failures=st.signin_max_failures,
+                         lock_minutes=st.signin_lock_minutes)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        from synth.audit import AuditLog
+
+        return AuditLog(self.records.engine)
 
     @cached_property
     def embedder(self) -> Embedder:

@@ -76,12 +76,23 @@ class Settings(BaseSettings):
     # nested deeper is rejected on its own (the rest of its file is kept).
     max_file_bytes: int = Field(100_000_000, ge=1_000)
     max_json_depth: int = Field(32, ge=2, le=200)
+
+    # Where `synth eval --report` wrote the latest evaluation (report.json), as the API serves it.
+    eval_report_dir: Path = Path("eval_report")
     redactor: Literal["presidio", "regex"] = "presidio"
     # Salt for pseudonymising note-taker names (kept as nt_<hash>, never as a name).
     pseudonym_salt: SecretStr = SecretStr("synth-dev-salt")
 
     # Retention: `synth records purge` deletes records dated more than this many months ago (unset: keep all).
     retention_months: int | None = Field(None, ge=1)
+
+    # The API and the web sign-in (per API process: N workers allow N times the request rate).
+    api_max_body_bytes: int = Field(10_000_000, ge=1_000, description="larger request bodies get 413")
+    api_max_records: int = Field(1_000, ge=1, le=100_000, description="records per POST /records")
+    api_requests_per_minute: int = Field(300, ge=1, description="per token; more get 429 with Retry-After")
+    session_hours: float = Field(12, gt=0, description="a web sign-in lasts this long")
+    signin_max_failures: int = Field(5, ge=1, description="wrong passwords in a row before the account waits")
+    signin_lock_minutes: float = Field(15, gt=0)
 
     environment: Literal["development", "production"] = "development"
 

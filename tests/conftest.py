@@ -188,3 +188,33 @@ def write(tmp_path: Path):  # type: ignore[no-untyped-def]
         return p
 
     return _write
+
+
+def bearer(svc: Any, role: str = "admin", name: str | None = None) -> dict[str, str]:
+    """Headers for a new user of `role` in svc's store (a fresh name per call unless given)."""
+    import secrets
+
+    token = svc.users.add(name or f"{role}-{secrets.token_hex(3)}", role)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def auth_headers() -> Any:
+    """auth_headers(services, role) -> the Authorization header of a new user with that role."""
+    return bearer
+
+
+@pytest.fixture
+def api_client(services: Any) -> Any:
+    """api_client(role="admin") -> a TestClient over one app on the `services` fixture, signed in as a new user
+    of that role. The lifespan is not entered: the fixture closes the services."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    app = create_app(services)
+
+    def _client(role: str = "admin", name: str | None = None) -> TestClient:
+        return TestClient(app, headers=bearer(services, role, name))
+
+    return _client

@@ -25,6 +25,7 @@ from synth.errors import QuestionError
 from synth.llm.fake import FakeChatModel
 from synth.synthesis.facts import FactRow
 from synth.synthesis.models import Annotation, Concern, SentimentScore, Theme
+from tests.conftest import bearer
 from vectorstore.embeddings import HashingEmbedder
 
 THEMES = {
@@ -227,7 +228,7 @@ def test_post_ask_route(services: Any, write: Any) -> None:
                                                   "district": "District 4", "date": "2026-10-01"})
                                       for i in range(3)) + "\n")
     services.ingestor.ingest([path])
-    with TestClient(create_app(services)) as client:
+    with TestClient(create_app(services), headers=bearer(services)) as client:
         ok = client.post("/ask", json={"question": "What did Officer Smith do?"})
         assert ok.status_code == 200 and ok.json()["status"] == "out_of_scope"
         assert client.post("/ask", json={"question": ""}).status_code == 422

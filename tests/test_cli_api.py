@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from api.main import create_app
 from synth.cli import app
+from tests.conftest import bearer
 
 
 def test_sample_ingest_stats_reindex(cli_env: Path, tmp_path: Path) -> None:
@@ -64,7 +65,7 @@ def test_taxonomy_edit_errors_are_one_clear_line(cli_env: Path) -> None:
 
 
 def test_api_ingest_and_district_counts(services: Any) -> None:
-    client = TestClient(create_app(services))
+    client = TestClient(create_app(services), headers=bearer(services))
     body = {"source": "webform", "records": [
         {"id": "w1", "text": "Call 555-201-3344 about the lights", "district": "District 2"},
         {"id": "w2", "text": "", "district": "District 2"},
@@ -77,11 +78,11 @@ def test_api_ingest_and_district_counts(services: Any) -> None:
     assert client.post("/records", json=body).json()["duplicates"] == 2
     counts = {d["district"]: d["records"] for d in client.get("/districts").json()}
     assert counts == {"District 2": 1, "District 5": 1}
-    assert client.get("/health").json() == {"status": "ok", "records": 2}
+    assert client.get("/health").json() == {"status": "ok"}
 
 
 def test_api_validates_requests(services: Any) -> None:
-    client = TestClient(create_app(services))
+    client = TestClient(create_app(services), headers=bearer(services))
     assert client.post("/records", json={"records": []}).status_code == 422
     assert client.post("/records", json={"records": [{"text": "x"}], "source": "../etc"}).status_code == 422
 
@@ -99,7 +100,7 @@ def test_api_answers_follow_a_theme_rename_without_new_records(services: Any, wr
                                   "      - the street lights are dark\n      - dark street lights on our block\n")
     services.synthesizer.refresh(seeds=load_seed_file(seed))
     question = {"question": "What are residents in District 4 most worried about?"}
-    with TestClient(create_app(services)) as client:
+    with TestClient(create_app(services), headers=bearer(services)) as client:
         first = client.post("/ask", json=question).json()
         assert "Street lighting" in first["text"] and first["status"] == "answered"
         TaxonomyEditor(services.synthesizer).rename("lighting", "Dark blocks at night")

@@ -14,6 +14,7 @@ import synth.errors as errors
 from api.errors import install_error_handlers
 from api.main import create_app
 from synth.ask.llm import AskLLMError
+from tests.conftest import bearer
 
 ERRORS: list[tuple[errors.SynthError, int]] = [
     (errors.InputError("a.csv", "empty file"), 422),
@@ -61,7 +62,7 @@ def test_a_question_ask_cannot_take_is_a_422_from_the_one_handler(services: Any,
     path = write("r.jsonl", json.dumps({"id": "x1", "text": "The street lights are dark on Elm.",
                                         "district": "District 4", "date": "2026-10-01"}) + "\n")
     services.ingestor.ingest([path])
-    with TestClient(create_app(services)) as client:
+    with TestClient(create_app(services), headers=bearer(services)) as client:
         res = client.post("/ask", json={"question": "   "})  # passes the request model; ask finds it empty
         assert res.status_code == 422
         assert res.json()["error"] == "QuestionError" and res.json()["detail"].startswith("the question is empty")

@@ -19,6 +19,7 @@ from synth import freshness
 from synth.synthesis import pipeline
 from synth.synthesis.live import summary_for
 from synth.synthesis.store import RefreshLease
+from tests.conftest import bearer
 from tests.test_records import SEED
 from tests.test_synthesis import make_records
 
@@ -71,7 +72,7 @@ def _narratives(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 
 
 def test_records_posted_to_the_api_reach_ask_and_summaries_without_a_cli_step(seeded: Any) -> None:
-    with TestClient(create_app(seeded)) as client:
+    with TestClient(create_app(seeded), headers=bearer(seeded, "admin")) as client:
         before = _lighting_in_3(client)
         records_before = summary_for(seeded, "District 3", "2026-11").counts.records  # type: ignore[union-attr]
         assert before > 0
@@ -88,7 +89,7 @@ def test_an_ingest_by_another_process_is_noticed(seeded: Any, write: Any) -> Non
     from synth.services import Services
     from vectorstore.embeddings import HashingEmbedder
 
-    with TestClient(create_app(seeded)) as client:
+    with TestClient(create_app(seeded), headers=bearer(seeded, "admin")) as client:
         before = _lighting_in_3(client)
         other = Services(seeded.settings, _embedder=HashingEmbedder(), _redactor=RegexRedactor())  # e.g. the CLI
         try:
@@ -165,7 +166,7 @@ def _dead_pid() -> int:
 
 
 def test_a_record_deleted_through_the_api_leaves_answers_at_once(seeded: Any) -> None:
-    with TestClient(create_app(seeded)) as client:
+    with TestClient(create_app(seeded), headers=bearer(seeded, "admin")) as client:
         before = _lighting_in_3(client)
         cited = client.post("/ask", json={"question": "What did residents say about street lighting in "
                                                       "District 3?"}).json()["citations"]

@@ -21,6 +21,7 @@ from synth.forget import Forgetter, months_before
 from synth.synthesis.llm_cache import LLMAnnotationRow, record_hash
 from synth.synthesis.store import SpanRow, SummaryRow
 from synth.synthesis.taxonomy_file import load_seed_file
+from tests.conftest import bearer
 from tests.test_synthesis import PLAN, make_records
 from vectorstore.store import SearchFilter
 
@@ -243,7 +244,7 @@ def test_the_api_deletes_a_record_and_stops_quoting_it(services: Any, write: Any
     services.synthesizer.refresh(seeds=load_seed_file(write("seed.yaml", SEED)))
     question = {"question": "What did residents say about Quincewood Lane?"}
     count = {"question": "How many residents in District A mentioned street lighting in November 2026?"}
-    with TestClient(create_app(services)) as client:
+    with TestClient(create_app(services), headers=bearer(services)) as client:
         assert [c["record_id"] for c in client.post("/ask", json=question).json()["citations"]] == ["victim"]
         assert client.post("/ask", json=count).json()["text"].startswith("26 records")
         res = client.delete("/records/victim")

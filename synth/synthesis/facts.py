@@ -267,16 +267,17 @@ def _majority(labels: dict[SentimentLabel, int]) -> SentimentLabel:
     return max(SENTIMENT_LABELS, key=lambda label: (labels[label], -SENTIMENT_LABELS.index(label)))
 
 
-def _record_sentiments(concerns: Sequence[tuple[FactRow, Concern]]) -> list[tuple[SentimentLabel, Fraction]]:
-    """Each record's sentiment on one theme: (label of its strongest concern, mean score of its concerns)."""
+def _record_sentiments(concerns: Sequence[tuple[FactRow, Concern]]) -> dict[str, tuple[SentimentLabel, Fraction]]:
+    """Each record's sentiment on one theme, by record id: (label of its strongest concern, mean score of its
+    concerns)."""
     by_record: dict[str, list[Concern]] = defaultdict(list)
     for row, concern in concerns:
         by_record[row.record_id].append(concern)
-    out = []
-    for own in by_record.values():
+    out = {}
+    for rid, own in by_record.items():
         strongest = max(own, key=lambda c: abs(c.sentiment.score))  # max keeps the first on ties
         mean = sum((Fraction(c.sentiment.score) for c in own), Fraction(0)) / len(own)
-        out.append((strongest.sentiment.label, mean))
+        out[rid] = (strongest.sentiment.label, mean)
     return out
 
 
@@ -284,7 +285,7 @@ def _theme_facts(theme: Theme, now: _Tally, before: _Tally | None, scores: Quote
                  cfg: FactConfig) -> ThemeFacts:
     mentions = now.mentions[theme.id]
     concerns = now.concerns.get(theme.id, [])
-    per_record = _record_sentiments(concerns)
+    per_record = list(_record_sentiments(concerns).values())
     labels = _label_counts(label for label, _ in per_record)
     net = sum((score for _, score in per_record), Fraction(0)) / len(per_record) if per_record else Fraction(0)
     praised = 2 * labels["positive"] > len(per_record) and labels["positive"] >= cfg.min_praise_records
@@ -371,6 +372,19 @@ def build_city_sheet(rows: Sequence[FactRow], themes: Mapping[str, Theme], *, pe
             by_district[r.district].append(r)
     leading = {d: _leading_theme(_Tally.of(rs), known) for d, rs in sorted(by_district.items())}
     return sheet.model_copy(update={"leading_theme_by_district": {d: t for d, t in leading.items() if t}})
+
+
+def theme_evidence(rows: Sequence[FactRow], *, district: str, period: str, theme_id: str,
+                   sentiment: SentimentLabel | None = None) -> list[FactRow]:
+    """The records behind one count of a sheet (``CITY_WIDE``: the city's): those raising `theme_id` (its
+    mentions) or, with `sentiment`, those whose sentiment on it is that label (its sentiment[label]); selected
+    and tallied as the sheet is, so the lengths equal the counts. In record id order."""
+    in_district: Callable[[FactRow], bool] = (lambda r: True) if district == CITY_WIDE else \
+        (lambda r: r.district == district)
+    concerns = _Tally.of(_select(rows, in_district, Period.parse(period))).concerns.get(theme_id, [])
+    labels = _record_sentiments(concerns)
+    rows_by_id = {r.record_id: r for r, _ in concerns}
+    return [rows_by_id[rid] for rid in sorted(labels) if sentiment is None or labels[rid][0] == sentiment]
 
 
 def _check_scores(scores: QuoteScores | None) -> None:
