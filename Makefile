@@ -35,7 +35,8 @@ llm: install
 test-llm: llm
 	SYNTH_TEST_MODEL_DIR=$(LLM_MODEL_DIR) $(BIN)/python -m pytest -m llm
 
-# The whole suite: unit tests, the embedded and server stores (pytest starts `chroma run` on loopback).
+# The whole suite: unit tests, the embedded and server stores (pytest starts `chroma run` and a PostgreSQL
+# server from the postgresql packages on loopback).
 test: install
 	SYNTH_TEST_MODEL_DIR=$(LLM_MODEL_DIR) $(BIN)/python -m pytest
 

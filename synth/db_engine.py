@@ -5,7 +5,8 @@ ingest beside the API).
   fail with "database is locked" when another process commits in between; `write_engine()` gives connections
   whose transactions start with `BEGIN IMMEDIATE` (they wait up to `BUSY_SECONDS` for the lock instead).
   PostgreSQL needs nothing here.
-- **The schema is created in one guarded step** (`create_tables`): the check for each table and its
+- **The schema is created in one guarded step** (`create_tables`; the store's own tables are made and upgraded
+  by the migrations in `synth/schema.py`, under the same lock): the check for each table and its
   `CREATE TABLE` happen in one write transaction (SQLite: under `BEGIN IMMEDIATE`; PostgreSQL: under a
   transaction-scoped advisory lock), so two processes opening a fresh store do not both try to create it. A
   remaining "already exists" (another program creating the same table) is retried, and then seen as present.
@@ -22,13 +23,26 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 BUSY_SECONDS = 60  # how long a SQLite writer waits for another process's transaction to end
-_SCHEMA_LOCK = 0x5379_6E74  # PostgreSQL advisory lock key for schema changes ("Synt")
+SCHEMA_LOCK = 0x5379_6E74  # PostgreSQL advisory lock key for schema changes ("Synt")
+WRITE_LOCK = 0x5379_6E77  # PostgreSQL advisory lock key held by write transactions, as SQLite's write lock
 _RACE_WORDS = ("already exists", "duplicate column")
 
 
 def make_engine(url: str) -> Engine:
     sqlite = url.startswith("sqlite")
-    engine = create_engine(url, future=True, connect_args={"timeout": BUSY_SECONDS} if sqlite else {})
+    connect_args: dict[str, Any] = {"timeout": BUSY_SECONDS} if sqlite else {}
+    if url.startswith("postgresql+psycopg"):
+        # Times are stored as UTC without a zone (as on SQLite), whatever the server's or database's time zone.
+        connect_args["options"] = "-c timezone=UTC"
+    # pool_pre_ping: a pooled connection the server dropped (a restart, a fail-over, an idle timeout) is replaced
+    # before use instead of failing the next request.
+    engine = create_engine(url, future=True, connect_args=connect_args, pool_pre_ping=not sqlite)
+    if not sqlite:
+        @event.listens_for(engine, "begin")
+        def _begin_write(conn: Connection) -> None:
+            if conn.get_execution_options().get("synth_write"):  # see write_engine
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+
     if sqlite:
         # WAL lets readers (the API) work while an ingest writes; foreign keys are off by default in SQLite.
         @event.listens_for(engine, "connect")
@@ -48,7 +62,10 @@ def make_engine(url: str) -> Engine:
 
 
 def write_engine(engine: Engine) -> Engine:
-    """The same engine (same pool) whose transactions take the write lock when they begin."""
+    """The same engine (same pool) whose transactions take the write lock when they begin: SQLite's, or on
+    PostgreSQL a transaction-scoped advisory lock, so that write transactions run one at a time there too (a
+    read-then-write such as replacing a record's spans or an upsert cannot interleave with another process's
+    and fail on a duplicate key)."""
     return engine.execution_options(synth_write=True)
 
 
@@ -64,7 +81,7 @@ def create_tables(engine: Engine, metadata: MetaData, tables: Sequence[Table] | 
         try:
             with write_engine(engine).begin() as conn:
                 if engine.dialect.name == "postgresql":
-                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})")
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
                 metadata.create_all(conn, tables=tables)
                 for table, column, sql in _missing_columns(conn, columns):
                     conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {sql}")

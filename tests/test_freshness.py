@@ -133,8 +133,8 @@ def test_one_process_annotates_at_a_time(seeded: Any) -> None:
     second.release()
 
 
-def test_an_error_is_logged_and_retried_without_ending_the_thread(seeded: Any,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_error_is_logged_and_retried_without_ending_the_thread(seeded: Any, monkeypatch: pytest.MonkeyPatch,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
     calls = Counter[str]()
     real = freshness.Refresher.refresh_once
 
@@ -148,9 +148,10 @@ def test_an_error_is_logged_and_retried_without_ending_the_thread(seeded: Any,
     refresher = freshness.start(seeded, interval=0.05)
     try:
         refresher.notify()
-        _wait_for(lambda: refresher.status().last_refresh is not None, "a refresh after the failure")
-        status = refresher.status()
-        assert status.running and status.last_error is None and calls["tries"] >= 2
+        _wait_for(lambda: refresher.status().last_refresh is not None and refresher.status().last_error is None,
+                  "a refresh after the failure")
+        assert refresher.status().running and calls["tries"] >= 2
+        assert "background refresh failed (attempt 1)" in caplog.text and "database is locked" in caplog.text
     finally:
         refresher.stop()
     assert not refresher.status().running

@@ -38,7 +38,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from synth.db import Base, MetaRow, RecordRow, RecordStore, _alive
-from synth.db_engine import create_tables
 from synth.errors import StoreError
 from synth.synthesis.models import SentimentScore, Theme
 from synth.synthesis.themes import TaxonomyState
@@ -116,7 +115,6 @@ class StoredSpan:
 class SynthesisStore:
     def __init__(self, records: RecordStore) -> None:
         self.records = records
-        create_tables(records.engine, Base.metadata)
 
     # -- spans ----------------------------------------------------------------------------------------------
     def records_without_spans(self, annotator: str) -> list[str]:
@@ -128,8 +126,9 @@ class SynthesisStore:
             return list(s.scalars(q))
 
     def replace_spans(self, record_ids: Sequence[str], spans: Sequence[StoredSpan], annotator: str) -> None:
-        """Store the spans of these records (one transaction), replacing any older annotator's spans."""
-        with self.records.session() as s:
+        """Store the spans of these records (one transaction), replacing any older annotator's spans (or those
+        another process stored for them meanwhile)."""
+        with self.records.write_session() as s:
             for i in range(0, len(record_ids), 500):
                 s.execute(delete(SpanRow).where(SpanRow.record_id.in_(record_ids[i:i + 500])))
             s.add_all(SpanRow(id=f"{sp.record_id}#{sp.idx}", record_id=sp.record_id, idx=sp.idx, text=sp.text,
@@ -157,7 +156,7 @@ class SynthesisStore:
     def save_taxonomy(self, state: TaxonomyState, action: str | None = None,
                       payload: dict[str, Any] | None = None) -> None:
         """Replace the taxonomy atomically; record the edit (if any) in the edit log."""
-        with self.records.session() as s:
+        with self.records.write_session() as s:
             s.execute(delete(ThemeRow))
             s.add_all(ThemeRow(id=tid, data=t.model_dump(mode="json"), centroid=_to_blob(state.centroids[tid]))
                       for tid, t in state.themes.items())
@@ -185,7 +184,7 @@ class SynthesisStore:
         index = {t: i for i, t in enumerate(themes)}
         data = {"themes": themes, "spans": [[rid, idx, index[t]] for (rid, idx), t in sorted(decisions.items())]}
         blob = zlib.compress(json.dumps(data, separators=(",", ":")).encode(), 6)
-        with self.records.session() as s:
+        with self.records.write_session() as s:
             s.execute(delete(LearnedRow))
             s.add(LearnedRow(key=key, decisions=blob))
 
@@ -198,7 +197,7 @@ class SynthesisStore:
             return dict(row.document) if row else None
 
     def save_summary(self, district: str, period: str, fingerprint: str, document: dict[str, Any]) -> None:
-        with self.records.session() as s:
+        with self.records.write_session() as s:
             s.execute(update(SummaryRow).where(SummaryRow.district == district, SummaryRow.period == period)
                       .values(current=False))
             s.add(SummaryRow(district=district, period=period, fingerprint=fingerprint, document=document))
