@@ -21,9 +21,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = Services(Settings())
     app.state.refresher = freshness.start(app.state.services)  # new records annotated in the background
     yield
-    app.state.refresher.stop()
     if getattr(app.state, "jobs", None) is not None:  # ingest jobs finish before the services close
         app.state.jobs.close()
+    app.state.refresher.stop()
     app.state.services.close()
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from synth.cli_common import err, out, progress_bar, services
 from synth.errors import SynthError
@@ -28,6 +29,9 @@ def _settings() -> Iterator[Settings]:
         yield settings
     except SynthError as e:
         err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1) from None
+    except OperationalError as e:  # the database server cannot be reached, or refused the credentials
+        err.print(f"[red]error:[/] cannot open the store: {str(e.orig).strip().splitlines()[0]}", highlight=False)
         raise typer.Exit(1) from None
 
 

@@ -168,3 +168,10 @@ def test_postgresql_is_backed_up_with_pg_dump_and_restored_with_pg_restore(
         assert rec is not None and rec.text == "Lights out on Elm."
         assert schema.current(restored.engine) == schema.head()
         restored.close()
+
+
+def test_db_commands_say_when_the_database_cannot_be_reached(cli_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYNTH_DATABASE_URL", "postgresql+psycopg://synth@127.0.0.1:1/synth")  # nothing listens
+    for command in (["db", "current"], ["db", "upgrade"]):
+        res = runner.invoke(app, command)
+        assert res.exit_code == 1 and "cannot open the store: connection failed" in res.stderr, res.output

@@ -80,10 +80,9 @@ class RecordPage(BaseModel):
 @router.post("/records", response_model=IngestResponse, responses={**errors(422), 413: too_large_response()})
 def ingest_records(body: IngestRequest, request: Request, svc: ServicesDep,
                    caller: Annotated[Caller, Depends(allow(Role.note_taker, *EDITORS))]) -> IngestResponse:
-    """Ingest records through the same pipeline as `synth ingest` (redaction, de-duplication, indexing); the
-    background refresher annotates them next (synth/freshness.py).
+    """Ingest records through the same pipeline as `synth ingest` (redaction, de-duplication, indexing).
     At most SYNTH_API_MAX_RECORDS records a request (413 beyond); larger imports go through POST /ingest. The
-    records are kept as the caller's."""
+    records are kept as the caller's; the background refresher annotates them next (synth/freshness.py)."""
     from synth.record_filter import mark_submitter
 
     if len(body.records) > svc.settings.api_max_records:
@@ -93,11 +92,11 @@ def ingest_records(body: IngestRequest, request: Request, svc: ServicesDep,
         path = Path(tmp) / f"{body.source}.json"
         path.write_text(json.dumps(body.records), encoding="utf-8")
         report = svc.ingestor.ingest([path])
-    _notify(request)
     if report.run_id is not None:
         mark_submitter(svc.records, report.run_id, caller.user_id)
     svc.audit.record(caller.name, "records.ingest", body.source,
                      {"accepted": report.accepted, "rejected": report.rejected})
+    _notify(request)
     return IngestResponse(forgotten=report.forgotten,
                           read=report.read, accepted=report.accepted, rejected=report.rejected,
                           duplicates=report.duplicates, redactions=dict(report.redactions),

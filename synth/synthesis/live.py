@@ -29,6 +29,7 @@ from sqlalchemy import inspect, text
 
 from synth.ask.cache import AskCache, AskInputs, code_stamp, settings_key, store_fingerprint
 from synth.synthesis.corpus import Corpus
+from synth.synthesis.default_period import PeriodChoice, with_period_basis
 from synth.synthesis.facts import CITY_WIDE
 from synth.synthesis.themes import TaxonomyState
 
@@ -138,13 +139,15 @@ class LiveCorpus:
         name = district or CITY_WIDE
         if not corpus.rows:
             return None
-        period = period or corpus.default_period(name).period
+        choice = PeriodChoice(period, "") if period else corpus.default_period(name)
+        period = choice.period
         with self._state:
             memo = self._summaries.get((name, period))
         if memo is not None and memo[0] == generation:
             return memo[1]
         # outside the locks: a narrative can take a model call, and questions must not wait for it
         [summary] = self.services.synthesizer.summarize(district=name, period=period, corpus=corpus)
+        summary = with_period_basis(summary, choice.reason or None)  # says why a default period was chosen
         with self._state:
             if self._summaries.get((name, period), (-1,))[0] <= generation:  # never replace a newer one
                 self._summaries[(name, period)] = (generation, summary)
