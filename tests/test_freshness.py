@@ -72,7 +72,7 @@ def _narratives(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 
 
 def test_records_posted_to_the_api_reach_ask_and_summaries_without_a_cli_step(seeded: Any) -> None:
-    with TestClient(create_app(seeded), headers=bearer(seeded)) as client:
+    with TestClient(create_app(seeded), headers=bearer(seeded, "admin")) as client:
         before = _lighting_in_3(client)
         records_before = summary_for(seeded, "District 3", "2026-11").counts.records  # type: ignore[union-attr]
         assert before > 0
@@ -89,7 +89,7 @@ def test_an_ingest_by_another_process_is_noticed(seeded: Any, write: Any) -> Non
     from synth.services import Services
     from vectorstore.embeddings import HashingEmbedder
 
-    with TestClient(create_app(seeded), headers=bearer(seeded)) as client:
+    with TestClient(create_app(seeded), headers=bearer(seeded, "admin")) as client:
         before = _lighting_in_3(client)
         other = Services(seeded.settings, _embedder=HashingEmbedder(), _redactor=RegexRedactor())  # e.g. the CLI
         try:
@@ -133,8 +133,8 @@ def test_one_process_annotates_at_a_time(seeded: Any) -> None:
     second.release()
 
 
-def test_an_error_is_logged_and_retried_without_ending_the_thread(seeded: Any,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_error_is_logged_and_retried_without_ending_the_thread(seeded: Any, monkeypatch: pytest.MonkeyPatch,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
     calls = Counter[str]()
     real = freshness.Refresher.refresh_once
 
@@ -148,9 +148,10 @@ def test_an_error_is_logged_and_retried_without_ending_the_thread(seeded: Any,
     refresher = freshness.start(seeded, interval=0.05)
     try:
         refresher.notify()
-        _wait_for(lambda: refresher.status().last_refresh is not None, "a refresh after the failure")
-        status = refresher.status()
-        assert status.running and status.last_error is None and calls["tries"] >= 2
+        _wait_for(lambda: refresher.status().last_refresh is not None and refresher.status().last_error is None,
+                  "a refresh after the failure")
+        assert refresher.status().running and calls["tries"] >= 2
+        assert "background refresh failed (attempt 1)" in caplog.text and "database is locked" in caplog.text
     finally:
         refresher.stop()
     assert not refresher.status().running
@@ -166,7 +167,7 @@ def _dead_pid() -> int:
 
 
 def test_a_record_deleted_through_the_api_leaves_answers_at_once(seeded: Any) -> None:
-    with TestClient(create_app(seeded), headers=bearer(seeded)) as client:
+    with TestClient(create_app(seeded), headers=bearer(seeded, "admin")) as client:
         before = _lighting_in_3(client)
         cited = client.post("/ask", json={"question": "What did residents say about street lighting in "
                                                       "District 3?"}).json()["citations"]
