@@ -50,13 +50,20 @@ class Site:
     data_dir: Path
     env: dict[str, str]
     users: dict[str, str] = field(default_factory=dict)  # role -> user name (password: PASSWORD)
+    tokens: dict[str, str] = field(default_factory=dict)  # role -> that user's API token
     log: Path | None = None
 
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def synth(self, *args: str, stdin: str | None = None) -> str:
-        return run_synth(self.env, *args, stdin=stdin)
+    def api(self, path: str, role: str = "admin") -> Any:
+        """GET an API route as `role` (to check what a page shows against the API)."""
+        res = httpx.get(self.url(path), headers={"Authorization": f"Bearer {self.tokens[role]}"}, timeout=120)
+        res.raise_for_status()
+        return res.json()
+
+    def district_records(self, district: str) -> int:
+        return next((d["records"] for d in self.api("/districts") if d["district"] == district), 0)
 
 
 def run_synth(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
@@ -120,14 +127,14 @@ def _site(tmp: Path, ingest: list[str], *, seed_taxonomy: Path | None = None) ->
     run_synth(env, "ingest", *ingest)
     if seed_taxonomy is not None:
         run_synth(env, "themes", "seed", str(seed_taxonomy))
-    users = {}
+    users, tokens = {}, {}
     for role in ("admin", "coordinator", "leadership", "note_taker"):
         name = f"{role.replace('_', '-')}-user"
-        run_synth(env, "users", "add", name, "--role", role, "--password-stdin", stdin=PASSWORD + "\n")
-        users[role] = name
+        added = run_synth(env, "users", "add", name, "--role", role, "--password-stdin", stdin=PASSWORD + "\n")
+        users[role], tokens[role] = name, added.strip().splitlines()[-1]
     proc, base, log = _start(data_dir, env)
     try:
-        yield Site(base, data_dir, env, users, log)
+        yield Site(base, data_dir, env, users, tokens, log)
     finally:
         _stop(proc)
 
@@ -183,8 +190,8 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     axe-playwright-python package, injected into the page)."""
     from importlib.resources import files
 
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=files("axe_playwright_python").joinpath("axe.min.js").read_text("utf-8"))
+    if not page.evaluate("typeof window.axe !== 'undefined'"):  # evaluated over DevTools: the pages' CSP stays on
+        page.evaluate(files("axe_playwright_python").joinpath("axe.min.js").read_text("utf-8") + "\n;true")
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
              "nodes": [n["target"] for n in v["nodes"]][:5]}
