@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -140,3 +144,142 @@ def test_each_page_admits_or_refuses_each_role_as_declared(web: Any) -> None:
             else:
                 assert res.status_code == 403, (method, path, role, res.status_code)
                 assert "text/html" in res.headers["content-type"]
+
+
+# -- the pages on the sample city --------------------------------------------------------------------------------
+class Links(HTMLParser):
+    """Every (tag, attribute, url) that loads or links something, and each link's text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[tuple[str, str, str]] = []
+        self.anchors: list[tuple[str, str]] = []
+        self._open: list[list[str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src", "action", "srcset", "poster", "data") and value:
+                self.urls.append((tag, name, value))
+        if tag == "a":
+            self._open.append([dict(attrs).get("href") or "", ""])
+
+    def handle_data(self, data: str) -> None:
+        for anchor in self._open:
+            anchor[1] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._open:
+            href, text = self._open.pop()
+            self.anchors.append((href, " ".join(text.split())))
+
+
+def parse(html: str) -> Links:
+    links = Links()
+    links.feed(html)
+    return links
+
+
+def records_listed(html: str) -> int:
+    return html.count('<li id="record-')
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from samplecity import generate_city
+
+    out = tmp_path_factory.mktemp("city")
+    generate_city(out, records=300, seed=5, pii_records=5, injection_records=2)
+    return out
+
+
+@pytest.fixture
+def city_web(services: Any, city: Path, web: Any) -> Any:
+    services.ingestor.ingest([city / "notes", city / "comments"])
+    services.settings.api_requests_per_minute = 10_000  # one reader opens every count within a minute
+    return web
+
+
+def test_every_count_link_lists_exactly_that_many_records(city_web: Any, services: Any) -> None:
+    client = city_web("leadership")
+    home = client.get("/")
+    assert home.status_code == 200
+    page_links = parse(home.text).anchors
+    districts = [href for href, _ in page_links if href.startswith("/districts/")]
+    assert "/districts/District%201" in districts
+    pages = [home.text] + [client.get(href).text for href in dict.fromkeys(districts)]
+    counted = cited = 0
+    for html in pages:
+        for href, text in parse(html).anchors:
+            if not href.startswith("/evidence/records?"):
+                continue
+            query = parse_qs(urlsplit(unescape(href)).query)
+            res = client.get(unescape(href))
+            assert res.status_code == 200, (href, res.text[:300])
+            if "theme" in query:
+                expected = int(re.match(r"\d+", text).group())  # type: ignore[union-attr]
+                assert re.search(rf'data-count="{expected}"', res.text), (href, text)
+                counted += 1
+            else:
+                expected = len(query["record"])
+                cited += 1
+            assert records_listed(res.text) == expected, (href, text)
+    assert counted >= 30 and cited >= 5, (counted, cited)
+    [entry, *_] = services.audit.entries(action="evidence.read")
+    assert entry.actor == "web-leadership"
+
+
+def test_district_page_shows_themes_trends_quotes_and_citations(city_web: Any) -> None:
+    client = city_web("coordinator")
+    page = client.get("/districts/District%202", params={"period": "all"})
+    assert page.status_code == 200
+    html = page.text
+    assert "<h2 id=\"worries-title\">Worries</h2>" in html and "Praise" in html
+    assert html.count('<svg class="spark" role="img" aria-label=') >= 2  # a sparkline with its text alternative
+    quotes = re.findall(r"<blockquote><p>“([^”]+)”</p>", html)
+    assert quotes and all(q.strip() for q in quotes)
+    assert re.search(r'aria-label="cited record [^"]+">\[1\]</a>', html)
+    assert client.get("/districts/Atlantis").status_code == 404
+    assert client.get("/districts/district%202").status_code == 404  # names are exact, as in the API
+
+
+def test_no_page_refers_to_another_host(city_web: Any) -> None:
+    signed_in, signed_out = city_web("admin"), TestClient(city_web.app)
+    seen: set[str] = set()
+    todo = ["/", "/districts/District%201", "/districts/City-wide", "signed out:/", "signed out:/signin"]
+    while todo:
+        url = todo.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        client = signed_out if url.startswith("signed out:") else signed_in
+        res = client.get(url.removeprefix("signed out:"))
+        assert res.status_code == 200, url
+        for tag, attr, value in parse(res.text).urls:
+            parts = urlsplit(unescape(value))
+            assert not parts.scheme and not parts.netloc, (url, tag, attr, value)
+            if tag == "a" and parts.path.startswith(("/districts/", "/evidence/")) and len(seen) < 12:
+                todo.append(unescape(value))
+        assert "Content-Security-Policy" in res.headers and "default-src 'self'" in res.headers[
+            "Content-Security-Policy"]
+    css = client.get("/static/style.css")
+    assert css.status_code == 200 and not re.search(r"url\(|@import|https?://", css.text)
+
+
+def test_a_real_polis_conversation_renders(services: Any, web: Any) -> None:
+    from synth.ingest import IngestOptions
+    from tests.paths import SHARED_DATA
+
+    path = SHARED_DATA / "polis" / "london.youth.policing" / "comments.csv"
+    if not path.is_file():
+        pytest.skip("../shared/data is not beside the repository")
+    services.ingestor.ingest([path], IngestOptions(profile="polis", defaults={"district": "London"}))
+    client = web("leadership")
+    home = client.get("/")
+    assert home.status_code == 200 and '<a href="/districts/London">London</a>' in home.text
+    page = client.get("/districts/London")
+    assert page.status_code == 200 and "one-off consultation" in page.text
+    assert "0 · 0 · 0" not in home.text or "meetings held" in home.text  # Polis has no meetings: zeros are fine
+    for href, text in parse(page.text).anchors:
+        if href.startswith("/evidence/records?") and "theme=" in href:
+            res = client.get(unescape(href))
+            assert records_listed(res.text) == int(re.match(r"\d+", text).group())  # type: ignore[union-attr]

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from api.routes.ask import _asker
 from api.web.session import page_caller, render
 from synth.errors import SynthError
+from synth.synthesis.facts import CITY_WIDE
 from synth.users import Caller, Role
 
 router = APIRouter(include_in_schema=False)
@@ -24,9 +25,10 @@ EXAMPLES = ("What are residents most worried about?", "How many meetings mention
             "Is anyone talking about response times?")
 
 
-def record_link(record_id: str) -> str:
-    """The page that shows one cited record."""
-    return f"/records/{quote(record_id, safe='')}/view"
+def record_link(record_id: str, district: str | None) -> str:
+    """The evidence page showing one cited record (in its district; the city's when it has none)."""
+    return (f"/evidence/records?district={quote(district or CITY_WIDE, safe='')}&period=all"
+            f"&record={quote(record_id, safe='')}")
 
 
 def _page(request: Request, ctx: dict[str, Any], *, status: int = 200) -> Response:
