@@ -29,9 +29,12 @@ MAX_TEXT_CHARS = 20_000
 
 
 def _concern_labels(svc: Any) -> list[str]:
-    """The taxonomy's concern themes, by label, for the checkboxes."""
-    themes = svc.synthesizer.taxonomy().themes
-    return sorted({t.label for t in themes.values() if t.is_concern and t.label})
+    """The department's concern themes (seeded or edited by a coordinator), by label, for the checkboxes;
+    emerging themes are named by code and change as notes arrive, so they are left to the free text. A
+    taxonomy that is all discovered offers its concern themes."""
+    concerns = [t for t in svc.synthesizer.taxonomy().themes.values() if t.is_concern and t.label]
+    chosen = [t for t in concerns if t.source != "discovered" or t.pinned] or concerns
+    return sorted({t.label for t in chosen})
 
 
 def _district_names(svc: Any) -> list[str]:

@@ -32,6 +32,8 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 POLIS_CONVERSATION = SHARED_DATA / "polis" / "london.youth.policing" / "comments.csv"
 POLIS_DISTRICT = "London youth"
+# SYNTH_WRITE_SCREENSHOTS=1: the screenshot test writes docs/screenshots/, over the `make demo` city and models
+WRITING_SCREENSHOTS = bool(os.environ.get("SYNTH_WRITE_SCREENSHOTS"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -76,9 +78,10 @@ def run_synth(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
 
 def _site_env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SYNTH_")}
-    env.update(SYNTH_DATA_DIR=str(data_dir), SYNTH_EMBEDDER="hashing", SYNTH_REDACTOR="regex",
-               SYNTH_API_REQUESTS_PER_MINUTE="10000", PYTHONPATH=os.pathsep.join(
-                   [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    env.update(SYNTH_DATA_DIR=str(data_dir), SYNTH_API_REQUESTS_PER_MINUTE="10000", PYTHONPATH=os.pathsep.join(
+        [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    if not WRITING_SCREENSHOTS:  # fast stand-ins; the committed screenshots show the real models' work
+        env.update(SYNTH_EMBEDDER="hashing", SYNTH_REDACTOR="regex")
     return env
 
 
@@ -141,9 +144,11 @@ def _site(tmp: Path, ingest: list[str], *, seed_taxonomy: Path | None = None) ->
 
 @pytest.fixture(scope="session")
 def city_site(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iterator[Site]:
-    """The sample city (a small one: 300 records, 6 districts) behind a running server."""
+    """The sample city (a small one: 300 records, 6 districts; as `make demo`'s when writing screenshots)
+    behind a running server."""
     tmp = tmp_path_factory.mktemp("city-site")
-    run_synth(_site_env(tmp / "data"), "sample", "--out", str(tmp / "city"), "--records", "300")
+    records = "1500" if WRITING_SCREENSHOTS else "300"
+    run_synth(_site_env(tmp / "data"), "sample", "--out", str(tmp / "city"), "--records", records)
     yield from _site(tmp, [str(tmp / "city" / "notes"), str(tmp / "city" / "comments")],
                      seed_taxonomy=tmp / "city" / "taxonomy.yaml")
 

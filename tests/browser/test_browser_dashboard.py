@@ -5,12 +5,11 @@ SYNTH_WRITE_SCREENSHOTS=1, which is how the committed ones were made)."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
 
-from tests.browser.conftest import POLIS_DISTRICT, Site, assert_accessible, sign_in
+from tests.browser.conftest import POLIS_DISTRICT, WRITING_SCREENSHOTS, Site, assert_accessible, sign_in
 from tests.paths import REPO
 
 
@@ -76,7 +75,7 @@ def test_a_wrong_password_is_refused_on_an_accessible_page(city_site: Site, desk
 
 
 def test_screenshots_of_the_main_pages(city_site: Site, desktop: Any, phone: Any, tmp_path: Path) -> None:
-    out = REPO / "docs" / "screenshots" if os.environ.get("SYNTH_WRITE_SCREENSHOTS") else tmp_path
+    out = REPO / "docs" / "screenshots" if WRITING_SCREENSHOTS else tmp_path
     out.mkdir(parents=True, exist_ok=True)
     desktop.goto(city_site.url("/signin"))
     desktop.screenshot(path=str(out / "signin.png"))
@@ -93,7 +92,7 @@ def test_screenshots_of_the_main_pages(city_site: Site, desktop: Any, phone: Any
     desktop.wait_for_load_state()
     desktop.screenshot(path=str(out / "ask.png"), full_page=True)
     sign_in(phone, city_site, "note_taker")
-    phone.screenshot(path=str(out / "note-form-phone.png"))
+    phone.screenshot(path=str(out / "note-form-phone.png"), full_page=True)
     shots = sorted(out.glob("*.png"))
     assert [p.name for p in shots] == ["ask.png", "district.png", "evidence.png", "note-form-phone.png",
                                        "overview.png", "signin.png"]
