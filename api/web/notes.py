@@ -26,6 +26,7 @@ NOTE_TAKERS = (Role.note_taker, Role.coordinator, Role.admin)
 SENTIMENTS = ("positive", "neutral", "negative", "mixed")
 RECENT_NOTES = 10
 MAX_TEXT_CHARS = 20_000
+LATEST_DAY = dt.timedelta(days=1)  # "today" where the officer is may be tomorrow on the server's clock
 
 
 def _concern_labels(svc: Any) -> list[str]:
@@ -45,7 +46,7 @@ def _recent_notes(svc: Any, caller: Caller) -> list[dict[str, Any]]:
     """The caller's own latest records (newest first), redacted again on the way out."""
     from synth.record_filter import RecordFilter, find_records
 
-    mine = find_records(svc.records, RecordFilter(submitted_by=caller.user_id), limit=10_000)
+    mine = find_records(svc.records, RecordFilter(submitted_by=caller.user_id, kind="meeting_note"), limit=10_000)
     mine.sort(key=lambda r: (r.date or dt.date.min, r.id), reverse=True)
     mine = mine[:RECENT_NOTES]
     texts = svc.outbound([r.text[:160] for r in mine], remember=False) if mine else []
@@ -58,7 +59,7 @@ def _form_page(request: Request, caller: Caller, values: dict[str, Any], errors:
     return render(request, "notes_new.html", {
         "active": "notes", "values": values, "errors": errors, "districts": _district_names(svc),
         "concerns": _concern_labels(svc), "sentiments": SENTIMENTS, "recent": _recent_notes(svc, caller),
-        "today": dt.date.today().isoformat(), "max_text": MAX_TEXT_CHARS}, status=status)
+        "latest_date": (dt.date.today() + LATEST_DAY).isoformat(), "max_text": MAX_TEXT_CHARS}, status=status)
 
 
 @router.get("/notes/new")
@@ -76,7 +77,7 @@ def _check(values: dict[str, Any]) -> list[str]:
     except ValueError:
         errors.append("Give the meeting's date as YYYY-MM-DD.")
     else:
-        if day > dt.date.today() + dt.timedelta(days=1):
+        if day > dt.date.today() + LATEST_DAY:
             errors.append("The meeting's date is in the future.")
     if values["attendees"] and not re.fullmatch(r"\d{1,5}", values["attendees"]):
         errors.append("Attendees: a whole number of people.")
