@@ -72,6 +72,7 @@ class Heatmap:
     themes: list[tuple[str, str]]  # (id, label), columns
     rows: list[tuple[str, int, list[HeatCell]]]  # (district, records, cells)
     max_share: float
+    more_themes: int = 0  # themes with records beyond the columns shown
 
 
 def count_sheets(corpus: Corpus, period: str) -> dict[str, FactSheet]:
@@ -88,7 +89,8 @@ def count_sheets(corpus: Corpus, period: str) -> dict[str, FactSheet]:
 def heatmap(city: FactSheet, sheets: dict[str, FactSheet], period: str) -> Heatmap:
     from api.web.charts import heat_step
 
-    columns = [(t.id, t.label) for t in city.themes if t.mentions][:HEATMAP_THEMES]
+    raised = [(t.id, t.label) for t in city.themes if t.mentions]
+    columns = raised[:HEATMAP_THEMES]
     by_district = {d: {t.id: t for t in s.themes} for d, s in sheets.items()}
     max_share = max((t.share for facts in by_district.values() for t in facts.values()), default=0.0)
     rows = []
@@ -100,7 +102,7 @@ def heatmap(city: FactSheet, sheets: dict[str, FactSheet], period: str) -> Heatm
             cells.append(HeatCell(mentions, share, heat_step(share, max_share),
                                   evidence_url(district, period, theme_id)))
         rows.append((district, sheet.records, cells))
-    return Heatmap(columns, rows, max_share)
+    return Heatmap(columns, rows, max_share, len(raised) - len(columns))
 
 
 @dataclass
