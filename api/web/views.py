@@ -13,7 +13,8 @@ from synth.period import Period, month_index, month_label, month_of
 from synth.synthesis.corpus import Corpus
 from synth.synthesis.display import change_phrase
 from synth.synthesis.facts import CITY_WIDE, FactRow
-from synth.synthesis.models import FactSheet, ThemeFacts
+from synth.synthesis.models import FactSheet
+from synth.synthesis.summary import Summary, ThemeSummary
 
 TREND_MONTHS = 12  # sparklines cover at most the last year of a district's months
 ACTIVITY_MONTHS = 6
@@ -172,7 +173,9 @@ def notable_changes(sheets: dict[str, FactSheet], period: str) -> list[Change]:
 # -- district --------------------------------------------------------------------------------------------
 @dataclass
 class ThemeView:
-    facts: ThemeFacts
+    """One theme of a district's summary, with the page's links and trend."""
+
+    theme: ThemeSummary
     share_text: str
     change_words: str
     trend: list[float] = field(default_factory=list)
@@ -196,13 +199,9 @@ def monthly_shares(rows: Sequence[FactRow], district: str, months: Sequence[str]
     return {t: [float(readout.ratio(by_month[m], records[m])) for m in months] for t, by_month in mentions.items()}
 
 
-def theme_views(sheet: FactSheet, trends: dict[str, list[float]], n_months: int) -> list[ThemeView]:
-    views = []
-    for t in sheet.themes:
-        words = change_phrase(t.mentions, sheet.records, t.change) or "no earlier period to compare"
-        views.append(ThemeView(
-            t, readout.share(t.share), words, trends.get(t.id, [0.0] * n_months),
-            evidence_url(sheet.district, sheet.period, t.id),
-            {label: evidence_url(sheet.district, sheet.period, t.id, label) for label, n in t.sentiment.items()
-             if n}))
-    return views
+def theme_views(summary: Summary, trends: dict[str, list[float]], n_months: int) -> list[ThemeView]:
+    return [ThemeView(t, readout.share(t.share), t.change_words or "no earlier period to compare",
+                      trends.get(t.id, [0.0] * n_months), evidence_url(summary.district, summary.period, t.id),
+                      {label: evidence_url(summary.district, summary.period, t.id, label)
+                       for label, n in t.sentiment.items() if n})
+            for t in summary.themes]
