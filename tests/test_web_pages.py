@@ -288,3 +288,18 @@ def test_a_real_polis_conversation_renders(services: Any, web: Any) -> None:
         if href.startswith("/evidence/records?") and "theme=" in href:
             res = client.get(unescape(href))
             assert records_listed(res.text) == int(re.match(r"\d+", text).group())  # type: ignore[union-attr]
+
+
+def test_the_overview_follows_new_records(city_web: Any, services: Any, write: Any) -> None:
+    client = city_web("coordinator")
+
+    def records_shown() -> int:
+        return int(re.search(r"</strong>: (\d+) records", client.get("/", params={"period": "all"}).text)
+                   .group(1))  # type: ignore[union-attr]
+
+    before = records_shown()
+    assert before == services.records.count_records()
+    path = write("more.jsonl", '{"id": "new-1", "kind": "comment", "district": "District 1", "date": "2026-11-20", '
+                               '"text": "The street lights on Oak Ave have been out for two weeks now."}\n')
+    services.ingestor.ingest([path])
+    assert records_shown() == before + 1

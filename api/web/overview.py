@@ -38,7 +38,10 @@ def home(request: Request, caller: Annotated[Caller | None, Depends(page_visitor
         return render(request, "overview.html", {"active": "overview", "empty": True})
     choice = corpus.default_period(CITY_WIDE)
     key = period_key(period) if period else choice.period
-    sheets = count_sheets(corpus, key)
+    cached = getattr(request.app.state, "overview_sheets", None)
+    if cached is None or cached[0] is not corpus:  # the corpus is rebuilt whenever records or themes change
+        cached = request.app.state.overview_sheets = (corpus, {})
+    sheets = count_sheets(corpus, key, cached[1])
     city = sheets.pop(CITY_WIDE)
     months = activity_months(corpus, key)
     svc.audit.record(caller.name, "summaries.read", CITY_WIDE, {"period": key, "page": "overview"})

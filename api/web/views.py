@@ -19,6 +19,7 @@ from synth.synthesis.summary import Summary, ThemeSummary
 TREND_MONTHS = 12  # sparklines cover at most the last year of a district's months
 ACTIVITY_MONTHS = 6
 HEATMAP_THEMES = 10
+SHEET_CACHE_PERIODS = 32
 
 
 def district_url(district: str) -> str:
@@ -76,15 +77,23 @@ class Heatmap:
     more_themes: int = 0  # themes with records beyond the columns shown
 
 
-def count_sheets(corpus: Corpus, period: str) -> dict[str, FactSheet]:
+def count_sheets(corpus: Corpus, period: str, cache: dict[str, dict[str, FactSheet]] | None = None
+                 ) -> dict[str, FactSheet]:
     """The city's fact sheet and each district's, for their counts (the overview shows no quotes, so they are
-    neither ranked nor scrubbed here: `Corpus.sheet` does that for pages that show them)."""
+    neither ranked nor scrubbed here: `Corpus.sheet` does that for pages that show them). `cache` holds them
+    by period for one corpus (a new corpus, after any change to the records or themes, starts a new cache)."""
     from synth.synthesis.facts import build_city_sheet, build_fact_sheet
 
+    if cache is not None and period in cache:
+        return dict(cache[period])
     sheets = {CITY_WIDE: build_city_sheet(corpus.rows, corpus.themes, period=period)}
     for d in corpus.districts:
         sheets[d] = build_fact_sheet(corpus.rows, corpus.themes, district=d, period=period)
-    return sheets
+    if cache is not None:
+        if len(cache) >= SHEET_CACHE_PERIODS:
+            cache.pop(next(iter(cache)))
+        cache[period] = sheets
+    return dict(sheets)
 
 
 def heatmap(city: FactSheet, sheets: dict[str, FactSheet], period: str) -> Heatmap:
