@@ -303,3 +303,22 @@ def test_the_overview_follows_new_records(city_web: Any, services: Any, write: A
                                '"text": "The street lights on Oak Ave have been out for two weeks now."}\n')
     services.ingestor.ingest([path])
     assert records_shown() == before + 1
+
+
+def test_the_overview_lists_the_significant_changes_the_summaries_report(city_web: Any, services: Any) -> None:
+    from synth.synthesis.facts import CITY_WIDE
+
+    client = city_web("leadership")
+    period = "2026-09..2026-11"
+    html = client.get("/", params={"period": period}).text
+    section = html[html.index('id="changes-title"'):]
+    corpus = services.synthesizer.corpus()
+    expected = set()
+    for scope in [CITY_WIDE, *corpus.districts]:
+        sheet = corpus.city_sheet(period) if scope == CITY_WIDE else corpus.sheet(scope, period)
+        expected |= {(scope, t.label) for t in sheet.themes if t.change and t.change.significant}
+    assert expected, "the sample city has trends: some change over a quarter is significant"
+    listed = {(unescape(d), unescape(label)) for d, label in re.findall(
+        r"<li>(?:<a [^>]+>)?([^<]+?)(?:</a>)?:\s*<strong>([^<]+)</strong>", section)}
+    assert expected <= listed
+    assert "a significant rise" in section or "a significant fall" in section

@@ -51,6 +51,7 @@ def home(request: Request, caller: Annotated[Caller | None, Depends(page_visitor
         "city": city, "heatmap": heatmap(city, sheets, key),
         "activity": activity(corpus.rows, corpus.districts, months),
         "months": [(m, month_label(month_index(m))) for m in months],
-        "changes": notable_changes({CITY_WIDE: city, **sheets}, key),
+        "changes": notable_changes({CITY_WIDE: city, **sheets}, key,
+                                   {tid for tid, t in corpus.themes.items() if t.source == "discovered"}),
         "district_url": district_url,
     })

@@ -166,16 +166,19 @@ class Change:
     url: str
 
 
-def notable_changes(sheets: dict[str, FactSheet], period: str) -> list[Change]:
-    """Significant rises and falls, and emerging or new themes, in the city and each district."""
+def notable_changes(sheets: dict[str, FactSheet], period: str, discovered: set[str] | None = None) -> list[Change]:
+    """Significant rises and falls, and emerging or new themes, in the city and each district; and, city-wide,
+    the themes discovery found in residents' words beside the taxonomy (`discovered`)."""
     out = []
     for scope, sheet in sheets.items():
         for t in sheet.themes:
             significant = t.change is not None and t.change.significant
-            if not significant and t.status not in ("emerging", "new"):
+            found = scope == CITY_WIDE and t.id in (discovered or set())
+            if not significant and t.status not in ("emerging", "new") and not found:
                 continue
-            words = change_phrase(t.mentions, sheet.records, t.change) or f"{t.status}: first period with records"
-            out.append(Change(scope, t.id, t.label, t.status, words, t.mentions, evidence_url(scope, period, t.id)))
+            words = change_phrase(t.mentions, sheet.records, t.change) or "no earlier period to compare"
+            status = "found in residents' words" if found and t.status == "steady" else t.status
+            out.append(Change(scope, t.id, t.label, status, words, t.mentions, evidence_url(scope, period, t.id)))
     return out
 
 
