@@ -228,7 +228,7 @@ def test_every_count_link_lists_exactly_that_many_records(city_web: Any, service
     assert entry.actor == "web-leadership"
 
 
-def test_district_page_shows_themes_trends_quotes_and_citations(city_web: Any) -> None:
+def test_district_page_shows_themes_trends_quotes_and_citations(city_web: Any, services: Any) -> None:
     client = city_web("coordinator")
     page = client.get("/districts/District%202", params={"period": "all"})
     assert page.status_code == 200
@@ -240,6 +240,13 @@ def test_district_page_shows_themes_trends_quotes_and_citations(city_web: Any) -
     assert re.search(r'aria-label="cited record [^"]+">\[1\]</a>', html)
     assert client.get("/districts/Atlantis").status_code == 404
     assert client.get("/districts/district%202").status_code == 404  # names are exact, as in the API
+    bad = client.get("/districts/District%202", params={"period": "2026-13"})
+    assert bad.status_code == 422 and "text/html" in bad.headers["content-type"] and "period" in bad.text
+    assert client.get("/evidence/records").status_code == 422
+    token = services.users.add("api-reader", "leadership")  # the API's own 422 stays JSON
+    api = TestClient(city_web.app).get("/summaries/District%202", params={"period": "2026-13"},
+                                       headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 422 and api.headers["content-type"] == "application/json"
 
 
 def test_no_page_refers_to_another_host(city_web: Any) -> None:
@@ -256,7 +263,7 @@ def test_no_page_refers_to_another_host(city_web: Any) -> None:
         assert res.status_code == 200, url
         for tag, attr, value in parse(res.text).urls:
             parts = urlsplit(unescape(value))
-            assert not parts.scheme and not parts.netloc, (url, tag, attr, value)
+            assert parts.scheme in ("", "data") and not parts.netloc, (url, tag, attr, value)  # data: is inline
             if tag == "a" and parts.path.startswith(("/districts/", "/evidence/")) and len(seen) < 12:
                 todo.append(unescape(value))
         assert "Content-Security-Policy" in res.headers and "default-src 'self'" in res.headers[
@@ -283,3 +290,37 @@ def test_a_real_polis_conversation_renders(services: Any, web: Any) -> None:
         if href.startswith("/evidence/records?") and "theme=" in href:
             res = client.get(unescape(href))
             assert records_listed(res.text) == int(re.match(r"\d+", text).group())  # type: ignore[union-attr]
+
+
+def test_the_overview_follows_new_records(city_web: Any, services: Any, write: Any) -> None:
+    client = city_web("coordinator")
+
+    def records_shown() -> int:
+        return int(re.search(r"</strong>: (\d+) records", client.get("/", params={"period": "all"}).text)
+                   .group(1))  # type: ignore[union-attr]
+
+    before = records_shown()
+    assert before == services.records.count_records()
+    path = write("more.jsonl", '{"id": "new-1", "kind": "comment", "district": "District 1", "date": "2026-11-20", '
+                               '"text": "The street lights on Oak Ave have been out for two weeks now."}\n')
+    services.ingestor.ingest([path])
+    assert records_shown() == before + 1
+
+
+def test_the_overview_lists_the_significant_changes_the_summaries_report(city_web: Any, services: Any) -> None:
+    from synth.synthesis.facts import CITY_WIDE
+
+    client = city_web("leadership")
+    period = "2026-09..2026-11"
+    html = client.get("/", params={"period": period}).text
+    section = html[html.index('id="changes-title"'):]
+    corpus = services.synthesizer.corpus()
+    expected = set()
+    for scope in [CITY_WIDE, *corpus.districts]:
+        sheet = corpus.city_sheet(period) if scope == CITY_WIDE else corpus.sheet(scope, period)
+        expected |= {(scope, t.label) for t in sheet.themes if t.change and t.change.significant}
+    assert expected, "the sample city has trends: some change over a quarter is significant"
+    listed = {(unescape(d), unescape(label)) for d, label in re.findall(
+        r"<li>(?:<a [^>]+>)?([^<]+?)(?:</a>)?:\s*<strong>([^<]+)</strong>", section)}
+    assert expected <= listed
+    assert "a significant rise" in section or "a significant fall" in section

@@ -44,11 +44,10 @@ def district_page(district: str, request: Request, caller: Annotated[Caller, Dep
         raise PageError(e.status_code, str(e.detail)) from None
     summary = summary_for(svc, corpus, scope, period_key(period) if period else None)
     svc.audit.record(caller.name, "summaries.read", scope, {"period": summary.period, "page": "district"})
-    sheet = corpus.sheet(scope, summary.period)
     months = trend_months(corpus.rows, scope, summary.period)
-    views = {v.facts.id: v for v in theme_views(sheet, monthly_shares(corpus.rows, scope, months), len(months))}
+    views = {v.theme.id: v for v in theme_views(summary, monthly_shares(corpus.rows, scope, months), len(months))}
     labels = [month_label(month_index(m), year=False)[:3] for m in months]
-    sparks = {tid: sparkline(v.trend, labels, description=f"{v.facts.label}, share of records by month")
+    sparks = {tid: sparkline(v.trend, labels, description=f"{v.theme.label}, share of records by month")
               for tid, v in views.items()}
     themes = {t.id: t for t in summary.themes}
     citation_numbers: dict[str, int] = {}

@@ -38,7 +38,10 @@ def home(request: Request, caller: Annotated[Caller | None, Depends(page_visitor
         return render(request, "overview.html", {"active": "overview", "empty": True})
     choice = corpus.default_period(CITY_WIDE)
     key = period_key(period) if period else choice.period
-    sheets = count_sheets(corpus, key)
+    cached = getattr(request.app.state, "overview_sheets", None)
+    if cached is None or cached[0] is not corpus:  # the corpus is rebuilt whenever records or themes change
+        cached = request.app.state.overview_sheets = (corpus, {})
+    sheets = count_sheets(corpus, key, cached[1])
     city = sheets.pop(CITY_WIDE)
     months = activity_months(corpus, key)
     svc.audit.record(caller.name, "summaries.read", CITY_WIDE, {"period": key, "page": "overview"})
@@ -48,6 +51,7 @@ def home(request: Request, caller: Annotated[Caller | None, Depends(page_visitor
         "city": city, "heatmap": heatmap(city, sheets, key),
         "activity": activity(corpus.rows, corpus.districts, months),
         "months": [(m, month_label(month_index(m))) for m in months],
-        "changes": notable_changes({CITY_WIDE: city, **sheets}, key),
+        "changes": notable_changes({CITY_WIDE: city, **sheets}, key,
+                                   {tid for tid, t in corpus.themes.items() if t.source == "discovered"}),
         "district_url": district_url,
     })

@@ -23,6 +23,8 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -215,6 +217,16 @@ def install_page_handlers(app: Any) -> None:
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, _: SignInRequired) -> Response:
         return sign_in_redirect(request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        """A page's bad query (a period like "2026-13") is an HTML page too; the API keeps FastAPI's JSON."""
+        endpoint = request.scope.get("endpoint")
+        if getattr(endpoint, "__module__", "").startswith("api.web."):
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
+            return render(request, "error.html", {"status": 422, "message": f"This address is not valid "
+                                                  f"({problems})."}, status=422)
+        return await request_validation_exception_handler(request, exc)
 
     @app.exception_handler(PageError)
     async def _page_error(request: Request, exc: PageError) -> Response:

@@ -13,11 +13,13 @@ from synth.period import Period, month_index, month_label, month_of
 from synth.synthesis.corpus import Corpus
 from synth.synthesis.display import change_phrase
 from synth.synthesis.facts import CITY_WIDE, FactRow
-from synth.synthesis.models import FactSheet, ThemeFacts
+from synth.synthesis.models import FactSheet
+from synth.synthesis.summary import Summary, ThemeSummary
 
 TREND_MONTHS = 12  # sparklines cover at most the last year of a district's months
 ACTIVITY_MONTHS = 6
 HEATMAP_THEMES = 10
+SHEET_CACHE_PERIODS = 32
 
 
 def district_url(district: str) -> str:
@@ -72,23 +74,33 @@ class Heatmap:
     themes: list[tuple[str, str]]  # (id, label), columns
     rows: list[tuple[str, int, list[HeatCell]]]  # (district, records, cells)
     max_share: float
+    more_themes: int = 0  # themes with records beyond the columns shown
 
 
-def count_sheets(corpus: Corpus, period: str) -> dict[str, FactSheet]:
+def count_sheets(corpus: Corpus, period: str, cache: dict[str, dict[str, FactSheet]] | None = None
+                 ) -> dict[str, FactSheet]:
     """The city's fact sheet and each district's, for their counts (the overview shows no quotes, so they are
-    neither ranked nor scrubbed here: `Corpus.sheet` does that for pages that show them)."""
+    neither ranked nor scrubbed here: `Corpus.sheet` does that for pages that show them). `cache` holds them
+    by period for one corpus (a new corpus, after any change to the records or themes, starts a new cache)."""
     from synth.synthesis.facts import build_city_sheet, build_fact_sheet
 
+    if cache is not None and period in cache:
+        return dict(cache[period])
     sheets = {CITY_WIDE: build_city_sheet(corpus.rows, corpus.themes, period=period)}
     for d in corpus.districts:
         sheets[d] = build_fact_sheet(corpus.rows, corpus.themes, district=d, period=period)
-    return sheets
+    if cache is not None:
+        if len(cache) >= SHEET_CACHE_PERIODS:
+            cache.pop(next(iter(cache)))
+        cache[period] = sheets
+    return dict(sheets)
 
 
 def heatmap(city: FactSheet, sheets: dict[str, FactSheet], period: str) -> Heatmap:
     from api.web.charts import heat_step
 
-    columns = [(t.id, t.label) for t in city.themes if t.mentions][:HEATMAP_THEMES]
+    raised = [(t.id, t.label) for t in city.themes if t.mentions]
+    columns = raised[:HEATMAP_THEMES]
     by_district = {d: {t.id: t for t in s.themes} for d, s in sheets.items()}
     max_share = max((t.share for facts in by_district.values() for t in facts.values()), default=0.0)
     rows = []
@@ -100,7 +112,7 @@ def heatmap(city: FactSheet, sheets: dict[str, FactSheet], period: str) -> Heatm
             cells.append(HeatCell(mentions, share, heat_step(share, max_share),
                                   evidence_url(district, period, theme_id)))
         rows.append((district, sheet.records, cells))
-    return Heatmap(columns, rows, max_share)
+    return Heatmap(columns, rows, max_share, len(raised) - len(columns))
 
 
 @dataclass
@@ -154,23 +166,28 @@ class Change:
     url: str
 
 
-def notable_changes(sheets: dict[str, FactSheet], period: str) -> list[Change]:
-    """Significant rises and falls, and emerging or new themes, in the city and each district."""
+def notable_changes(sheets: dict[str, FactSheet], period: str, discovered: set[str] | None = None) -> list[Change]:
+    """Significant rises and falls, and emerging or new themes, in the city and each district; and, city-wide,
+    the themes discovery found in residents' words beside the taxonomy (`discovered`)."""
     out = []
     for scope, sheet in sheets.items():
         for t in sheet.themes:
             significant = t.change is not None and t.change.significant
-            if not significant and t.status not in ("emerging", "new"):
+            found = scope == CITY_WIDE and t.id in (discovered or set())
+            if not significant and t.status not in ("emerging", "new") and not found:
                 continue
-            words = change_phrase(t.mentions, sheet.records, t.change) or f"{t.status}: first period with records"
-            out.append(Change(scope, t.id, t.label, t.status, words, t.mentions, evidence_url(scope, period, t.id)))
+            words = change_phrase(t.mentions, sheet.records, t.change) or "no earlier period to compare"
+            status = "found in residents' words" if found and t.status == "steady" else t.status
+            out.append(Change(scope, t.id, t.label, status, words, t.mentions, evidence_url(scope, period, t.id)))
     return out
 
 
 # -- district --------------------------------------------------------------------------------------------
 @dataclass
 class ThemeView:
-    facts: ThemeFacts
+    """One theme of a district's summary, with the page's links and trend."""
+
+    theme: ThemeSummary
     share_text: str
     change_words: str
     trend: list[float] = field(default_factory=list)
@@ -194,13 +211,9 @@ def monthly_shares(rows: Sequence[FactRow], district: str, months: Sequence[str]
     return {t: [float(readout.ratio(by_month[m], records[m])) for m in months] for t, by_month in mentions.items()}
 
 
-def theme_views(sheet: FactSheet, trends: dict[str, list[float]], n_months: int) -> list[ThemeView]:
-    views = []
-    for t in sheet.themes:
-        words = change_phrase(t.mentions, sheet.records, t.change) or "no earlier period to compare"
-        views.append(ThemeView(
-            t, readout.share(t.share), words, trends.get(t.id, [0.0] * n_months),
-            evidence_url(sheet.district, sheet.period, t.id),
-            {label: evidence_url(sheet.district, sheet.period, t.id, label) for label, n in t.sentiment.items()
-             if n}))
-    return views
+def theme_views(summary: Summary, trends: dict[str, list[float]], n_months: int) -> list[ThemeView]:
+    return [ThemeView(t, readout.share(t.share), t.change_words or "no earlier period to compare",
+                      trends.get(t.id, [0.0] * n_months), evidence_url(summary.district, summary.period, t.id),
+                      {label: evidence_url(summary.district, summary.period, t.id, label)
+                       for label, n in t.sentiment.items() if n})
+            for t in summary.themes]
