@@ -124,6 +124,22 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
+def _wait_until_annotated(base: str, token: str, seconds: float = 300) -> None:
+    """A store the CLI only ingested is annotated by the server's background refresher after it starts; the
+    pages show its records once that is done (the API's freshness bound is 60 s a batch; a first start on a
+    never-annotated store takes longer)."""
+    deadline = time.monotonic() + seconds
+    auth = {"Authorization": f"Bearer {token}"}
+    while time.monotonic() < deadline:
+        listed = httpx.get(f"{base}/summaries", headers=auth, timeout=120)
+        if listed.status_code == 200 and listed.json()["scopes"]:
+            city = httpx.get(f"{base}/summaries/City-wide", params={"period": "all"}, headers=auth, timeout=300)
+            if city.status_code == 200 and city.json().get("themes"):
+                return
+        time.sleep(1)
+    raise AssertionError(f"the server had not annotated the store after {seconds:.0f} s")
+
+
 def _site(tmp: Path, ingest: list[str], *, seed_taxonomy: Path | None = None) -> Iterator[Site]:
     data_dir = tmp / "data"
     env = _site_env(data_dir)
@@ -137,6 +153,7 @@ def _site(tmp: Path, ingest: list[str], *, seed_taxonomy: Path | None = None) ->
         users[role], tokens[role] = name, added.strip().splitlines()[-1]
     proc, base, log = _start(data_dir, env)
     try:
+        _wait_until_annotated(base, tokens["admin"])
         yield Site(base, data_dir, env, users, tokens, log)
     finally:
         _stop(proc)
