@@ -322,3 +322,14 @@ def test_the_overview_lists_the_significant_changes_the_summaries_report(city_we
         r"<li>(?:<a [^>]+>)?([^<]+?)(?:</a>)?:\s*<strong>([^<]+)</strong>", section)}
     assert expected <= listed
     assert "a significant rise" in section or "a significant fall" in section
+
+
+def test_a_district_name_with_a_slash_links_to_its_page(services: Any, web: Any, write: Any) -> None:
+    lines = [f'{{"id": "ns-{i}", "kind": "comment", "district": "North/South", "date": "2026-10-0{i + 1}", '
+             f'"text": "Cars speed down Elm Street every night and someone will get hurt."}}' for i in range(3)]
+    services.ingestor.ingest([write("ns.jsonl", "\n".join(lines) + "\n")])
+    client = web("admin")
+    home = client.get("/").text
+    assert '<a href="/districts/North%2FSouth">North/South</a>' in home
+    page = client.get("/districts/North%2FSouth")
+    assert page.status_code == 200 and "<h1>North/South</h1>" in page.text
