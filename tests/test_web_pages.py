@@ -333,3 +333,25 @@ def test_a_district_name_with_a_slash_links_to_its_page(services: Any, web: Any,
     assert '<a href="/districts/North%2FSouth">North/South</a>' in home
     page = client.get("/districts/North%2FSouth")
     assert page.status_code == 200 and "<h1>North/South</h1>" in page.text
+
+
+def test_page_caller_refuses_a_post_without_the_session_csrf_token(web: Any) -> None:
+    from typing import Annotated
+
+    from fastapi import Depends
+
+    from api.web.session import page_caller
+
+    Officer = Annotated[Any, Depends(page_caller(Role.note_taker))]
+
+    @web.app.post("/probe-form", include_in_schema=False)
+    def probe(caller: Officer) -> dict[str, str]:
+        return {"ok": caller.name}
+
+    officer, other = web("note_taker"), web("coordinator")
+    token = csrf_of(officer.get("/").text)  # a 403 page, whose sign-out form carries the token
+    assert officer.post("/probe-form", data={}).status_code == 403
+    assert officer.post("/probe-form", data={"csrf_token": csrf_of(other.get("/").text)}).status_code == 403
+    assert officer.post("/probe-form", data={"csrf_token": token}).json() == {"ok": "web-note_taker"}
+    assert TestClient(web.app, follow_redirects=False).post("/probe-form", data={"csrf_token": token}
+                                                            ).status_code == 303
