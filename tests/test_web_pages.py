@@ -12,14 +12,17 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from fastapi import Depends
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.web.session import page_caller
 from synth.users import Role
 from tests.test_api_roles import PAGE_TABLE
 
 pytestmark = pytest.mark.parametrize("store_backend", ["embedded"], indirect=True)
 PASSWORD = "correct horse battery"
+OFFICER = Depends(page_caller(Role.note_taker))  # for a probe route: a note-taker's form
 
 
 def csrf_of(html: str) -> str:
@@ -336,16 +339,8 @@ def test_a_district_name_with_a_slash_links_to_its_page(services: Any, web: Any,
 
 
 def test_page_caller_refuses_a_post_without_the_session_csrf_token(web: Any) -> None:
-    from typing import Annotated
-
-    from fastapi import Depends
-
-    from api.web.session import page_caller
-
-    Officer = Annotated[Any, Depends(page_caller(Role.note_taker))]
-
     @web.app.post("/probe-form", include_in_schema=False)
-    def probe(caller: Officer) -> dict[str, str]:
+    def probe(caller: Any = OFFICER) -> dict[str, str]:
         return {"ok": caller.name}
 
     officer, other = web("note_taker"), web("coordinator")
