@@ -1,14 +1,12 @@
 """The corpus the read routes share (summaries, evidence, records by theme), and the one function that gives a
 summary, so that the routes count from the same fact rows.
 
-The corpus is rebuilt when records are added or deleted or the taxonomy changes (any edit changes labels and
-counts); new records are annotated first (`Synthesizer.refresh`), as `synth summarize` does.
+The corpus is the process's live one (`Services.live`, synth/synthesis/live.py): rebuilt when annotations,
+deletions or the taxonomy change; the background refresher (synth/freshness.py) annotates new records.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 from typing import TYPE_CHECKING
 
@@ -26,25 +24,13 @@ _MONTH = r"[1-9]\d{3}-(0[1-9]|1[0-2])"
 PERIOD_PATTERN = rf"^({_MONTH}(\.\.{_MONTH})?|[1-9]\d{{3}}|all)$"
 
 
-def store_key(svc: Services) -> tuple[int, int, str]:
-    """What the corpus depends on: the records (count, last deletion) and the whole taxonomy."""
-    themes = svc.synthesizer.taxonomy().themes
-    digest = hashlib.sha256(json.dumps({tid: t.model_dump(mode="json") for tid, t in themes.items()},
-                                       sort_keys=True).encode()).hexdigest()
-    return svc.records.count_records(), svc.records.last_deletion(), digest
-
-
 def shared_corpus(request: Request, svc: Services) -> Corpus:
-    """The app's corpus, rebuilt (after annotating new records) when `store_key` changes."""
-    with _lock:
-        cached = getattr(request.app.state, "corpus", None)
-        if cached is not None and cached[0] == store_key(svc):
-            return cached[1]
-        svc.synthesizer.refresh()
-        key = store_key(svc)  # after the refresh: a first run seeds or discovers the taxonomy
-        corpus = svc.synthesizer.corpus()
-        request.app.state.corpus = (key, corpus)
-        return corpus
+    """This process's live corpus (synth/synthesis/live.py). The background refresher annotates new records;
+    an app running without one (tests, an embedding program) annotates them here first."""
+    if getattr(request.app.state, "refresher", None) is None:
+        with _lock:
+            svc.synthesizer.refresh()
+    return svc.live.corpus()
 
 
 def period_key(text: str) -> str:
@@ -60,11 +46,11 @@ def period_key(text: str) -> str:
 
 
 def summary_for(svc: Services, corpus: Corpus, district: str, period: str | None) -> Summary:
-    """One summary (CITY_WIDE: the city's) for `period`, or for its default period saying why. The stored
-    summary is reused while its facts are unchanged (Synthesizer._summary)."""
-    from synth.synthesis.default_period import summarize_scopes
-
-    [summary] = summarize_scopes(svc.synthesizer, corpus, district=district, period=period)
+    """One summary (CITY_WIDE: the city's) for `period`, or for its default period saying why; reused while
+    nothing behind it changed, its narrative rewritten only when its facts did (synth/synthesis/live.py)."""
+    summary = svc.live.summary(district, period)
+    if summary is None:
+        raise HTTPException(404, "no records yet: nothing to summarise")
     return summary
 
 

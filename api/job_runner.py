@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from synth.errors import SynthError
@@ -18,8 +19,9 @@ log = logging.getLogger(__name__)
 
 
 class JobRunner:
-    def __init__(self, svc: Services) -> None:
+    def __init__(self, svc: Services, on_ingested: Callable[[], None] | None = None) -> None:
         self.svc = svc
+        self.on_ingested = on_ingested  # the background refresher's notify: annotate the new records now
         self.store = JobStore(svc.records)
         self._one_at_a_time = threading.Lock()
         self._threads: list[threading.Thread] = []
@@ -47,6 +49,8 @@ class JobRunner:
                 if report.run_id is not None and user_id is not None:
                     mark_submitter(self.svc.records, report.run_id, user_id)
                 self.store.finish(job_id, report, {str(p): label for p, label in labels.items()})
+            if self.on_ingested is not None:
+                self.on_ingested()
         except SynthError as e:  # messages name files by path and reasons, never values; the path is ours
             self.store.fail(job_id, f"{type(e).__name__}: {str(e).replace(str(folder), 'upload')}")
         except Exception as e:

@@ -11,7 +11,7 @@ from api.errors import install_error_handlers
 from api.limits import RequestGuard
 from api.routes import ask, audit, evals, evidence, health, ingest_jobs, records, summaries, themes
 from api.web import install_web
-from synth import __version__
+from synth import __version__, freshness
 from synth.services import Services
 from synth.settings import Settings
 
@@ -20,9 +20,11 @@ from synth.settings import Settings
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if not hasattr(app.state, "services"):  # tests may inject their own
         app.state.services = Services(Settings())
+    app.state.refresher = freshness.start(app.state.services)  # new records annotated in the background
     yield
     if getattr(app.state, "jobs", None) is not None:  # ingest jobs finish before the services close
         app.state.jobs.close()
+    app.state.refresher.stop()
     app.state.services.close()
 
 

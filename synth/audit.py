@@ -14,7 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from synth.db import Base
-from synth.db_engine import create_tables, write_engine
+from synth.db_engine import write_engine
+from synth.schema import upgrade
 
 
 class AuditRow(Base):
@@ -40,7 +41,7 @@ class AuditEntry:
 
 class AuditLog:
     def __init__(self, engine: Engine) -> None:
-        create_tables(engine, Base.metadata, tables=[AuditRow.__table__])  # type: ignore[list-item]
+        upgrade(engine)  # a no-op on a RecordStore's engine (upgraded when opened)
         self._read = sessionmaker(engine, expire_on_commit=False)
         self._write = sessionmaker(write_engine(engine), expire_on_commit=False)
 

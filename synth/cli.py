@@ -20,6 +20,7 @@ from rich.table import Table
 
 from synth.cli_ask import ask
 from synth.cli_common import err, out, progress_bar, services, terminate_as_interrupt
+from synth.cli_db import backup_command, db_app, restore_command
 from synth.cli_eval import eval_command
 from synth.cli_records import records_app
 from synth.cli_synthesis import annotations_app, summarize, themes_app
@@ -183,6 +184,9 @@ app.add_typer(records_app, name="records")
 app.add_typer(llm_app, name="llm")
 app.add_typer(users_app, name="users")
 app.command()(audit)
+app.command(name="backup")(backup_command)
+app.command(name="restore")(restore_command)
+app.add_typer(db_app, name="db")
 
 if __name__ == "__main__":
     app()

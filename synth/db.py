@@ -34,9 +34,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from synth.db_engine import create_tables, write_engine
 from synth.db_engine import make_engine as make_base_engine
+from synth.db_engine import write_engine
 from synth.models import Chunk, Record, Rejection
+from synth.schema import upgrade
 
 
 class Base(DeclarativeBase):
@@ -137,17 +138,10 @@ class DeletionRow(Base):
     removed: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
 
 
-# Columns added after a store may have been created: (table, column, SQL type and default).
-_ADDED_COLUMNS = (("records", "date_precision", "VARCHAR(8) NOT NULL DEFAULT 'day'"),
-                  ("records", "text_hash", "VARCHAR(64)"),
-                  ("ingest_runs", "host", "VARCHAR(255)"),
-                  ("ingest_runs", "pid", "INTEGER"), ("records", "submitted_by", "INTEGER"))
-
-
 def make_engine(url: str) -> Engine:
-    """An engine over a store with every table and column of this version (created in one guarded step)."""
+    """An engine over a store upgraded to this version's schema (synth/schema.py: in one guarded step)."""
     engine = make_base_engine(url)
-    create_tables(engine, Base.metadata, columns=_ADDED_COLUMNS)
+    upgrade(engine)
     return engine
 
 

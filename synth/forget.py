@@ -31,8 +31,7 @@ from sqlalchemy.orm import Session
 
 from synth.ask.cache import AskCache, AskCacheRow
 from synth.dates import span_end
-from synth.db import Base, ChunkRow, DeletionRow, RecordRow, RecordStore, TombstoneRow
-from synth.db_engine import create_tables
+from synth.db import ChunkRow, DeletionRow, RecordRow, RecordStore, TombstoneRow
 from synth.synthesis.facts import CITY_WIDE, NO_DISTRICT
 from synth.synthesis.llm_cache import LLMAnnotationRow
 from synth.synthesis.store import LearnedRow, SpanRow, SummaryRow
@@ -68,7 +67,6 @@ class Forgetter:
     def __init__(self, records: RecordStore, index: ChromaIndex | None) -> None:
         self.records = records
         self.index = index
-        create_tables(records.engine, Base.metadata)  # the synthesis tables, if no synthesis has run yet
 
     def delete(self, record_ids: Iterable[str], *, reason: str = "request") -> list[Deletion]:
         """Delete these records everywhere; on request, tombstone them so ingest does not store them again."""

@@ -19,7 +19,6 @@ from sqlalchemy import JSON, DateTime, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from synth.db import Base, RecordStore, _alive
-from synth.db_engine import create_tables
 from synth.ingest_report import IngestReport
 
 JobStatus = Literal["queued", "running", "done", "failed", "interrupted"]
@@ -75,8 +74,7 @@ class IngestJob(BaseModel):
 
 class JobStore:
     def __init__(self, records: RecordStore) -> None:
-        self.records = records
-        create_tables(records.engine, Base.metadata)
+        self.records = records  # its table made by the migrations when the store was opened
 
     def create(self, files: list[str], submitted_by: int | None) -> str:
         job_id = uuid.uuid4().hex

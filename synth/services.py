@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # each component imports its heavy libraries (presidio, spaCy
     from synth.ingest import Ingestor, ProgressFn
     from synth.llm.model import ChatModel
     from synth.redact import Redactor
+    from synth.synthesis.live import LiveCorpus
     from synth.synthesis.models import Theme
     from synth.synthesis.pipeline import Synthesizer
     from synth.users import UserStore
@@ -126,6 +127,13 @@ class Services:
                            narrative_budget_tokens=self.settings.narrative_budget_tokens,
                            token_encoding=self.settings.tiktoken_encoding, outbound=self.outbound,
                            default_seeds=default_taxonomy(self.settings.taxonomy))
+
+    @cached_property
+    def live(self) -> LiveCorpus:
+        """This process's current corpus and summaries, rebuilt when annotations change (synth/synthesis/live.py)."""
+        from synth.synthesis.live import LiveCorpus
+
+        return LiveCorpus(self)
 
     def reindex(self, progress: ProgressFn | None = None) -> int:
         """Rebuild the vector index from the system of record, also after a change of embedder (a fresh

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     narrative_budget_tokens: int = Field(6000, ge=500)
 
     # Ingestion.
+    refresh_seconds: float = Field(2.0, ge=0, description="API: how often new records are looked for and "
+                                   "annotated in the background (0 = never; `synth summarize` still does)")
     ingest_batch_size: int = Field(256, ge=1, le=10_000)
     date_order: Literal["dmy", "mdy"] | None = Field(
         None, description="day/month order for dates like 01/02/2022 in a file where no row settles it")

@@ -22,8 +22,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from synth.db import Base
-from synth.db_engine import create_tables, write_engine
+from synth.db_engine import write_engine
 from synth.errors import AccountError
+from synth.schema import upgrade
 
 MIN_PASSWORD_CHARS = 12
 TOKEN_PREFIX = "synth_"
@@ -90,7 +91,7 @@ class SignInRefused(Exception):
 class UserStore:
     def __init__(self, engine: Engine, *, session_hours: float = 12, max_failures: int = 5,
                  lock_minutes: float = 15) -> None:
-        create_tables(engine, Base.metadata, tables=[UserRow.__table__, TokenRow.__table__])  # type: ignore[list-item]
+        upgrade(engine)  # a no-op on a RecordStore's engine (upgraded when opened)
         self._read = sessionmaker(engine, expire_on_commit=False)
         self._write = sessionmaker(write_engine(engine), expire_on_commit=False)
         self.session_hours = session_hours

@@ -65,6 +65,33 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log.close()
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """Admin URL of a real PostgreSQL server on loopback, started once per session (or SYNTH_TEST_POSTGRES_URL).
+    Skipped only when the server binaries are not installed (they are on the CI machine)."""
+    from . import postgres
+
+    if url := os.environ.get("SYNTH_TEST_POSTGRES_URL"):
+        yield url
+        return
+    if postgres.server_bin() is None:
+        missing = "PostgreSQL server binaries (initdb, pg_ctl) are not installed: apt-get install postgresql"
+        if os.environ.get("SYNTH_TEST_REQUIRE_POSTGRES"):  # CI: a missing server is a failure, not a skip
+            pytest.fail(missing)
+        pytest.skip(missing)
+    with postgres.running_server() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """URL of a new, empty database on the session's PostgreSQL server (dropped after the test)."""
+    from . import postgres
+
+    with postgres.fresh_database(postgres_server) as url:
+        yield url
+
+
 # --------------------------------------------------------------------------------------------------------
 # The local generative model server (one per session)
 # --------------------------------------------------------------------------------------------------------
@@ -147,8 +174,12 @@ def settings(tmp_path: Path, store_backend: str, request: pytest.FixtureRequest)
     chroma_url = request.getfixturevalue("chroma_server") if store_backend == "server" else None
     # Each test gets its own collection so tests sharing the server do not see each other's data.
     collection = "t_" + request.node.name.replace("[", "_").replace("]", "")[:50] + "_" + tmp_path.name[-6:]
+    # SYNTH_TEST_DATABASE=postgresql runs every test built on this fixture on its own PostgreSQL database.
+    database_url = (request.getfixturevalue("postgres_url") if os.environ.get("SYNTH_TEST_DATABASE") == "postgresql"
+                    and "sqlite_only" not in request.keywords else None)
     return Settings(data_dir=tmp_path / "data", chroma_url=chroma_url, collection=collection,
-                    embedder="hashing", redactor="regex", ingest_batch_size=64, _env_file=None)
+                    database_url=database_url, embedder="hashing", redactor="regex", ingest_batch_size=64,
+                    _env_file=None)
 
 
 @pytest.fixture
@@ -164,12 +195,15 @@ def services(settings: Settings) -> Iterator[Any]:
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Path:
     """The `synth` command's environment for a test: a data directory under tmp_path (returned), the fast
-    hashing embedder and regex redactor, and tmp_path as the working directory."""
+    hashing embedder and regex redactor, and tmp_path as the working directory (with
+    SYNTH_TEST_DATABASE=postgresql, a PostgreSQL database of its own as the store)."""
     data = tmp_path / "data"
     for k, v in {"SYNTH_DATA_DIR": str(data), "SYNTH_EMBEDDER": "hashing", "SYNTH_REDACTOR": "regex"}.items():
         monkeypatch.setenv(k, v)
+    if os.environ.get("SYNTH_TEST_DATABASE") == "postgresql" and "sqlite_only" not in request.keywords:
+        monkeypatch.setenv("SYNTH_DATABASE_URL", str(request.getfixturevalue("postgres_url")))
     monkeypatch.chdir(tmp_path)
     return data
 

@@ -46,6 +46,10 @@ PAGE_TABLE: dict[tuple[str, str], set[Role]] = {
     ("GET", "/"): READERS,
     ("GET", "/districts/{district}"): READERS,
     ("GET", "/evidence/records"): READERS,
+    ("GET", "/notes/new"): {A, C, N},
+    ("POST", "/notes/new"): {A, C, N},
+    ("GET", "/questions"): READERS,  # the Ask page (POST /ask is the JSON API)
+    ("POST", "/questions"): READERS,
 }
 
 

@@ -96,6 +96,7 @@ def test_workbook_utf16_and_note_through_the_pipeline(services: Any, write, tmp_
 
 
 # -- the command -------------------------------------------------------------------------------------------
+@pytest.mark.sqlite_only  # reads the SQLite file
 def test_exit_codes_for_failed_files(cli_env: Path, tmp_path: Path, store_backend: str) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("text,Jo Smith's phone\nhello,555\n", encoding="utf-8")

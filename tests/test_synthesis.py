@@ -405,19 +405,40 @@ def test_the_form_learners_decisions_are_stored_and_reused_until_an_input_change
         assert services.ingestor.ingest([note]).accepted == 1
     synth.refresh()
     fits = []
-    real = pipeline.learn_decisions
-    monkeypatch.setattr(pipeline, "learn_decisions", lambda *a, **k: fits.append(1) or real(*a, **k))
+    real = pipeline.fit_learner
+    monkeypatch.setattr(pipeline, "fit_learner", lambda *a, **k: fits.append(1) or real(*a, **k))
 
     first = synth.annotations()
     assert fits == [1]
     # a new process (a new Synthesizer on the same store) reads the stored decisions: no fit, same annotations
     again = Synthesizer(services.records, synth.annotator, config=CONFIG).annotations()
     assert fits == [1] and again == first
-    # a new record changes the learner's inputs: it learns again
+    # a new comment (not a form) leaves the fit as is: this process predicts only its spans ...
     more = make_records({("District B", "2026-11"): {"lighting": 1}}, start=900)
     services.ingestor.ingest([write("more.jsonl", "\n".join(json.dumps(r) for r in more) + "\n")])
     synth.refresh()
-    assert "c900" in synth.annotations() and fits == [1, 1]
+    incremental = synth.annotations()
+    assert "c900" in incremental and fits == [1]
+    # ... and decides as a learner fitted from scratch does
+    from synth.synthesis.store import LearnedRow
+
+    with services.records.session() as s:
+        s.execute(LearnedRow.__table__.delete())
+    assert Synthesizer(services.records, synth.annotator, config=CONFIG).annotations() == incremental
+    assert fits == [1, 1]
+    # a new form note changes what the learner is fitted on: it learns again
+    note = write("KT-F99.md", "District: District A\nDate: 2026-11-20\nMeeting: KT-F99\nAttendees: 4\n"
+                              "Top concerns: dark street lights\n\nThe street lights are dark on Elm again.\n")
+    assert services.ingestor.ingest([note]).accepted == 1
+    synth.refresh()
+    assert synth.annotations() and fits == [1, 1, 1]
+    # a long-lived process (the API) that read the stored decisions fits its learner once, ahead of new comments
+    server = Synthesizer(services.records, synth.annotator, config=CONFIG)
+    assert server.warm_learner() and fits == [1, 1, 1, 1]
+    more = make_records({("District B", "2026-11"): {"lighting": 1}}, start=950)
+    services.ingestor.ingest([write("later.jsonl", "\n".join(json.dumps(r) for r in more) + "\n")])
+    server.refresh()
+    assert "c950" in server.annotations() and fits == [1, 1, 1, 1]
 
 
 def test_the_learners_input_fingerprint_follows_every_input() -> None:

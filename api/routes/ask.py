@@ -4,8 +4,6 @@ parsed query, the parser, token counts)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 from typing import Annotated, Literal
 
@@ -41,21 +39,19 @@ class AskResponse(BaseModel):
 
 
 def _asker(request: Request, svc: ServicesDep) -> Asker:
-    """One Asker per app, rebuilt when records are added or deleted or the taxonomy changes (its FactIndex is
-    built once). The taxonomy counts whole: a rename, merge or chatter flag changes labels and counts as much as
-    a new theme."""
+    """One Asker per app over the process's live corpus (synth/synthesis/live.py), rebuilt when that corpus is:
+    records annotated (by the background refresher) or deleted, or the taxonomy changed in any way (a rename,
+    merge or chatter flag changes labels and counts as much as a new theme). Its FactIndex is built once."""
+    from synth.ask.cache import AskInputs
     from synth.ask.llm import AskLLM
 
-    themes = svc.synthesizer.taxonomy().themes
-    digest = hashlib.sha256(json.dumps({tid: t.model_dump(mode="json") for tid, t in themes.items()},
-                                       sort_keys=True).encode()).hexdigest()
-    key = (svc.records.count_records(), svc.records.last_deletion(), digest)
+    corpus = svc.live.corpus()
     with _lock:
         cached = getattr(request.app.state, "asker", None)
-        if cached is None or cached[0] != key:
+        if cached is None or cached[0] is not corpus:
             chat_model = svc.chat_model
             llm = AskLLM(chat_model) if chat_model is not None else None
-            request.app.state.asker = (key, Asker.from_services(svc, llm=llm))
+            request.app.state.asker = (corpus, Asker.from_services(svc, llm=llm, inputs=AskInputs.of(corpus)))
         return request.app.state.asker[1]
 
 

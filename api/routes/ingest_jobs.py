@@ -35,7 +35,8 @@ class JobAccepted(BaseModel):
 
 def runner(request: Request, svc: ServicesDep) -> JobRunner:
     if getattr(request.app.state, "jobs", None) is None:
-        request.app.state.jobs = JobRunner(svc)
+        refresher = getattr(request.app.state, "refresher", None)
+        request.app.state.jobs = JobRunner(svc, on_ingested=refresher.notify if refresher is not None else None)
     return request.app.state.jobs
 
 

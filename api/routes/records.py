@@ -78,11 +78,11 @@ class RecordPage(BaseModel):
 
 
 @router.post("/records", response_model=IngestResponse, responses={**errors(422), 413: too_large_response()})
-def ingest_records(body: IngestRequest, svc: ServicesDep,
+def ingest_records(body: IngestRequest, request: Request, svc: ServicesDep,
                    caller: Annotated[Caller, Depends(allow(Role.note_taker, *EDITORS))]) -> IngestResponse:
     """Ingest records through the same pipeline as `synth ingest` (redaction, de-duplication, indexing).
     At most SYNTH_API_MAX_RECORDS records a request (413 beyond); larger imports go through POST /ingest. The
-    records are kept as the caller's."""
+    records are kept as the caller's; the background refresher annotates them next (synth/freshness.py)."""
     from synth.record_filter import mark_submitter
 
     if len(body.records) > svc.settings.api_max_records:
@@ -96,6 +96,7 @@ def ingest_records(body: IngestRequest, svc: ServicesDep,
         mark_submitter(svc.records, report.run_id, caller.user_id)
     svc.audit.record(caller.name, "records.ingest", body.source,
                      {"accepted": report.accepted, "rejected": report.rejected})
+    _notify(request)
     return IngestResponse(forgotten=report.forgotten,
                           read=report.read, accepted=report.accepted, rejected=report.rejected,
                           duplicates=report.duplicates, redactions=dict(report.redactions),
@@ -141,17 +142,23 @@ def list_records(request: Request, svc: ServicesDep,
 
 
 @router.delete("/records/{record_id}", response_model=DeleteResponse, responses=errors(404))
-def delete_record(record_id: str, svc: ServicesDep,
+def delete_record(record_id: str, request: Request, svc: ServicesDep,
                   caller: Annotated[Caller, Depends(allow(*EDITORS))]) -> DeleteResponse:
     """Delete a record everywhere, as `synth records delete` does: logged (id, time, counts) and tombstoned, so
     a later ingest of the same record skips it. 404 when there is no such record (or it is already deleted)."""
     from synth.forget import Forgetter
 
     [result] = Forgetter(svc.records, svc.index).delete([record_id])
+    _notify(request)
     if not result.found:
         raise HTTPException(404, "already deleted" if result.deleted_before else "no such record")
     svc.audit.record(caller.name, "records.delete", record_id, {"removed": result.removed})
     return DeleteResponse(record_id=record_id, removed=result.removed)
+
+
+def _notify(request: Request) -> None:
+    if (refresher := getattr(request.app.state, "refresher", None)) is not None:
+        refresher.notify()
 
 
 @router.get("/districts", response_model=list[DistrictCounts], responses=errors(),

@@ -36,7 +36,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 import synth
 from synth.db import Base, RecordStore
-from synth.db_engine import create_tables
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -55,7 +54,7 @@ class AskCacheRow(Base):
     __tablename__ = "ask_cache"
 
     key: Mapped[str] = mapped_column(String(32), primary_key=True)  # "asker", "quotes"
-    fingerprint: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(200))  # the store's digest, "|" and the settings it used
     refreshed: Mapped[bool] = mapped_column(Boolean)  # built right after a refresh (no record left to annotate)
     built_at: Mapped[dt.datetime] = mapped_column(DateTime, default=lambda: dt.datetime.now(dt.UTC))
     data: Mapped[bytes] = mapped_column(LargeBinary)
@@ -122,7 +121,6 @@ class AskCache:
 
     def __init__(self, records: RecordStore) -> None:
         self.records = records
-        create_tables(records.engine, Base.metadata, tables=[AskCacheRow.__table__])  # type: ignore[list-item]
 
     def load(self, fingerprint: str, *, need_refreshed: bool) -> AskInputs | None:
         """The stored inputs if they were built for this fingerprint (and after a refresh when one is asked)."""

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from synth.ask.models import StructuredQuery
 from synth.db import Base, RecordStore
-from synth.db_engine import create_tables
 
 _FRAGMENT = re.compile(r"^\s*(?:and|what\s+about|how\s+about|same\s+(?:for|in)|also|now|then|in|for|only)\b",
                        re.IGNORECASE)
@@ -42,7 +41,6 @@ class ConversationRow(Base):
 class ConversationStore:
     def __init__(self, records: RecordStore) -> None:
         self.records = records
-        create_tables(records.engine, Base.metadata, tables=[ConversationRow.__table__])  # type: ignore[list-item]
 
     @staticmethod
     def new_id() -> str:

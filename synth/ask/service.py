@@ -79,19 +79,21 @@ class Asker:
         return cls(facts, ThemeMatcher(inputs.themes, inputs.centroids, embed), **kwargs)  # type: ignore[arg-type]
 
     @classmethod
-    def from_services(cls, svc: Services, *, refresh: bool = False, llm: AskLLM | None = None) -> Asker:
+    def from_services(cls, svc: Services, *, refresh: bool = False, llm: AskLLM | None = None,
+                      inputs: AskInputs | None = None) -> Asker:
         """An Asker over the store: the corpus, vector index and conversations of `svc`. What the corpus gives
         is kept in the store (synth/ask/cache.py) and reused, without a refresh, while nothing it depends on
-        has changed; the vector index and the embedder are opened when a question first needs them."""
+        has changed (or given as `inputs`: the API's live corpus); the vector index and the embedder are opened
+        when a question first needs them."""
         from synth.ask.cache import AskCache, AskInputs, settings_key, store_fingerprint
         from synth.ask.names import cached_name_lists
 
         # an LLM annotator retries the records it failed on in the next run: its annotations are not kept
         cache = AskCache(svc.records) if svc.settings.annotator == "offline" else None
-        inputs = fingerprint = None
+        fingerprint = None
         if cache is not None:
             fingerprint = store_fingerprint(svc.records, settings_key(svc.settings))
-            inputs = cache.load(fingerprint, need_refreshed=refresh)
+            inputs = inputs or cache.load(fingerprint, need_refreshed=refresh)
         if inputs is None:
             if refresh:
                 svc.synthesizer.refresh()

@@ -27,6 +27,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -146,6 +147,25 @@ def learn_key(inputs: LearnInputs, examples: Mapping[str, Phrases], chatter: Phr
     same inputs: the learner's version and settings, scikit-learn's version, the annotator (it fixes the
     vectors), the examples, the chatter, the form notes' declared themes and starting labels, and every span's
     text. Any new record changes it."""
+    h = _key_start(inputs, examples, chatter, annotator, config)
+    for rid in sorted(inputs.by_record):
+        for s in inputs.by_record[rid]:
+            h.update(f"{rid}\x1f{s.idx}\x1f{s.text}\x1f".encode())
+    return h.hexdigest()
+
+
+def fit_key(inputs: LearnInputs, examples: Mapping[str, Phrases], chatter: Phrases | None, annotator: str,
+            config: LearnConfig | None = None) -> str:
+    """A fingerprint of what the fitted classifier depends on: `learn_key` without the spans outside the forms
+    (each of those is predicted on its own, so a new comment leaves the fit, and every other decision, as is)."""
+    h = _key_start(inputs, examples, chatter, annotator, config)
+    for s in inputs.form_spans:
+        h.update(f"{s.record_id}\x1f{s.idx}\x1f{s.text}\x1f".encode())
+    return h.hexdigest()
+
+
+def _key_start(inputs: LearnInputs, examples: Mapping[str, Phrases], chatter: Phrases | None, annotator: str,
+               config: LearnConfig | None) -> hashlib._Hash:
     import sklearn
 
     h = hashlib.sha256()
@@ -162,10 +182,39 @@ def learn_key(inputs: LearnInputs, examples: Mapping[str, Phrases], chatter: Phr
     for rid in inputs.forms:
         add("form", rid, *inputs.declared[rid])
     add("labels", *inputs.form_labels)
-    for rid in sorted(inputs.by_record):
-        for s in inputs.by_record[rid]:
-            add(rid, s.idx, s.text)
-    return h.hexdigest()
+    return h
+
+
+@dataclass(frozen=True)
+class Learner:
+    """A fitted form learner: the form spans' final labels, and what predicts every other span."""
+    features: _Features
+    classifier: Any  # LinearSVC
+    form_decisions: Decisions
+
+    def decide(self, inputs: LearnInputs, known: Decisions | None = None) -> Decisions:
+        """Every span's decision: the forms' labels, `known` ones (this learner's earlier predictions) kept,
+        the rest predicted."""
+        known = known or {}
+        decided = dict(self.form_decisions)
+        form_ids = set(inputs.forms)
+        others = []
+        for rid, ss in inputs.by_record.items():
+            if rid in form_ids:
+                continue
+            for s in ss:
+                if says_nothing(s.text):  # a lone greeting stays OTHER
+                    continue
+                if (rid, s.idx) in known:
+                    decided[(rid, s.idx)] = known[(rid, s.idx)]
+                else:
+                    others.append(s)
+        for i in range(0, len(others), PREDICT_BATCH):
+            batch = others[i:i + PREDICT_BATCH]
+            x = self.features(np.stack([s.vector for s in batch]), [theme_text(s.text) for s in batch])
+            decided.update(zip([(s.record_id, s.idx) for s in batch], (str(p) for p in self.classifier.predict(x)),
+                               strict=True))
+        return decided
 
 
 def learn_decisions(inputs: LearnInputs, examples: Mapping[str, Phrases], chatter: Phrases | None,
@@ -174,6 +223,13 @@ def learn_decisions(inputs: LearnInputs, examples: Mapping[str, Phrases], chatte
     None when there is too little to learn from (fewer than `min_form_spans` form spans, or one class).
 
     `examples`: theme id -> the coordinator's example phrases; `chatter`: phrases that raise no concern."""
+    learner = fit_learner(inputs, examples, chatter, config)
+    return learner.decide(inputs) if learner is not None else None
+
+
+def fit_learner(inputs: LearnInputs, examples: Mapping[str, Phrases], chatter: Phrases | None,
+                config: LearnConfig | None = None) -> Learner | None:
+    """The classifier taught by the form notes (see module doc), or None (see `learn_decisions`)."""
     from sklearn.svm import LinearSVC
 
     config = config or LearnConfig()
@@ -215,16 +271,7 @@ def learn_decisions(inputs: LearnInputs, examples: Mapping[str, Phrases], chatte
         clf = fit(fixed_labels + labels)
     if clf is None:
         return None
-
-    decided = dict(zip([(s.record_id, s.idx) for s in form_spans], labels, strict=True))
-    form_ids = set(forms)
-    others = [s for rid, ss in inputs.by_record.items() if rid not in form_ids for s in ss
-              if not says_nothing(s.text)]  # a lone greeting stays OTHER
-    for i in range(0, len(others), PREDICT_BATCH):
-        batch = others[i:i + PREDICT_BATCH]
-        x = features(np.stack([s.vector for s in batch]), [theme_text(s.text) for s in batch])
-        decided.update(zip([(s.record_id, s.idx) for s in batch], (str(p) for p in clf.predict(x)), strict=True))
-    return decided
+    return Learner(features, clf, dict(zip([(s.record_id, s.idx) for s in form_spans], labels, strict=True)))
 
 
 def apply_decisions(annotations: dict[str, Annotation], inputs: LearnInputs,

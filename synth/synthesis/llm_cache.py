@@ -15,8 +15,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from synth.db import Base
-from synth.db_engine import create_tables
+from synth.db_engine import write_engine
 from synth.models import Record
+from synth.schema import upgrade
 from synth.synthesis.models import Annotation
 
 
@@ -50,11 +51,12 @@ class CacheScope:
 
 
 class AnnotationCache:
-    """LLM annotations in the system of record (the table is created on the shared Base's engine)."""
+    """LLM annotations in the system of record (on a store upgraded to this version's schema)."""
 
     def __init__(self, engine: Engine) -> None:
-        create_tables(engine, Base.metadata, tables=[LLMAnnotationRow.__table__])  # type: ignore[list-item]
+        upgrade(engine)  # a no-op on a RecordStore's engine (already upgraded when opened)
         self._session = sessionmaker(engine, expire_on_commit=False)
+        self._write = sessionmaker(write_engine(engine), expire_on_commit=False)
 
     def get_many(self, scope: CacheScope, hashes: Sequence[str]) -> dict[str, Annotation]:
         """Cached annotations by record hash (records absent from the cache are absent from the result)."""
@@ -72,7 +74,7 @@ class AnnotationCache:
 
     def put_many(self, scope: CacheScope, annotations: Mapping[str, Annotation]) -> None:
         """Store annotations by record hash (one transaction; an existing entry is replaced)."""
-        with self._session.begin() as s:
+        with self._write.begin() as s:
             for record_hash, ann in annotations.items():
                 s.merge(LLMAnnotationRow(record_hash=record_hash, prompt=scope.prompt, model=scope.model,
                                          taxonomy=scope.taxonomy, annotation=ann.model_dump(mode="json")))

@@ -41,10 +41,12 @@ from synth.synthesis.concerns import theme_text
 from synth.synthesis.corpus import CitationIndex, Corpus
 from synth.synthesis.facts import FactRow
 from synth.synthesis.learn import (
+    Learner,
     LearnInputs,
     Phrases,
     apply_decisions,
-    learn_decisions,
+    fit_key,
+    fit_learner,
     learn_inputs,
     learn_key,
     match_form_words,
@@ -54,7 +56,7 @@ from synth.synthesis.llm_labels import label_themes
 from synth.synthesis.models import Annotation, FactSheet, Theme
 from synth.synthesis.narrative import DETERMINISTIC_VERSION, write_narrative
 from synth.synthesis.seeded import SeededClassifier, SeededConfig
-from synth.synthesis.store import StoredSpan, SynthesisStore
+from synth.synthesis.store import RefreshLease, StoredSpan, SynthesisStore
 from synth.synthesis.summary import Summary, build_summary, fingerprint
 from synth.synthesis.themes import (
     DiscoveryConfig,
@@ -92,6 +94,7 @@ class Synthesizer:
                  default_seeds: Sequence[Theme] = (), seeded_config: SeededConfig | None = None) -> None:
         self.records = records
         self.store = SynthesisStore(records)
+        self.lease = RefreshLease(records)  # who annotates the store (one process at a time)
         self.annotator = annotator
         self.llm_annotator = llm_annotator  # per-record LLM annotation; the offline annotator is its fallback
         self.chat_model = chat_model
@@ -105,18 +108,24 @@ class Synthesizer:
         # empty for pure discovery)
         self.default_seeds = list(default_seeds)
         self.seeded_config = seeded_config or SeededConfig()
+        self._last_learner: tuple[str, Learner, dict[tuple[str, int], str]] | None = None  # fit key, it, decided
+        self.keep_learner = False  # fit it even when stored decisions serve (warm_learner: a long-lived process)
 
     # -- annotations ----------------------------------------------------------------------------------------
     def refresh(self, *, rediscover: bool = False, seeds: Sequence[Theme] = (),
                 progress: ProgressFn | None = None) -> RefreshReport:
-        """Annotate new records; discover the taxonomy if there is none (or on request), keeping seeds,
-        pins and edits."""
+        """Annotate new records; discover the taxonomy if none (or on request); one process at a time (lease)."""
+        with self.lease.held():
+            return self._refresh(rediscover=rediscover, seeds=seeds, progress=progress)
+
+    def _refresh(self, *, rediscover: bool, seeds: Sequence[Theme], progress: ProgressFn | None) -> RefreshReport:
         started = time.perf_counter()
         pending = self.store.records_without_spans(self.annotator.key)
         for i in range(0, len(pending), self.batch_size):
             ids = pending[i:i + self.batch_size]
             recs = [r for r, _ in self.records.records_with_chunks(ids)]
             self.store.replace_spans(ids, self.annotator.spans(recs), self.annotator.key)
+            self.lease.acquire()  # renewed per batch: a long first run keeps it
             if progress:
                 progress("annotate", min(i + self.batch_size, len(pending)), len(pending))
         state = self.store.load_taxonomy()
@@ -264,16 +273,29 @@ class Synthesizer:
 
     def _learned(self, inputs: LearnInputs, state: TaxonomyState) -> dict[tuple[str, int], str] | None:
         """The form learner's decisions: stored ones when its inputs are unchanged (the fit takes seconds at 10k
-        records and minutes at 100k, and every summary, question and eval needs the annotations), else learned
-        now and stored."""
+        records, minutes at 100k), else learned now and stored. A process keeps its last fitted learner: when
+        only spans outside the forms changed (new comments), only the new spans are predicted."""
         examples = self._examples(state)
         key = learn_key(inputs, examples, self.chatter, self.annotator.key)
         decided = self.store.load_learned(key)
-        if decided is None:
-            decided = learn_decisions(inputs, examples, self.chatter)
-            if decided is not None:
+        fitted = fit_key(inputs, examples, self.chatter, self.annotator.key)
+        last = self._last_learner
+        if (decided is None or self.keep_learner) and (last is None or last[0] != fitted):
+            learner = fit_learner(inputs, examples, self.chatter)
+            last = (fitted, learner, decided or {}) if learner is not None else None
+        if last is not None and last[0] == fitted:
+            if decided is None:
+                decided = last[1].decide(inputs, known=last[2])
                 self.store.save_learned(key, decided)
+            self._last_learner = (fitted, last[1], decided)
         return decided
+
+    def warm_learner(self) -> bool:
+        """Fit the form learner if this process has none, so new comments are predicted, not refitted."""
+        self.keep_learner = True
+        if self._last_learner is None and self.llm_annotator is None:
+            self.annotations()
+        return self._last_learner is not None
 
     def corpus(self, state: TaxonomyState | None = None) -> Corpus:
         """The store's annotated data, read in one sequence: taxonomy (the stored one by default), spans,

@@ -63,6 +63,17 @@ def check_cues(theme_label: str, cues: Sequence[str], source: str) -> None:
                 from e
 
 
+_CUE_MEMO: dict[tuple[str | None, ...], dict[str, np.ndarray]] = {}
+
+
+def _cue_memo(cues: tuple[str | None, ...]) -> dict[str, np.ndarray]:
+    """Span text -> cue hits, for one set of cues (only the latest set is kept)."""
+    if cues not in _CUE_MEMO:
+        _CUE_MEMO.clear()
+        _CUE_MEMO[cues] = {}
+    return _CUE_MEMO[cues]
+
+
 class SeededClassifier:
     """Decides each span's theme: a seeded theme (cues + examples), else an emerging one, else OTHER."""
 
@@ -92,12 +103,16 @@ class SeededClassifier:
         return out
 
     def cue_hits(self, texts: Sequence[str]) -> np.ndarray:
-        """spans x seeded themes: True where a cue of the theme occurs in the span."""
-        hits = np.zeros((len(texts), len(self.ids)), dtype=bool)
-        for j, pattern in enumerate(self.patterns):
-            if pattern is not None:
-                hits[:, j] = [pattern.search(t) is not None for t in texts]
-        return hits
+        """spans x seeded themes: True where a cue of the theme occurs in the span. Each text is searched once
+        per set of cues and process (a third of a 10,000-record corpus's classification was these searches,
+        repeated for every span whenever a few records were added)."""
+        known = _cue_memo(tuple(p.pattern if p is not None else None for p in self.patterns))
+        for t in dict.fromkeys(texts):
+            if t not in known:
+                known[t] = np.array([p is not None and p.search(t) is not None for p in self.patterns], dtype=bool)
+        if not texts:
+            return np.zeros((0, len(self.ids)), dtype=bool)
+        return np.stack([known[t] for t in texts])
 
     def chatter_scores(self, vectors: np.ndarray) -> np.ndarray:
         if self.chatter is None or not len(vectors):

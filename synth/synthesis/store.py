@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import socket
+import time
+import uuid
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,10 +34,11 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from synth.db import Base, RecordRow, RecordStore
-from synth.db_engine import create_tables
+from synth.db import Base, MetaRow, RecordRow, RecordStore, _alive
+from synth.errors import StoreError
 from synth.synthesis.models import SentimentScore, Theme
 from synth.synthesis.themes import TaxonomyState
 
@@ -109,7 +115,6 @@ class StoredSpan:
 class SynthesisStore:
     def __init__(self, records: RecordStore) -> None:
         self.records = records
-        create_tables(records.engine, Base.metadata)
 
     # -- spans ----------------------------------------------------------------------------------------------
     def records_without_spans(self, annotator: str) -> list[str]:
@@ -121,8 +126,9 @@ class SynthesisStore:
             return list(s.scalars(q))
 
     def replace_spans(self, record_ids: Sequence[str], spans: Sequence[StoredSpan], annotator: str) -> None:
-        """Store the spans of these records (one transaction), replacing any older annotator's spans."""
-        with self.records.session() as s:
+        """Store the spans of these records (one transaction), replacing any older annotator's spans (or those
+        another process stored for them meanwhile)."""
+        with self.records.write_session() as s:
             for i in range(0, len(record_ids), 500):
                 s.execute(delete(SpanRow).where(SpanRow.record_id.in_(record_ids[i:i + 500])))
             s.add_all(SpanRow(id=f"{sp.record_id}#{sp.idx}", record_id=sp.record_id, idx=sp.idx, text=sp.text,
@@ -150,7 +156,7 @@ class SynthesisStore:
     def save_taxonomy(self, state: TaxonomyState, action: str | None = None,
                       payload: dict[str, Any] | None = None) -> None:
         """Replace the taxonomy atomically; record the edit (if any) in the edit log."""
-        with self.records.session() as s:
+        with self.records.write_session() as s:
             s.execute(delete(ThemeRow))
             s.add_all(ThemeRow(id=tid, data=t.model_dump(mode="json"), centroid=_to_blob(state.centroids[tid]))
                       for tid, t in state.themes.items())
@@ -178,7 +184,7 @@ class SynthesisStore:
         index = {t: i for i, t in enumerate(themes)}
         data = {"themes": themes, "spans": [[rid, idx, index[t]] for (rid, idx), t in sorted(decisions.items())]}
         blob = zlib.compress(json.dumps(data, separators=(",", ":")).encode(), 6)
-        with self.records.session() as s:
+        with self.records.write_session() as s:
             s.execute(delete(LearnedRow))
             s.add(LearnedRow(key=key, decisions=blob))
 
@@ -191,7 +197,61 @@ class SynthesisStore:
             return dict(row.document) if row else None
 
     def save_summary(self, district: str, period: str, fingerprint: str, document: dict[str, Any]) -> None:
-        with self.records.session() as s:
+        with self.records.write_session() as s:
             s.execute(update(SummaryRow).where(SummaryRow.district == district, SummaryRow.period == period)
                       .values(current=False))
             s.add(SummaryRow(district=district, period=period, fingerprint=fingerprint, document=document))
+
+
+LEASE_KEY = "refresh_lease"
+
+
+class RefreshLease:
+    """Who annotates: one holder per store at a time, for `seconds` unless renewed. A row in `meta` (holder,
+    expiry), taken and renewed in a write transaction (SQLite `BEGIN IMMEDIATE`, PostgreSQL `FOR UPDATE`); a
+    holder that died on this host, or whose lease expired, is replaced."""
+
+    def __init__(self, records: RecordStore, seconds: float = 300.0) -> None:
+        self.records = records
+        self.seconds = seconds
+        self.host = socket.gethostname()
+        self.holder = f"{self.host}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    @contextmanager
+    def held(self, wait_seconds: float = 600.0) -> Iterator[None]:
+        """Hold the lease for the block, waiting (polling) while another process holds it."""
+        deadline = time.monotonic() + wait_seconds
+        while not self.acquire():
+            if time.monotonic() > deadline:
+                raise StoreError(f"another process has been annotating this store for over {wait_seconds:.0f} s; "
+                                 "try again when it has finished")
+            time.sleep(0.5)
+        try:
+            yield
+        finally:
+            self.release()
+
+    def acquire(self) -> bool:
+        """Take (or renew) the lease; False while another live holder has it."""
+        now = time.time()
+        try:
+            with self.records.write_session() as s:
+                row = s.get(MetaRow, LEASE_KEY, with_for_update=True)
+                if row is not None:
+                    holder, _, until = row.value.rpartition("|")
+                    if holder != self.holder and float(until) > now and not self._dead(holder):
+                        return False
+                s.merge(MetaRow(key=LEASE_KEY, value=f"{self.holder}|{now + self.seconds}"))
+        except IntegrityError:  # PostgreSQL: another process inserted the first lease row at the same moment
+            return False
+        return True
+
+    def release(self) -> None:
+        with self.records.write_session() as s:
+            s.execute(delete(MetaRow).where(MetaRow.key == LEASE_KEY,
+                                            MetaRow.value.startswith(f"{self.holder}|", autoescape=True)))
+
+    def _dead(self, holder: str) -> bool:
+        host, _, rest = holder.partition(":")
+        pid = rest.partition(":")[0]
+        return host == self.host and pid.isdigit() and not _alive(int(pid))
