@@ -13,6 +13,7 @@ service has done before its readers arrive). The warm-up times are reported too.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import statistics
@@ -56,15 +57,13 @@ def main() -> None:
     from fastapi.testclient import TestClient
 
     from api.main import create_app
+    from synth.errors import AccountError
     from synth.services import Services
     from synth.settings import Settings
-    from synth.errors import AccountError
 
     services = Services(Settings())
-    try:
+    with contextlib.suppress(AccountError):  # a reused store already has the user
         services.users.add("bench-reader", "leadership", password=PASSWORD)
-    except AccountError:
-        pass  # a reused store already has the user
     client = TestClient(create_app(services))
     form = client.get("/signin").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]

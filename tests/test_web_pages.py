@@ -12,14 +12,17 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from fastapi import Depends
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.web.session import page_caller
 from synth.users import Role
 from tests.test_api_roles import PAGE_TABLE
 
 pytestmark = pytest.mark.parametrize("store_backend", ["embedded"], indirect=True)
 PASSWORD = "correct horse battery"
+OFFICER = Depends(page_caller(Role.note_taker))  # for a probe route: a note-taker's form
 
 
 def csrf_of(html: str) -> str:
@@ -324,3 +327,28 @@ def test_the_overview_lists_the_significant_changes_the_summaries_report(city_we
         r"<li>(?:<a [^>]+>)?([^<]+?)(?:</a>)?:\s*<strong>([^<]+)</strong>", section)}
     assert expected <= listed
     assert "a significant rise" in section or "a significant fall" in section
+
+
+def test_a_district_name_with_a_slash_links_to_its_page(services: Any, web: Any, write: Any) -> None:
+    lines = [f'{{"id": "ns-{i}", "kind": "comment", "district": "North/South", "date": "2026-10-0{i + 1}", '
+             f'"text": "Cars speed down Elm Street every night and someone will get hurt."}}' for i in range(3)]
+    services.ingestor.ingest([write("ns.jsonl", "\n".join(lines) + "\n")])
+    client = web("admin")
+    home = client.get("/").text
+    assert '<a href="/districts/North%2FSouth">North/South</a>' in home
+    page = client.get("/districts/North%2FSouth")
+    assert page.status_code == 200 and "<h1>North/South</h1>" in page.text
+
+
+def test_page_caller_refuses_a_post_without_the_session_csrf_token(web: Any) -> None:
+    @web.app.post("/probe-form", include_in_schema=False)
+    def probe(caller: Any = OFFICER) -> dict[str, str]:
+        return {"ok": caller.name}
+
+    officer, other = web("note_taker"), web("coordinator")
+    token = csrf_of(officer.get("/").text)  # a 403 page, whose sign-out form carries the token
+    assert officer.post("/probe-form", data={}).status_code == 403
+    assert officer.post("/probe-form", data={"csrf_token": csrf_of(other.get("/").text)}).status_code == 403
+    assert officer.post("/probe-form", data={"csrf_token": token}).json() == {"ok": "web-note_taker"}
+    assert TestClient(web.app, follow_redirects=False).post("/probe-form", data={"csrf_token": token}
+                                                            ).status_code == 303
