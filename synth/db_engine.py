@@ -12,6 +12,7 @@ ingest beside the API).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import create_engine, event
@@ -42,7 +43,7 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cur)
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
@@ -61,3 +62,21 @@ def write_engine(engine: Engine) -> Engine:
     read-then-write such as replacing a record's spans or an upsert cannot interleave with another process's
     and fail on a duplicate key)."""
     return engine.execution_options(synth_write=True)
+
+
+def _use_wal(cur: Any) -> None:
+    """Switch the file to WAL once (the mode is kept in the file). The switch needs the file to itself and
+    SQLite does not wait for it (no busy handler): processes opening a fresh store at once got "database is
+    locked", so it is retried for up to BUSY_SECONDS."""
+    import sqlite3
+
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
