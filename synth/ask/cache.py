@@ -28,10 +28,11 @@ import logging
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import Boolean, DateTime, LargeBinary, String, delete, inspect, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
 import synth
@@ -103,15 +104,21 @@ def store_fingerprint(records: RecordStore, settings: str) -> str:
     with records.engine.connect() as conn:
         for (rid,) in conn.execute(text("SELECT id FROM records ORDER BY id")):
             h.update(rid.encode() + b"\0")
-        if "spans" in tables:
-            for annotator, n in conn.execute(text("SELECT annotator, COUNT(*) FROM spans GROUP BY annotator "
-                                                  "ORDER BY annotator")):
-                h.update(f"span|{annotator}|{n}\0".encode())
-        if "themes" in tables:
-            for tid, data, centroid in conn.execute(text("SELECT id, data, centroid FROM themes ORDER BY id")):
-                data = data if isinstance(data, str) else json.dumps(data, sort_keys=True)
-                h.update(f"theme|{tid}|{data}\0".encode() + bytes(centroid or b""))
+        hash_spans_and_themes(conn, tables, spans=h, themes=h)
     return h.hexdigest()
+
+
+def hash_spans_and_themes(conn: Connection, tables: set[str], *, spans: Any, themes: Any) -> None:
+    """Feed the span counts per annotator into `spans` and every theme row into `themes` (hashlib objects;
+    the same one for a single digest). Shared by the store fingerprint and the live corpus key."""
+    if "spans" in tables:
+        for annotator, n in conn.execute(text("SELECT annotator, COUNT(*) FROM spans GROUP BY annotator "
+                                              "ORDER BY annotator")):
+            spans.update(f"span|{annotator}|{n}\0".encode())
+    if "themes" in tables:
+        for tid, data, centroid in conn.execute(text("SELECT id, data, centroid FROM themes ORDER BY id")):
+            data = data if isinstance(data, str) else json.dumps(data, sort_keys=True)
+            themes.update(f"theme|{tid}|{data}\0".encode() + bytes(centroid or b""))
 
 
 class AskCache:

@@ -20,14 +20,20 @@ not District 5.
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, text
 
-from synth.ask.cache import AskCache, AskInputs, code_stamp, settings_key, store_fingerprint
+from synth.ask.cache import (
+    AskCache,
+    AskInputs,
+    code_stamp,
+    hash_spans_and_themes,
+    settings_key,
+    store_fingerprint,
+)
 from synth.synthesis.corpus import Corpus
 from synth.synthesis.default_period import PeriodChoice, with_period_basis
 from synth.synthesis.facts import CITY_WIDE
@@ -60,14 +66,7 @@ def corpus_key(records: RecordStore, settings: str) -> CorpusKey:
     with records.engine.connect() as conn:
         if "deletions" in tables:
             deleted = int(conn.execute(text("SELECT MAX(id) FROM deletions")).scalar() or 0)
-        if "spans" in tables:
-            for annotator, n in conn.execute(text("SELECT annotator, COUNT(*) FROM spans GROUP BY annotator "
-                                                  "ORDER BY annotator")):
-                spans.update(f"span|{annotator}|{n}\0".encode())
-        if "themes" in tables:
-            for tid, data, centroid in conn.execute(text("SELECT id, data, centroid FROM themes ORDER BY id")):
-                data = data if isinstance(data, str) else json.dumps(data, sort_keys=True)
-                fixed.update(f"theme|{tid}|{data}\0".encode() + bytes(centroid or b""))
+        hash_spans_and_themes(conn, tables, spans=spans, themes=fixed)
     return CorpusKey(deleted, fixed.hexdigest(), spans.hexdigest())
 
 
