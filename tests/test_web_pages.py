@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.testclient import TestClient
 
 from api.main import create_app
@@ -352,3 +352,34 @@ def test_page_caller_refuses_a_post_without_the_session_csrf_token(web: Any) -> 
     assert officer.post("/probe-form", data={"csrf_token": token}).json() == {"ok": "web-note_taker"}
     assert TestClient(web.app, follow_redirects=False).post("/probe-form", data={"csrf_token": token}
                                                             ).status_code == 303
+
+
+def test_api_or_page_answers_a_token_with_json_and_a_browser_with_the_page(services: Any, web: Any) -> None:
+    from api.web.session import api_or_page, wants_page
+
+    either = Depends(api_or_page(Role.coordinator))
+
+    @web.app.api_route("/probe-both", methods=["GET", "POST"], include_in_schema=False)
+    def probe(request: Request, caller: Any = either) -> dict[str, Any]:
+        return {"who": caller.name, "page": wants_page(request)}
+
+    coordinator, officer = web("coordinator"), web("note_taker")
+    token = services.users.add("api-coordinator", Role.coordinator)
+    officer_token = services.users.add("api-officer", Role.note_taker)
+    anonymous = TestClient(web.app, follow_redirects=False)
+    assert coordinator.get("/probe-both").json() == {"who": "web-coordinator", "page": True}
+    assert anonymous.get("/probe-both", headers={"Authorization": f"Bearer {token}"}).json() == {
+        "who": "api-coordinator", "page": False}
+    # no token, no session: an API caller gets 401 JSON, a browser the sign-in page
+    refused = anonymous.get("/probe-both")
+    assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
+    assert anonymous.get("/probe-both", headers={"Accept": "text/html"}).status_code == 303
+    # a refused role: 403 JSON to a token, a 403 page to a browser
+    as_api = anonymous.get("/probe-both", headers={"Authorization": f"Bearer {officer_token}"})
+    assert as_api.status_code == 403 and as_api.headers["content-type"] == "application/json"
+    as_page = officer.get("/probe-both")
+    assert as_page.status_code == 403 and as_page.headers["content-type"].startswith("text/html")
+    # a browser's POST needs the session's CSRF token; a bearer's does not (no cookie can ride along)
+    assert coordinator.post("/probe-both", data={}).status_code == 403
+    assert coordinator.post("/probe-both", data={"csrf_token": csrf_of(coordinator.get("/").text)}).json()["page"]
+    assert anonymous.post("/probe-both", headers={"Authorization": f"Bearer {token}"}).status_code == 200

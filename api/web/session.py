@@ -19,20 +19,24 @@ import hmac
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from api.security import bearer
 from synth.users import Caller, Role
 
-__all__ = ["page_caller", "page_visitor", "render", "csrf_field", "csrf_token", "require_csrf", "PageError",
-           "SignInRequired", "SESSION_COOKIE", "CSRF_COOKIE", "READER_ROLES", "templates"]
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+__all__ = ["page_caller", "page_visitor", "api_or_page", "wants_page", "render", "csrf_field", "csrf_token",
+           "require_csrf", "PageError", "SignInRequired", "SESSION_COOKIE", "CSRF_COOKIE", "READER_ROLES", "templates"]
 
 SESSION_COOKIE = "synth_session"
 CSRF_COOKIE = "synth_csrf"
@@ -193,6 +197,41 @@ def page_visitor(*roles: Role) -> Callable[[Request], Awaitable[Caller | None]]:
     visitor.allowed_roles = allowed  # type: ignore[attr-defined]
     visitor.is_page = True  # type: ignore[attr-defined]
     return visitor
+
+
+def wants_page(request: Request) -> bool:
+    """True when a route that is both an API resource and a page should answer with the page: the request has
+    no `Authorization` header (API clients always send their bearer token) and either a session cookie or a
+    browser's `Accept: text/html`. Set by `api_or_page` on `request.state.via_page`."""
+    return bool(getattr(request.state, "via_page", False))
+
+
+def api_or_page(*roles: Role) -> Callable[..., Awaitable[Caller]]:
+    """One URL, two faces (`/themes`, `/actions`): a bearer token gets the API's rules and JSON (401/403/429 as
+    JSON), a browser gets the page's (303 to sign in, 403 page, CSRF on POST). A request with neither a token
+    nor a session nor `Accept: text/html` is an API call without a token: 401 JSON. The route reads
+    `wants_page(request)` to choose its answer; `tests/test_api_roles.py` checks it under ROLE_TABLE."""
+    from api.security import allow
+
+    allowed = frozenset(roles)
+    api_rule = allow(*roles)
+
+    async def caller_for_either(request: Request, credentials: Credentials) -> Caller:
+        browser = "text/html" in request.headers.get("accept", "")
+        if credentials is None and (request.cookies.get(SESSION_COOKIE) or browser):
+            request.state.via_page = True
+            caller = session_caller(request)
+            if caller is None:
+                raise SignInRequired()
+            _admit(request, caller, allowed)
+            if request.method not in ("GET", "HEAD"):
+                await require_csrf(request)
+            return caller
+        request.state.via_page = False
+        return api_rule(request, request.app.state.services, credentials)
+
+    caller_for_either.allowed_roles = allowed  # type: ignore[attr-defined]  # read by the route × role test
+    return caller_for_either
 
 
 # -- rendering ------------------------------------------------------------------------------------------------
