@@ -18,8 +18,10 @@ from synth.redact.vocabulary import (
     NAME_LEADS,
     NAME_WORDS,
     PARK_NOUNS,
+    PERSON_FOLLOWERS,
     PLACE_NOUNS,
     SPEECH_VERBS,
+    STOP,
     TITLE_ABBREVIATIONS,
     TITLES,
     lookup,
@@ -33,6 +35,12 @@ _PHRASE_CUES = {("my", "name", "is"), ("this", "is"), ("i", "am"), ("name", "is"
                 ("names", "are"), ("names", "were")}
 _PHRASE_ENDS = {p[-1] for p in _PHRASE_CUES}
 _HOUSEHOLD = word_set("family families household clan")
+# Titles that stand before a name, and only a name: after one, a frequent surname in lower case is a name even
+# when it is also an English word ("mrs jones", "officer smith", "sgt brown"). Not kin words or "chief"
+# ("my son young", "chief complaint").
+_NAME_TITLES = TITLE_ABBREVIATIONS | word_set("""officer sergeant detective lieutenant captain corporal deputy
+    commander trooper inspector sheriff miss mayor councilmember councilman councilwoman councilor councillor
+    alderman alderwoman commissioner pastor reverend doctor""")
 _TAKES_A_PERSON = word_set("""with by thank thanks told asked called met saw emailed texted contacted spoke
     phoned visited""")
 _AFTER_CUE = re.compile(r"\.?[,:]?\s+\Z")
@@ -91,6 +99,7 @@ class AnyCaseNameRecognizer(LocalRecognizer):
     def _after_cue(self, text: str, words: list[re.Match[str]], k: int) -> list[tuple[int, int]]:
         """Up to three words that could be names right after a title or cue ("officer jenkins", "call lucy")."""
         abbreviation = words[k].group().lower() in TITLE_ABBREVIATIONS  # "Sgt. West"; not "nurse. Kind"
+        titled = words[k].group().lower() in _NAME_TITLES
         k += 1
         if k < len(words) and words[k].group().lower() in ("my", "our"):
             k += 1
@@ -102,6 +111,7 @@ class AnyCaseNameRecognizer(LocalRecognizer):
             if not between or ("." in between.group() and not (abbreviation or kept)):
                 break
             if not (_is_initial(words[k]) or self._cued_word(word)
+                    or (not kept and titled and self._titled_surname(word, abbreviation))
                     or (kept and word.islower() and self._names.is_surname(word)  # "bob smith"; not "tom said"
                         and word not in SPEECH_VERBS and self._name_despite_slip(word))):
                 break
@@ -128,10 +138,22 @@ class AnyCaseNameRecognizer(LocalRecognizer):
         low = fold(word)
         if low in KNOWN_WORDS or low in CIVIC or len(low) < 2:
             return False
-        if word.islower():  # "officer jenkins", "call lucy"; not "officer haven't", "i am carer", "resident siad"
-            return self._names.is_name_word(word) and self._name_despite_slip(word)
+        if word.islower():  # "officer jenkins", "call lucy"; not "officer haven't", "i am carer", "resident siad",
+            # "the officer will"
+            return (self._names.is_name_word(word) and self._name_despite_slip(word)
+                    and low not in PERSON_FOLLOWERS)
         return (self._names.is_name_word(word) or self._names.is_unknown(word)
                 or self._names.is_listed_noun_or_name(word))
+
+    def _titled_surname(self, word: str, abbreviation: bool) -> bool:
+        """Right after a title: a frequent surname that is also an English word ("jones", "smith", "white"), in
+        lower case, unless it is a word that commonly follows a title ("officer said", "officer will"). After a
+        spelt-out title it must not read as a verb or adjective ("mrs white", "officer smith"; not "officer
+        young people")."""
+        low = fold(word)
+        return (word.islower() and self._names.is_common_surname(word) and low not in KNOWN_WORDS
+                and low not in PERSON_FOLLOWERS and low not in STOP
+                and (abbreviation or self._names.is_listed_noun_or_name(word)))
 
     def _name_despite_slip(self, word: str) -> bool:
         """With a cue, a misspelt word is still a name if it is a given name or a surname frequent enough to
