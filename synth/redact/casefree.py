@@ -40,7 +40,7 @@ _HOUSEHOLD = word_set("family families household clan")
 # ("my son young", "chief complaint").
 _NAME_TITLES = TITLE_ABBREVIATIONS | word_set("""officer sergeant detective lieutenant captain corporal deputy
     commander trooper inspector sheriff miss mayor councilmember councilman councilwoman councilor councillor
-    alderman alderwoman commissioner pastor reverend doctor""")
+    alderman alderwoman commissioner pastor reverend doctor father rabbi imam""")
 _TAKES_A_PERSON = word_set("""with by thank thanks told asked called met saw emailed texted contacted spoke
     phoned visited""")
 _AFTER_CUE = re.compile(r"\.?[,:]?\s+\Z")
@@ -77,6 +77,7 @@ class AnyCaseNameRecognizer(LocalRecognizer):
                 spans.extend(self._before_verb(text, words, k))
         spans.extend(self._pairs_and_given_names(text, words))
         spans.extend(self._households(words, lows))
+        spans.extend(self._someone_from(words, lows))
         return [RecognizerResult("PERSON", start, end, 0.6) for start, end in spans]
 
     def _is_cue(self, low: str) -> bool:
@@ -88,6 +89,21 @@ class AnyCaseNameRecognizer(LocalRecognizer):
             known = self._cues[low] = low in _CUES or (low not in KNOWN_WORDS
                                                        and self._names.reads_as_one_of(low, _CUES))
         return known
+
+    def _someone_from(self, words: list[re.Match[str]], lows: list[str]) -> list[tuple[int, int]]:
+        """A capitalised given name before "from" introduces a person ("Carol from the HOA", "Dave from next
+        door"); also a strong name word in lower case ("jenny from the block")."""
+        out = []
+        for k in range(1, len(words)):
+            if lows[k] != "from":
+                continue
+            word = words[k - 1].group()
+            low = lows[k - 1]
+            if low in KNOWN_WORDS or low in CIVIC or word.isupper() or len(low) < 3:
+                continue
+            if (word[0].isupper() and self._names.is_given(word)) or self._names.is_strong_name_word(word):
+                out.append(words[k - 1].span())
+        return out
 
     def _households(self, words: list[re.Match[str]], lows: list[str]) -> list[tuple[int, int]]:
         """A capitalised word before "family", "household" ... is a surname ("the Okonjo family")."""
@@ -113,7 +129,9 @@ class AnyCaseNameRecognizer(LocalRecognizer):
             if not (_is_initial(words[k]) or self._cued_word(word)
                     or (not kept and titled and self._titled_surname(word, abbreviation))
                     or (kept and word.islower() and self._names.is_surname(word)  # "bob smith"; not "tom said"
-                        and word not in SPEECH_VERBS and self._name_despite_slip(word))):
+                        and word not in SPEECH_VERBS and word not in STOP and word not in PERSON_FOLLOWERS
+                        and self._names.is_listed_noun_or_name(word)  # not "father brown led"
+                        and self._name_despite_slip(word))):
                 break
             kept.append(words[k])
             k += 1
@@ -128,6 +146,8 @@ class AnyCaseNameRecognizer(LocalRecognizer):
                                            for i in range(j, k))]
         while before and not self._names.is_strong_name_word(words[before[0]].group()):
             before.pop(0)
+        if any(_is_acronym(text, words[j].group()) for j in before):  # "the HOA raised", "PTA asked"
+            return []
         if before and all(self._names.is_name_word(words[j].group()) and self._name_despite_slip(words[j].group())
                           for j in before):
             return [(words[before[0]].start(), words[before[-1]].end())]
@@ -257,6 +277,11 @@ class AnyCaseNameRecognizer(LocalRecognizer):
 def _shouted_unknown(word: str) -> bool:
     """A word in capitals long enough, and with vowels enough, to be a name rather than an acronym."""
     return len(word) >= 4 and sum(c in "AEIOUY" for c in word) >= 2
+
+
+def _is_acronym(text: str, word: str) -> bool:
+    """A short all-capitals word in a text that is not all capitals ("HOA", "PTA"; not "HOA" in "CALL HOA")."""
+    return word.isupper() and len(word) <= 4 and not text.isupper()
 
 
 def _is_initial(word: re.Match[str]) -> bool:
