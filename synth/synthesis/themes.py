@@ -21,10 +21,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.cluster import AgglomerativeClustering, KMeans
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from synth.errors import TaxonomyError, ThemeNotFound
+from synth.stop_words import ENGLISH_STOP_WORDS
 from synth.synthesis.labels import named_groups
 from synth.synthesis.models import OTHER_THEME, Theme
 
@@ -95,6 +94,8 @@ def keywords_by_group(texts: Sequence[str], groups: Sequence[str], top: int = 5)
     for t, g in zip(texts, groups, strict=True):
         if g in docs:
             docs[g].append(t)
+    from sklearn.feature_extraction.text import CountVectorizer  # sklearn's import is slow: only when used
+
     vec = CountVectorizer(token_pattern=_TOKEN.pattern, stop_words=list(STOP_WORDS), lowercase=True, min_df=1)
     try:
         counts = vec.fit_transform([" ".join(docs[g]) for g in names]).toarray().astype(float)
@@ -125,6 +126,8 @@ def _segments(vectors: np.ndarray, cfg: DiscoveryConfig) -> tuple[np.ndarray, np
     """Over-segment with k-means; returns (segment of each span, normalised segment centroids)."""
     k = int(min(cfg.max_segments, max(2, round(np.sqrt(len(vectors) / 2)))))
     k = min(k, _distinct(vectors))  # k-means cannot make more clusters than there are distinct points
+    from sklearn.cluster import KMeans
+
     km = KMeans(n_clusters=k, n_init=3, random_state=cfg.seed).fit(vectors)
     return km.labels_, normalize_rows(km.cluster_centers_)
 
@@ -132,6 +135,8 @@ def _segments(vectors: np.ndarray, cfg: DiscoveryConfig) -> tuple[np.ndarray, np
 def _merge(centroids: np.ndarray, cfg: DiscoveryConfig) -> np.ndarray:
     if len(centroids) < 2:
         return np.zeros(len(centroids), dtype=int)
+    from sklearn.cluster import AgglomerativeClustering
+
     agg = AgglomerativeClustering(n_clusters=None, distance_threshold=cfg.merge_distance, metric="cosine",
                                   linkage="average").fit(centroids)
     return agg.labels_
@@ -255,6 +260,8 @@ def split(state: TaxonomyState, theme_id: str, vectors: np.ndarray, texts: Seque
     _require(state, theme_id)
     if _distinct(vectors) < parts:
         raise TaxonomyError(f"theme {theme_id} has {_distinct(vectors)} distinct spans; cannot split into {parts}")
+    from sklearn.cluster import KMeans
+
     km = KMeans(n_clusters=parts, n_init=5, random_state=seed).fit(normalize_rows(vectors))
     names = [str(lab) for lab in km.labels_]
     kws = keywords_by_group(texts, names)
