@@ -197,9 +197,10 @@ def test_the_home_page_shows_contacts_beside_the_meetings_with_exact_sums(servic
     for kind, district, day, minutes, residents in [("foot_patrol", "North", "2026-11-04", 20, 6),
                                                     ("school_visit", "North", "2026-11-20", 45, 30),
                                                     ("other", "Harbour", "2026-11-08", 5, 1),
-                                                    ("other", "North", "2026-09-01", 99, 99)]:
+                                                    ("other", "North", "2026-09-01", 99, 99),
+                                                    ("other", "North", "2026-12-01", 7, 7)]:
         store.add(check_contact(kind, district, day, str(minutes), str(residents)), services.redactor, None)
-    home = client_as("leadership").get("/", params={"period": "2026-10..2026-11"})
+    home = client_as("leadership").get("/", params={"period": "2026-11"})
     assert home.status_code == 200
 
     def cell(district: str, month: str) -> str:
@@ -211,4 +212,5 @@ def test_the_home_page_shows_contacts_beside_the_meetings_with_exact_sums(servic
                                         "36 residents met")
     assert cell("North", "2026-10").endswith("0 contacts, 0 minutes, 0 residents met")
     assert cell("Harbour", "2026-11").startswith("0 meetings") and "1 contacts, 5 minutes" in cell("Harbour", "2026-11")
-    assert 'data-month="2026-09"' not in home.text  # outside the period picked
+    assert cell("North", "2026-09").endswith("1 contacts, 99 minutes, 99 residents met")  # the months before
+    assert 'data-month="2026-12"' not in home.text  # after the period picked

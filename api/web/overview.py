@@ -2,8 +2,8 @@
 changes, a period picker); the sign-in form for a signed-out visitor.
 
 Engagement activity: per district and month, the meetings, residents reached and notes in the records (as the
-fact sheets count them) and the community contacts officers logged (synth/contacts.py), over the period's
-months (at most the last six) that have records or contacts."""
+fact sheets count them) and the community contacts officers logged (synth/contacts.py), for the last six
+months with records or contacts up to the period's end."""
 
 from __future__ import annotations
 
@@ -34,12 +34,13 @@ router = APIRouter(include_in_schema=False)
 
 
 def engagement_months(record_months: list[str], contact_months: list[str], period: str) -> list[str]:
-    """The months the activity table shows: those of the period with records or contacts, the last six."""
+    """The months the activity table shows: the last six with records or contacts up to the period's end (the
+    period's own and the months before it)."""
     months = sorted(set(record_months) | set(contact_months))
     span = Period.parse(period)
     if not span.is_all:
-        inside = set(span.months())
-        months = [m for m in months if m in inside]
+        last = span.months()[-1]
+        months = [m for m in months if m <= last]
     return months[-ACTIVITY_MONTHS:]
 
 
