@@ -133,7 +133,8 @@ def test_an_upload_over_the_size_cap_is_refused_before_it_is_read(services: Any,
     assert small.status_code == 303
     big = b"id,text\n" + b"x" * (cap + 10)
     res = _upload(client, [("big.csv", big)])
-    assert res.status_code == 413
+    assert res.status_code == 413 and "text/html" in res.headers["content-type"] and "Too large" in res.text
+    assert f"{cap:,} bytes" in res.text and '<a href="/ingest">Back</a>' in res.text
     _finished(client, small.headers["location"])
     assert len(list(services.records.iter_records())) == 2 and len(services.audit.entries(action="ingest.")) == 1
 
