@@ -38,6 +38,10 @@ ROLE_TABLE: dict[tuple[str, str], set[Role]] = {
     ("POST", "/ingest/records"): {A, C},
     ("GET", "/ingest/{job_id}"): {A, C},
     ("GET", "/evals/latest"): READERS,
+    ("GET", "/actions"): READERS,  # also the board page for a signed-in browser (api_or_page)
+    ("POST", "/actions"): {A, C},
+    ("GET", "/actions/{action_id}"): READERS,  # also an action's page for a browser
+    ("PATCH", "/actions/{action_id}"): {A, C},
 }
 # Dashboard pages (api/web/): signed out -> 303 to /signin (never 401), another role -> a 403 page; checked
 # per role in tests/test_web_pages.py. "/" shows a signed-out visitor the sign-in form.
@@ -50,6 +54,10 @@ PAGE_TABLE: dict[tuple[str, str], set[Role]] = {
     ("POST", "/notes/new"): {A, C, N},
     ("GET", "/questions"): READERS,  # the Ask page (POST /ask is the JSON API)
     ("POST", "/questions"): READERS,
+    ("GET", "/actions/new"): {A, C},
+    ("POST", "/actions/new"): {A, C},  # the board's forms (GET /actions is in ROLE_TABLE)
+    ("POST", "/actions/{action_id}"): {A, C},
+    ("GET", "/reports/{district}"): READERS,
 }
 
 
