@@ -209,9 +209,15 @@ def select_actions(actions: Iterable[Action], *, theme: str | None = None, statu
             and (overdue is None or a.overdue == overdue)]
 
 
-def completed_in(actions: Iterable[Action], months: Sequence[str] | None) -> list[Action]:
-    """Actions done within `months` ("YYYY-MM"; None: at any time), most recent first."""
-    wanted = set(months) if months is not None else None
+def completed_in(actions: Iterable[Action], months: Sequence[str] | None, *, and_since: bool = False
+                 ) -> list[Action]:
+    """Actions done within `months` ("YYYY-MM"; None: at any time), or, `and_since`, from the first of them
+    until now (a report on the latest month also lists what was done since), most recent first."""
+    def wanted(month: str) -> bool:
+        if months is None:
+            return True
+        return month in months or (and_since and month >= min(months))
+
     done = [a for a in actions if a.status == "done" and a.completed_at is not None
-            and (wanted is None or a.completed_at.strftime("%Y-%m") in wanted)]
+            and wanted(a.completed_at.strftime("%Y-%m"))]
     return sorted(done, key=lambda a: a.completed_at or dt.datetime.min, reverse=True)

@@ -56,6 +56,8 @@ def test_completed_in_a_period_counts_only_done_actions_of_those_months() -> Non
     dropped = _action("a", status="dropped", completed_at=None)
     assert completed_in([done_nov, done_dec, dropped], ["2026-11"]) == [done_nov]
     assert completed_in([done_nov, done_dec, dropped], None) == [done_dec, done_nov]
+    assert completed_in([done_nov, done_dec, dropped], ["2026-11"], and_since=True) == [done_dec, done_nov]
+    assert completed_in([done_nov, done_dec], ["2026-12"], and_since=True) == [done_dec]
 
 
 # -- the store and the API, over the sample city ------------------------------------------------------------

@@ -29,7 +29,7 @@ from api.web.session import READER_ROLES, PageError, page_caller, render
 from api.web.views import district_url
 from synth.actions import Action, completed_in
 from synth.period import Period
-from synth.synthesis.facts import CITY_WIDE, FactRow
+from synth.synthesis.facts import CITY_WIDE, FactRow, periods_in
 from synth.synthesis.summary import Summary, ThemeSummary
 from synth.users import Caller
 
@@ -118,14 +118,20 @@ def engagement_activity(summary: Summary, threshold: int) -> Engagement:
 class ReportActions:
     done: list[Action]
     in_progress: list[Action]
+    and_since: bool  # the period is the scope's latest: what was done since it ended is listed too
 
 
-def report_actions(svc: Any, scope: str, period: str) -> ReportActions:
+def report_actions(svc: Any, corpus: Any, scope: str, period: str) -> ReportActions:
+    """Actions completed in the period (and since, when it is the latest month with records), and those in
+    progress."""
     actions = list_actions(svc, district=None if scope == CITY_WIDE else scope)
     span = Period.parse(period)
-    done = completed_in(actions, None if span.is_all else span.months())
+    months = None if span.is_all else span.months()
+    scope_months = periods_in(corpus.rows if scope == CITY_WIDE else [r for r in corpus.rows if r.district == scope])
+    latest = months is not None and bool(scope_months) and months[-1] >= scope_months[-1]
+    done = completed_in(actions, months, and_since=latest)
     going = [a for a in actions if a.status == "in_progress"]
-    return ReportActions(done[:ACTIONS_SHOWN], going[:ACTIONS_SHOWN])
+    return ReportActions(done[:ACTIONS_SHOWN], going[:ACTIONS_SHOWN], latest)
 
 
 def report_context(request: Request, scope: str, period: str | None) -> dict[str, Any]:
@@ -140,7 +146,7 @@ def report_context(request: Request, scope: str, period: str | None) -> dict[str
     _scrub_quotes([*concerns, *praise], svc)
     return {"summary": summary, "district": scope, "period_label": Period.parse(summary.period).label,
             "records": public_count(summary.counts.records, threshold), "threshold": threshold,
-            "concerns": concerns, "praise": praise, "actions": report_actions(svc, scope, summary.period),
+            "concerns": concerns, "praise": praise, "actions": report_actions(svc, corpus, scope, summary.period),
             "engagement": engagement_activity(summary, threshold), "district_url": district_url(scope),
             "pdf_url": f"{request.url.path}?period={summary.period}&format=pdf"}
 
