@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
@@ -32,17 +32,20 @@ from synth.services import Services
 router = APIRouter(tags=["actions"])
 Editor = Annotated[Caller, Depends(allow(*EDITORS))]
 ReaderOrPage = Annotated[Caller, Depends(api_or_page(*READERS))]
-Text = Annotated[str, Field(pattern=r"\S")]
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+Text = Annotated[str, Field(pattern=r"^[^\x00]*\S[^\x00]*$")]
+ActionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class NewAction(BaseModel):
     district: str = Field(min_length=1, max_length=100)
     theme_id: str = Field(min_length=1, max_length=64, description="a theme of the taxonomy (GET /themes)")
     title: Text = Field(max_length=TITLE_CHARS)
-    owner: str = Field("", max_length=OWNER_CHARS, description="a synth user name, or a role or unit")
+    owner: str = Field("", max_length=OWNER_CHARS, pattern=NO_NUL,
+                       description="a synth user name, or a role or unit")
     due: dt.date | None = None
     status: Status = "planned"
-    note: str = Field("", max_length=NOTE_CHARS)
+    note: str = Field("", max_length=NOTE_CHARS, pattern=NO_NUL)
 
 
 class ActionPatch(BaseModel):
@@ -52,10 +55,10 @@ class ActionPatch(BaseModel):
     model_config = ConfigDict(json_schema_extra={"minProperties": 1}, extra="forbid")
 
     title: Text | SkipJsonSchema[None] = Field(None, max_length=TITLE_CHARS)
-    owner: str | SkipJsonSchema[None] = Field(None, max_length=OWNER_CHARS)
+    owner: str | SkipJsonSchema[None] = Field(None, max_length=OWNER_CHARS, pattern=NO_NUL)
     due: dt.date | None = None
     status: Status | SkipJsonSchema[None] = None
-    note: str | SkipJsonSchema[None] = Field(None, max_length=NOTE_CHARS)
+    note: str | SkipJsonSchema[None] = Field(None, max_length=NOTE_CHARS, pattern=NO_NUL)
 
 
 def action_store(svc: Services) -> ActionStore:
@@ -151,7 +154,7 @@ def post_action(body: NewAction, svc: ServicesDep, caller: Editor) -> Action:
 
 
 @router.patch("/actions/{action_id}", response_model=Action, responses=errors(404, 422))
-def patch_action(action_id: int, body: ActionPatch, svc: ServicesDep, caller: Editor) -> Action:
+def patch_action(action_id: ActionId, body: ActionPatch, svc: ServicesDep, caller: Editor) -> Action:
     """Change an action's status, completion note, due date, owner or title. `done` records when it was done."""
     changes = body.model_dump(exclude_unset=True)
     if not changes:

@@ -74,7 +74,9 @@ def _problems(exc: HTTPException | ValidationError) -> list[str]:
     details = exc.errors() if isinstance(exc, ValidationError) else exc.detail
     if not isinstance(details, list):
         return [str(details)]
-    return [f"{FIELD_NAMES.get(str(e['loc'][-1]), e['loc'][-1])}: {e['msg']}" for e in details]
+    return [f"{FIELD_NAMES.get(str(e['loc'][-1]), e['loc'][-1])}: "
+            f"{'write it (it may not be blank)' if e.get('type') == 'string_pattern_mismatch' else e['msg']}"
+            for e in details]
 
 
 @router.post("/actions/new")
