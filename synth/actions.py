@@ -16,6 +16,7 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -31,6 +32,7 @@ STATUSES: tuple[Status, ...] = ("planned", "in_progress", "done", "dropped")
 STATUS_LABELS = {"planned": "Planned", "in_progress": "In progress", "done": "Done", "dropped": "Dropped"}
 OPEN_STATUSES = ("planned", "in_progress")
 TITLE_CHARS, OWNER_CHARS, NOTE_CHARS, LABEL_CHARS = 200, 100, 2000, 80
+MAX_ID = 2**31 - 1
 EDITABLE = ("title", "owner", "due", "status", "note")
 
 
@@ -73,6 +75,13 @@ class Action(BaseModel):
     updated_by: str
     updated_at: dt.datetime
     completed_at: dt.datetime | None
+
+
+def parse_action_id(text: str) -> int | None:
+    """An action id from a URL ("12"), or None (not ASCII digits, or beyond the column's range)."""
+    if not re.fullmatch(r"[1-9][0-9]{0,9}", text) or int(text) > MAX_ID:
+        return None
+    return int(text)
 
 
 def is_overdue(due: dt.date | None, status: str, today: dt.date) -> bool:

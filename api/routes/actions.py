@@ -17,6 +17,7 @@ from api.security import EDITORS, READERS, Caller, allow
 from api.web.session import api_or_page, wants_page
 from synth.actions import (
     LABEL_CHARS,
+    MAX_ID,
     NOTE_CHARS,
     OWNER_CHARS,
     TITLE_CHARS,
@@ -24,6 +25,7 @@ from synth.actions import (
     ActionStore,
     Status,
     ThemeMap,
+    parse_action_id,
     select_actions,
     under_current_themes,
 )
@@ -34,7 +36,7 @@ Editor = Annotated[Caller, Depends(allow(*EDITORS))]
 ReaderOrPage = Annotated[Caller, Depends(api_or_page(*READERS))]
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
 Text = Annotated[str, Field(pattern=r"^[^\x00]*\S[^\x00]*$")]
-ActionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+ActionId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class NewAction(BaseModel):
@@ -73,9 +75,10 @@ def theme_map(svc: Services) -> ThemeMap:
     return ThemeMap.of({t.id: t.label for t in state.themes.values()}, svc.synthesizer.store.theme_edits())
 
 
-def field_error(name: str, message: str) -> HTTPException:
-    """A 422 shaped like FastAPI's own validation errors, naming the body field."""
-    return HTTPException(422, [{"loc": ["body", name], "msg": message, "type": "value_error"}])
+def field_error(name: str, message: str, status: int = 422) -> HTTPException:
+    """An error shaped like FastAPI's own validation errors, naming the body field (404: it names something
+    that does not exist, as the theme routes answer)."""
+    return HTTPException(status, [{"loc": ["body", name], "msg": message, "type": "value_error"}])
 
 
 def known_districts(svc: Services) -> list[str]:
@@ -85,10 +88,10 @@ def known_districts(svc: Services) -> list[str]:
 def create_action(svc: Services, caller: Caller, body: NewAction) -> Action:
     """Check the district and theme exist, store (redacted) and audit."""
     if body.district not in known_districts(svc):
-        raise field_error("district", f"no records for district {body.district!r}")
+        raise field_error("district", f"no records for district {body.district!r}", 404)
     themes = svc.synthesizer.taxonomy().themes
     if body.theme_id not in themes:
-        raise field_error("theme_id", f"no theme {body.theme_id!r} in the taxonomy")
+        raise field_error("theme_id", f"no theme {body.theme_id!r} in the taxonomy", 404)
     action = action_store(svc).create(**body.model_dump(), theme_label=themes[body.theme_id].label[:LABEL_CHARS]
                                       or body.theme_id, actor=caller.name)
     svc.audit.record(caller.name, "actions.create", f"action {action.id}",
@@ -131,7 +134,8 @@ def get_actions(request: Request, svc: ServicesDep, caller: ReaderOrPage,
 @router.get("/actions/{action_id}", response_model=Action, responses=errors(404))
 def get_action(action_id: str, request: Request, svc: ServicesDep, caller: ReaderOrPage) -> Any:
     """One action (under its theme now). A signed-in browser gets its page, with the update form."""
-    action = action_store(svc).get(int(action_id)) if action_id.isdigit() and len(action_id) < 12 else None
+    number = parse_action_id(action_id)
+    action = action_store(svc).get(number) if number is not None else None
     if action is None:
         if wants_page(request):
             from api.web.session import PageError
@@ -147,7 +151,7 @@ def get_action(action_id: str, request: Request, svc: ServicesDep, caller: Reade
     return action
 
 
-@router.post("/actions", response_model=Action, status_code=201, responses=errors(422))
+@router.post("/actions", response_model=Action, status_code=201, responses=errors(404, 422))
 def post_action(body: NewAction, svc: ServicesDep, caller: Editor) -> Action:
     """A new action on a district's theme (title, owner and note are redacted before they are stored)."""
     return create_action(svc, caller, body)

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from api.routes.actions import NewAction, create_action, known_districts, list_actions, update_action
 from api.web.session import PageError, page_caller, render
-from synth.actions import NOTE_CHARS, OWNER_CHARS, STATUS_LABELS, STATUSES, TITLE_CHARS, Action
+from synth.actions import NOTE_CHARS, OWNER_CHARS, STATUS_LABELS, STATUSES, TITLE_CHARS, Action, parse_action_id
 from synth.users import Caller, Role
 
 router = APIRouter(include_in_schema=False)
@@ -104,7 +104,8 @@ def change_action(action_id: str, request: Request, caller: Annotated[Caller, De
                   note: Annotated[str, Form(max_length=NOTE_CHARS + 1)] = "",
                   back: Annotated[str, Form(max_length=500)] = "") -> Response:
     """Move an action to another status; a note (what was done) is kept with it."""
-    if not action_id.isdigit():
+    number = parse_action_id(action_id)
+    if number is None:
         raise PageError(404, "There is no such action.")
     if status not in STATUSES:
         raise PageError(422, "Choose a status: planned, in progress, done or dropped.")
@@ -114,11 +115,11 @@ def change_action(action_id: str, request: Request, caller: Annotated[Caller, De
     if note.strip():
         changes["note"] = note
     try:
-        update_action(request.app.state.services, caller, int(action_id), changes)
+        update_action(request.app.state.services, caller, number, changes)
     except HTTPException as e:
         raise PageError(e.status_code, "There is no such action.") from None
     target = back if back.startswith("/") and not back.startswith(("//", "/\\")) else "/actions"
-    return RedirectResponse(f"{target}#action-{action_id}", status_code=303)
+    return RedirectResponse(f"{target}#action-{number}", status_code=303)
 
 
 def add_link(district: str, theme_id: str) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 import pytest
 
 from tests.browser.conftest import POLIS_DISTRICT, WRITING_SCREENSHOTS, Site, assert_accessible, sign_in
@@ -69,6 +70,19 @@ def test_add_and_complete_an_action_and_see_it_beside_its_theme_and_in_the_repor
     assert_accessible(desktop)
 
 
+def _more_actions(site: Site, district: str) -> None:
+    """A planned action past its due date and one in progress, so the board's screenshot shows each kind."""
+    auth = {"Authorization": f"Bearer {site.tokens['coordinator']}"}
+    themes = [t for t in site.api("/themes") if t["is_concern"]]
+    for title, theme, due, status in [("Ask the council to repair the lamps by the underpass", themes[0], -3,
+                                       "planned"), ("Monthly walkabout with the youth club", themes[1], 20,
+                                                    "in_progress")]:
+        res = httpx.post(site.url("/actions"), headers=auth, timeout=60, json={
+            "district": district, "theme_id": theme["id"], "title": title, "owner": "Neighbourhood team",
+            "due": (dt.date.today() + dt.timedelta(days=due)).isoformat(), "status": status})
+        assert res.status_code == 201, res.text
+
+
 def test_print_the_report(site: tuple[Site, str], desktop: Any, phone: Any, tmp_path: Path) -> None:
     site_, district = site
     sign_in(desktop, site_, "coordinator")
@@ -94,5 +108,6 @@ def test_print_the_report(site: tuple[Site, str], desktop: Any, phone: Any, tmp_
     if WRITING_SCREENSHOTS and site_.data_dir.parent.name.startswith("city-site"):
         out = REPO / "docs" / "screenshots"
         desktop.screenshot(path=str(out / "report.png"), full_page=True)
+        _more_actions(site_, district)
         desktop.goto(site_.url("/actions"))
         desktop.screenshot(path=str(out / "actions.png"), full_page=True)
