@@ -44,6 +44,23 @@ def test_small_counts_are_suppressed_and_small_meetings_are_never_quoted(store_b
     assert {rid for rid in by_id if quotable(by_id[rid], sizes, 13)} == {"comment"}
 
 
+def test_the_pdf_renderer_loads_only_this_sites_static_files(store_backend: str) -> None:
+    import pypdf
+
+    from api.web.pdf import BASE_URL, _fetcher, html_to_pdf
+
+    fetch = _fetcher().fetch
+    assert b".report" in fetch(BASE_URL + "static/report.css").read()
+    for url in ("http://example.com/static/report.css", "https://synth.invalid/static/report.css",
+                BASE_URL + "static/../session.py", BASE_URL + "templates/base.html", "file:///etc/passwd",
+                "data:text/css,body{}"):
+        with pytest.raises(ValueError):
+            fetch(url)
+    pdf = html_to_pdf('<link rel="stylesheet" href="http://example.com/x.css"><img src="file:///etc/hostname">'
+                      '<link rel="stylesheet" href="/static/report.css"><h1>Harbour Ward</h1>')
+    assert "Harbour Ward" in pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from samplecity import generate_city
