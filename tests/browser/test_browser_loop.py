@@ -107,7 +107,8 @@ def test_print_the_report(site: tuple[Site, str], desktop: Any, phone: Any, tmp_
     assert_accessible(phone)
     if WRITING_SCREENSHOTS and site_.data_dir.parent.name.startswith("city-site"):
         out = REPO / "docs" / "screenshots"
-        desktop.screenshot(path=str(out / "report.png"), full_page=True)
         _more_actions(site_, district)
+        desktop.reload()
+        desktop.screenshot(path=str(out / "report.png"), full_page=True)
         desktop.goto(site_.url("/actions"))
         desktop.screenshot(path=str(out / "actions.png"), full_page=True)
