@@ -17,12 +17,18 @@ def ask(
     refresh: Annotated[bool, typer.Option(help="annotate new records first")] = True,
 ) -> None:
     """Answer a question about the feedback: figures computed by code, quotes with record ids, coverage."""
+    import gc
+
     from synth.ask.llm import AskLLM
     from synth.ask.service import Asker
 
     with services() as svc:
         llm = AskLLM(svc.chat_model) if svc.chat_model is not None else None
-        answer = Asker.from_services(svc, refresh=refresh, llm=llm).ask(question, conversation)
+        asker = Asker.from_services(svc, refresh=refresh, llm=llm)
+        # Everything loaded so far lives until this one question is answered and the process ends: the
+        # collector need not walk the 100,000s of objects of the fact rows again (0.2-0.4 s of a warm answer).
+        gc.freeze()
+        answer = asker.ask(question, conversation)
     if as_json:
         out.print_json(json.dumps(answer.model_dump(mode="json")))
         return

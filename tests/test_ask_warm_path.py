@@ -26,7 +26,7 @@ def test_the_question_path_does_not_import_scikit_learn() -> None:
 
 
 
-def test_the_cache_loads_with_the_collector_paused_and_restores_it(tmp_path: Any) -> None:
+def test_the_cache_loads_with_thecollector_paused_and_restores_it(tmp_path: Any) -> None:
     import gc
 
     from synth.ask.cache import AskCache, AskInputs

@@ -125,7 +125,7 @@ def hash_spans_and_themes(conn: Connection, tables: set[str], *, spans: Any, the
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Unpickling 10,000 annotated records creates 120,000+ objects; each time allocations pass a threshold,
     the cyclic garbage collector walks the young objects again, which took 85% of the load (1.9 s of CPU
     against 0.3 s paused, measured in one process). Nothing loaded here is garbage yet."""
@@ -154,7 +154,7 @@ class AskCache:
                 return None
             data = row.data
         try:
-            with _collector_paused():
+            with collector_paused():
                 inputs = pickle.loads(data)  # written by this store's own code (the fingerprint names the code)
         except Exception as e:  # noqa: BLE001 - a damaged cache is rebuilt, never fatal
             log.warning("ask cache unreadable (%s): rebuilding it", e)

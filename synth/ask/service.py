@@ -75,7 +75,10 @@ class Asker:
 
     @classmethod
     def from_inputs(cls, inputs: AskInputs, embed: Callable | None = None, **kwargs: object) -> Asker:
-        facts = FactIndex(inputs.rows, inputs.themes, inputs.scores)
+        from synth.ask.cache import collector_paused
+
+        with collector_paused():  # its arrays and maps are built from 10,000s of rows and are all kept
+            facts = FactIndex(inputs.rows, inputs.themes, inputs.scores)
         return cls(facts, ThemeMatcher(inputs.themes, inputs.centroids, embed), **kwargs)  # type: ignore[arg-type]
 
     @classmethod
