@@ -34,6 +34,8 @@ ROLE_TABLE: dict[tuple[str, str], set[Role]] = {
     ("PATCH", "/themes/{theme_id}"): {A, C},
     ("POST", "/themes/merge"): {A, C},
     ("POST", "/themes/{theme_id}/split"): {A, C},
+    ("POST", "/themes/{theme_id}/examples"): {A, C},
+    ("POST", "/themes/preview"): {A, C},
     ("POST", "/ingest"): {A, C},
     ("POST", "/ingest/records"): {A, C},
     ("GET", "/ingest/{job_id}"): {A, C},
@@ -50,6 +52,7 @@ PAGE_TABLE: dict[tuple[str, str], set[Role]] = {
     ("POST", "/notes/new"): {A, C, N},
     ("GET", "/questions"): READERS,  # the Ask page (POST /ask is the JSON API)
     ("POST", "/questions"): READERS,
+    ("POST", "/themes/edit"): {A, C},  # the theme editor's forms (GET /themes is the API's row, as a page too)
 }
 
 

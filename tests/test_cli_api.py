@@ -89,7 +89,7 @@ def test_api_validates_requests(services: Any) -> None:
 
 @pytest.mark.parametrize("store_backend", ["embedded"], indirect=True)  # the store is beside the point
 def test_api_answers_follow_a_theme_rename_without_new_records(services: Any, write: Any) -> None:
-    from synth.synthesis.pipeline import TaxonomyEditor
+    from synth.synthesis.theme_editor import TaxonomyEditor
     from synth.synthesis.taxonomy_file import load_seed_file
 
     path = write("r.jsonl", "\n".join(json.dumps({"id": f"x{i}", "text": f"The street lights are dark on {s}.",
