@@ -70,6 +70,7 @@ def test_editors_edit_leadership_reads_officers_are_refused_and_tokens_get_json(
     counts = page_counts(page.text)
     assert counts == {tid: live_counts(services)[tid] for tid in services.synthesizer.taxonomy().themes}
     assert 'action="/themes/edit"' in page.text and "Edit log" in page.text
+    assert page.text.count('<option value="noise">') == 5  # every form's theme list (merge, rename, split, ...)
     read_only = leader.get("/themes")
     assert read_only.status_code == 200 and page_counts(read_only.text) == counts
     assert 'action="/themes/edit"' not in read_only.text and "Edit log" not in read_only.text
