@@ -117,3 +117,16 @@ def test_a_dry_run_saves_nothing_and_previews_what_applying_gives(seeded: Any, c
     assert {c.theme_id: c.after for c in found.themes} == {c.theme_id: city_after[c.theme_id] for c in found.themes}
     assert all(districts_after[(c.district, c.theme_id)] == c.after for c in found.districts)
     assert all(city_after[t] == n for t, n in city_before.items() if t not in {c.theme_id for c in found.themes})
+
+
+def test_with_the_llm_annotator_the_preview_is_an_offline_estimate_that_asks_no_model(seeded: Any) -> None:
+    from synth.synthesis.llm_annotate import LLMAnnotator
+    from tests.test_llm_annotate import FakeModel
+
+    model = FakeModel(respond=lambda messages: '{"records": []}')
+    synth = seeded.synthesizer
+    synth.llm_annotator = LLMAnnotator(model, max_splits=0, max_retries=0)
+    found = preview(synth, TaxonomyChange("chatter", ("speeding",)), [], {})
+    assert found.estimate and model.received == []
+    [speeding] = [c for c in found.themes if c.theme_id == "speeding"]
+    assert speeding.before >= 4 and speeding.after == 0

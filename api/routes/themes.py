@@ -22,7 +22,6 @@ from synth.synthesis.models import Theme
 from synth.synthesis.theme_editor import ACTIONS, Action, Preview, TaxonomyChange
 
 router = APIRouter(tags=["themes"])
-Reader = Annotated[Caller, Depends(allow(*READERS))]
 Editor = Annotated[Caller, Depends(allow(*EDITORS))]
 ThemeId = Annotated[str, Field(min_length=1, max_length=64)]
 Phrase = Annotated[str, Field(min_length=3, max_length=300, pattern=r"\S")]
@@ -98,6 +97,7 @@ class PreviewView(BaseModel):
     unchanged_themes: int
     new_theme_ids: list[str]
     seconds: float
+    estimate: bool = Field(description="true with the LLM annotator: both sides counted by the offline one")
 
 
 class ThemeEdit(BaseModel):
@@ -191,7 +191,7 @@ def preview_edit(request: Request, body: EditRequest, svc: ServicesDep, caller: 
     it."""
     found = preview_of(request, svc, change_of(body, svc))
     return PreviewView(description=found.description, unchanged_themes=found.unchanged,
-                       new_theme_ids=found.new_ids, seconds=round(found.seconds, 3),
+                       new_theme_ids=found.new_ids, seconds=round(found.seconds, 3), estimate=found.estimate,
                        themes=[CountView(theme_id=c.theme_id, label=c.label, district=None, before=c.before,
                                          after=c.after) for c in found.themes],
                        districts=[CountView(theme_id=c.theme_id, label=c.label, district=c.district,

@@ -226,6 +226,7 @@ class Preview:
     unchanged: int  # themes whose count stays
     new_ids: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    estimate: bool = False  # the LLM annotator decides the real counts: both sides are the offline annotator's
 
 
 def mentions(annotations: Iterable[Annotation], district_of: Mapping[str, str | None] | None = None
@@ -243,14 +244,20 @@ def mentions(annotations: Iterable[Annotation], district_of: Mapping[str, str | 
 def preview(synth: Synthesizer, change: TaxonomyChange, before: Sequence[Annotation],
             district_of: Mapping[str, str | None]) -> Preview:
     """Dry-run `change` and annotate every stored span under the result; `before` are the annotations the
-    pages show now, `district_of` each record's district."""
+    pages show now, `district_of` each record's district. With the LLM annotator both sides are the offline
+    annotator's, an estimate (the model is asked again only once the edit is applied)."""
     started = time.perf_counter()
     editor = TaxonomyEditor(synth, dry_run=True)
     labels_before = {tid: t.label for tid, t in editor.state.themes.items()}
     description = change.describe(labels_before)
     new_ids = editor.apply(change)
     spans: list[StoredSpan] = synth.spans()
-    after = synth.annotations(editor.state, spans).values()
+    estimate = synth.llm_annotator is not None  # re-asking the model about every record is not a preview
+    if estimate:
+        before = list(synth.offline_annotations(synth.taxonomy(), spans).values())
+        after = synth.offline_annotations(editor.state, spans).values()
+    else:
+        after = synth.annotations(editor.state, spans).values()
     labels = {**labels_before, **{tid: t.label for tid, t in editor.state.themes.items()}}
     city_before, districts_before = mentions(before, district_of)
     city_after, districts_after = mentions(after, district_of)
@@ -264,7 +271,7 @@ def preview(synth: Synthesizer, change: TaxonomyChange, before: Sequence[Annotat
              if districts_before[(d, t)] != districts_after[(d, t)] and t != OTHER_THEME]
     moved.sort(key=lambda c: (-abs(c.delta), c.district or "", c.label))
     return Preview(change, description, themes, moved[:AFFECTED_DISTRICTS], len(theme_ids) - len(themes),
-                   new_ids=new_ids, seconds=time.perf_counter() - started)
+                   new_ids=new_ids, seconds=time.perf_counter() - started, estimate=estimate)
 
 
 def _span_themes(annotations: Mapping[str, Annotation]) -> dict[tuple[str, int], str]:
