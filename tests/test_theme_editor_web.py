@@ -162,3 +162,19 @@ def test_a_form_with_a_problem_comes_back_saying_what_to_fix(city_web: Any, serv
                                               "csrf_token": token})
     assert empty.status_code == 422
     assert services.synthesizer.store.theme_edits()[-1][1] != "rename"
+
+
+def test_an_apply_after_another_edit_shows_the_new_preview_instead_of_saving(city_web: Any, services: Any) -> None:
+    first, second = city_web("coordinator", "cora"), city_web("admin", "ada")
+    merge = {"action": "merge", "theme_ids": ["noise", "parks_public_spaces"], "into": "parks_public_spaces"}
+    shown = first.post("/themes/edit", data={**merge, "csrf_token": csrf_of(first.get("/themes").text)})
+    other = second.post("/themes/edit", data={"action": "chatter", "theme_ids": ["youth_programs"],
+                                              "csrf_token": csrf_of(second.get("/themes").text)})
+    assert second.post("/themes/edit", data=form_fields(other.text)).status_code == 303
+    edits = len(services.synthesizer.store.theme_edits())
+    stale = first.post("/themes/edit", data=form_fields(shown.text))
+    assert stale.status_code == 409 and "The themes changed since the preview" in stale.text
+    assert len(services.synthesizer.store.theme_edits()) == edits and "noise" in services.synthesizer.taxonomy().themes
+    assert "youth_programs" not in previewed(stale.text) or previewed(stale.text)["youth_programs"][0] == 0
+    again = first.post("/themes/edit", data=form_fields(stale.text))
+    assert again.status_code == 303 and "noise" not in services.synthesizer.taxonomy().themes

@@ -8,7 +8,6 @@ post to `/themes/edit`. Every form works without JavaScript.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -126,9 +125,11 @@ def edit(request: Request, caller: Annotated[Caller, Depends(page_caller(*EDITOR
          label: Annotated[str, Form(max_length=200)] = "",
          parts: Annotated[str, Form(max_length=2)] = "",
          phrases: Annotated[list[str] | None, Form(max_length=20)] = None,
-         confirm: Annotated[str, Form(max_length=1)] = "") -> Response:
+         confirm: Annotated[str, Form(max_length=1)] = "",
+         basis: Annotated[str, Form(max_length=64)] = "") -> Response:
     """First POST: the preview (what the edit does to the counts, nothing saved) with an Apply button; the
-    Apply POST (`confirm=1`, the same fields) saves it and returns to the editor."""
+    Apply POST (`confirm=1`, the same fields) saves it and returns to the editor. When the taxonomy changed
+    between the two (`basis`: the one the preview was computed on), the Apply shows the new preview instead."""
     svc = request.app.state.services
     typed = "\n".join(p[:6_000] for p in phrases or [])  # the textarea, or the preview's one field a phrase
     values = {"action": action, "theme_ids": theme_ids or [], "into": into, "label": label, "parts": parts}
@@ -139,8 +140,9 @@ def edit(request: Request, caller: Annotated[Caller, Depends(page_caller(*EDITOR
     except ValidationError as e:
         return editor_page(request, caller, errors=_problems(e), values=values, status=422)
     change = change_of(body, svc)
+    now = taxonomy_basis(svc)
     try:
-        if confirm == "1":
+        if confirm == "1" and basis == now:
             apply_change(svc, caller, change)
             return RedirectResponse(f"/themes?done={action}", status_code=303)
         found = preview_of(request, svc, change)
@@ -151,5 +153,10 @@ def edit(request: Request, caller: Annotated[Caller, Depends(page_caller(*EDITOR
         return editor_page(request, caller, errors=[str(e)], values=values, status=422)
     into_row = next((c for c in found.themes if c.theme_id == change.into), None)
     return render(request, "themes_preview.html", {
-        "active": "themes", "preview": found, "change": change, "into_row": into_row,
-        "generated": dt.datetime.now(dt.UTC).strftime("%H:%M:%S UTC")})
+        "active": "themes", "preview": found, "change": change, "into_row": into_row, "basis": now,
+        "stale": confirm == "1"}, status=409 if confirm == "1" else 200)
+
+
+def taxonomy_basis(svc: Any) -> str:
+    """A short fingerprint of the stored taxonomy, which a preview's Apply form carries back."""
+    return svc.live.key().taxonomy[:32]
