@@ -52,7 +52,7 @@ PAGE_TABLE: dict[tuple[str, str], set[Role]] = {
     ("POST", "/notes/new"): {A, C, N},
     ("GET", "/questions"): READERS,  # the Ask page (POST /ask is the JSON API)
     ("POST", "/questions"): READERS,
-    ("POST", "/themes/edit"): {A, C},  # the theme editor's forms (GET /themes is the API's row, as a page too)
+    ("POST", "/themes"): {A, C},  # the theme editor's forms (GET /themes is the API's row, as a page too)
 }
 
 

@@ -58,6 +58,15 @@ def form_fields(html: str) -> dict[str, list[str]]:
     return fields
 
 
+def learned_keys(services: Any) -> list[str]:
+    from sqlalchemy import select
+
+    from synth.synthesis.store import LearnedRow
+
+    with services.records.session() as s:
+        return list(s.scalars(select(LearnedRow.key)))
+
+
 def live_counts(services: Any) -> Counter[str]:
     return Counter(t for row in services.live.corpus().rows for t in row.annotation.themes)
 
@@ -69,19 +78,19 @@ def test_editors_edit_leadership_reads_officers_are_refused_and_tokens_get_json(
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     counts = page_counts(page.text)
     assert counts == {tid: live_counts(services)[tid] for tid in services.synthesizer.taxonomy().themes}
-    assert 'action="/themes/edit"' in page.text and "Edit log" in page.text
+    assert 'action="/themes"' in page.text and "Edit log" in page.text
     assert page.text.count('<option value="noise">') == 5  # every form's theme list (merge, rename, split, ...)
     read_only = leader.get("/themes")
     assert read_only.status_code == 200 and page_counts(read_only.text) == counts
-    assert 'action="/themes/edit"' not in read_only.text and "Edit log" not in read_only.text
+    assert 'action="/themes"' not in read_only.text and "Edit log" not in read_only.text
     assert officer.get("/themes").status_code == 403
     listed = api_client("leadership").get("/themes")
     assert listed.headers["content-type"] == "application/json"
     assert {t["id"] for t in listed.json()} == set(counts) and "examples" not in listed.json()[0]
     # a leader's (or anyone's) edit without the form's token, and a leader's with it, are refused
     merge = {"action": "merge", "theme_ids": ["noise"], "into": "street_lighting"}
-    assert coordinator.post("/themes/edit", data=merge).status_code == 403
-    assert leader.post("/themes/edit", data={**merge, "csrf_token": csrf_of(read_only.text)}).status_code == 403
+    assert coordinator.post("/themes", data=merge).status_code == 403
+    assert leader.post("/themes", data={**merge, "csrf_token": csrf_of(read_only.text)}).status_code == 403
 
 
 @pytest.mark.parametrize("edit", [
@@ -98,16 +107,19 @@ def test_the_preview_saves_nothing_and_its_numbers_are_the_counts_after_apply(ci
     page = client.get("/themes")
     before = page_counts(page.text)
     edits_before = len(services.synthesizer.store.theme_edits())
-    shown = client.post("/themes/edit", data={**edit, "csrf_token": csrf_of(page.text)})
+    learned = learned_keys(services)
+    assert learned, "the city's forms taught the learner"
+    shown = client.post("/themes", data={**edit, "csrf_token": csrf_of(page.text)})
     assert shown.status_code == 200, shown.text[-2000:]
     numbers = previewed(shown.text)
     assert numbers, "the preview lists no theme"
     assert all(before.get(tid, 0) == now for tid, (now, _) in numbers.items())
     assert any(now != after for now, after in numbers.values()) or edit["action"] == "rename"
     assert len(services.synthesizer.store.theme_edits()) == edits_before  # nothing saved
+    assert learned_keys(services) == learned  # not even the learner's decisions for the edited taxonomy
     assert page_counts(client.get("/themes").text) == before
 
-    applied = client.post("/themes/edit", data=form_fields(shown.text))
+    applied = client.post("/themes", data=form_fields(shown.text))
     assert applied.status_code == 303 and applied.headers["location"] == f"/themes?done={edit['action']}"
     after = page_counts(client.get("/themes").text)
     live = live_counts(services)
@@ -133,7 +145,7 @@ def test_example_phrases_are_redacted_before_they_are_stored_and_the_api_preview
     assert result["themes"][0]["theme_id"] == "noise" and "Teach" in result["description"]
     client = city_web("coordinator")
     page = client.get("/themes")
-    shown = client.post("/themes/edit", data={**body, "phrases": body["phrases"][0],
+    shown = client.post("/themes", data={**body, "phrases": body["phrases"][0],
                                               "csrf_token": csrf_of(page.text)})
     assert {k: v for k, v in previewed(shown.text).items()} == {
         c["theme_id"]: (c["before"], c["after"]) for c in result["themes"]}
@@ -152,13 +164,13 @@ def test_example_phrases_are_redacted_before_they_are_stored_and_the_api_preview
 def test_a_form_with_a_problem_comes_back_saying_what_to_fix(city_web: Any, services: Any) -> None:
     client = city_web("admin")
     token = csrf_of(client.get("/themes").text)
-    alone = client.post("/themes/edit", data={"action": "merge", "theme_ids": ["noise"], "into": "noise",
+    alone = client.post("/themes", data={"action": "merge", "theme_ids": ["noise"], "into": "noise",
                                               "csrf_token": token})
     assert alone.status_code == 422 and "Nothing was changed" in alone.text
-    gone = client.post("/themes/edit", data={"action": "rename", "theme_ids": ["t_gone"], "label": "X",
+    gone = client.post("/themes", data={"action": "rename", "theme_ids": ["t_gone"], "label": "X",
                                              "csrf_token": token})
     assert gone.status_code == 404 and "no longer exists" in gone.text
-    empty = client.post("/themes/edit", data={"action": "rename", "theme_ids": ["noise"], "label": " ",
+    empty = client.post("/themes", data={"action": "rename", "theme_ids": ["noise"], "label": " ",
                                               "csrf_token": token})
     assert empty.status_code == 422
     assert services.synthesizer.store.theme_edits()[-1][1] != "rename"
@@ -167,14 +179,14 @@ def test_a_form_with_a_problem_comes_back_saying_what_to_fix(city_web: Any, serv
 def test_an_apply_after_another_edit_shows_the_new_preview_instead_of_saving(city_web: Any, services: Any) -> None:
     first, second = city_web("coordinator", "cora"), city_web("admin", "ada")
     merge = {"action": "merge", "theme_ids": ["noise", "parks_public_spaces"], "into": "parks_public_spaces"}
-    shown = first.post("/themes/edit", data={**merge, "csrf_token": csrf_of(first.get("/themes").text)})
-    other = second.post("/themes/edit", data={"action": "chatter", "theme_ids": ["youth_programs"],
+    shown = first.post("/themes", data={**merge, "csrf_token": csrf_of(first.get("/themes").text)})
+    other = second.post("/themes", data={"action": "chatter", "theme_ids": ["youth_programs"],
                                               "csrf_token": csrf_of(second.get("/themes").text)})
-    assert second.post("/themes/edit", data=form_fields(other.text)).status_code == 303
+    assert second.post("/themes", data=form_fields(other.text)).status_code == 303
     edits = len(services.synthesizer.store.theme_edits())
-    stale = first.post("/themes/edit", data=form_fields(shown.text))
+    stale = first.post("/themes", data=form_fields(shown.text))
     assert stale.status_code == 409 and "The themes changed since the preview" in stale.text
     assert len(services.synthesizer.store.theme_edits()) == edits and "noise" in services.synthesizer.taxonomy().themes
     assert "youth_programs" not in previewed(stale.text) or previewed(stale.text)["youth_programs"][0] == 0
-    again = first.post("/themes/edit", data=form_fields(stale.text))
+    again = first.post("/themes", data=form_fields(stale.text))
     assert again.status_code == 303 and "noise" not in services.synthesizer.taxonomy().themes

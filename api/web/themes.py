@@ -3,7 +3,7 @@ split, pin, mark chatter and teach example phrases, each shown first as a previe
 (nothing saved), then applied by a second POST; the edit log, newest first. Leadership sees the table only.
 
 `GET /themes` is one URL with the JSON API (api/routes/themes.py calls `editor_page` for a browser); the forms
-post to `/themes/edit`. Every form works without JavaScript.
+post to `/themes` (a page route; the API has no POST /themes). Every form works without JavaScript.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def _problems(e: ValidationError) -> list[str]:
             for err in e.errors()]
 
 
-@router.post("/themes/edit")
+@router.post("/themes")
 def edit(request: Request, caller: Annotated[Caller, Depends(page_caller(*EDITOR_ROLES))],
          action: Annotated[str, Form(max_length=16)] = "",
          theme_ids: Annotated[list[str] | None, Form(max_length=20)] = None,

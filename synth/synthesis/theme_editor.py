@@ -15,18 +15,19 @@ theme by its old name still count for it.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
 from synth.errors import TaxonomyError, ThemeNotFound
 from synth.synthesis.models import OTHER_THEME, Annotation
 from synth.synthesis.pipeline import Synthesizer, _is_seeded
-from synth.synthesis.store import StoredSpan
+from synth.synthesis.store import StoredSpan, SynthesisStore
 from synth.synthesis.themes import TaxonomyState, merge, normalize_rows, pin, rename, split
 
 Action = Literal["rename", "merge", "split", "pin", "unpin", "chatter", "concern", "examples"]
@@ -247,6 +248,7 @@ def preview(synth: Synthesizer, change: TaxonomyChange, before: Sequence[Annotat
     pages show now, `district_of` each record's district. With the LLM annotator both sides are the offline
     annotator's, an estimate (the model is asked again only once the edit is applied)."""
     started = time.perf_counter()
+    synth = _dry(synth)
     editor = TaxonomyEditor(synth, dry_run=True)
     labels_before = {tid: t.label for tid, t in editor.state.themes.items()}
     description = change.describe(labels_before)
@@ -272,6 +274,36 @@ def preview(synth: Synthesizer, change: TaxonomyChange, before: Sequence[Annotat
     moved.sort(key=lambda c: (-abs(c.delta), c.district or "", c.label))
     return Preview(change, description, themes, moved[:AFFECTED_DISTRICTS], len(theme_ids) - len(themes),
                    new_ids=new_ids, seconds=time.perf_counter() - started, estimate=estimate)
+
+
+class _DryStore:
+    """The synthesis store for a dry run: reads pass through; the form learner's decisions for the edited
+    taxonomy stay in memory (the store keeps one set of decisions, the live taxonomy's, which a preview must not
+    evict)."""
+
+    def __init__(self, store: SynthesisStore) -> None:
+        self._store = store
+        self._learned: dict[str, dict[tuple[str, int], str]] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def load_learned(self, key: str) -> dict[tuple[str, int], str] | None:
+        return self._learned.get(key) or self._store.load_learned(key)
+
+    def save_learned(self, key: str, decisions: dict[tuple[str, int], str]) -> None:
+        self._learned[key] = decisions
+
+    def save_taxonomy(self, *args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a dry run saves no taxonomy")
+
+
+def _dry(synth: Synthesizer) -> Synthesizer:
+    """A copy of `synth` that writes nothing: its own store view and its own last fitted learner (the live
+    one, fitted for the stored taxonomy, stays the process's)."""
+    dry = copy.copy(synth)
+    dry.store = cast(SynthesisStore, _DryStore(synth.store))
+    return dry
 
 
 def _span_themes(annotations: Mapping[str, Annotation]) -> dict[tuple[str, int], str]:
