@@ -76,6 +76,7 @@ class TaxonomyEditor:
         self.dry_run = dry_run
         stored = synth.taxonomy()
         self.state = TaxonomyState(dict(stored.themes), dict(stored.centroids))
+        self.assigned: Mapping[tuple[str, int], str] | None = None  # span -> theme now, when the caller knows
 
     def _current(self) -> TaxonomyState:
         """The taxonomy to edit: the dry run's copy, else the stored one read again (another editor may have
@@ -191,7 +192,8 @@ class TaxonomyEditor:
         spans = self.synth.spans()
         if not spans:
             return {}, {}
-        theme_of = _span_themes(self.synth.offline_annotations(state, spans))
+        theme_of = self.assigned if self.assigned is not None else \
+            _span_themes(self.synth.offline_annotations(state, spans))
         vecs: dict[str, list[np.ndarray]] = {}
         texts: dict[str, list[str]] = {}
         for s in spans:
@@ -250,6 +252,8 @@ def preview(synth: Synthesizer, change: TaxonomyChange, before: Sequence[Annotat
     started = time.perf_counter()
     synth = _dry(synth)
     editor = TaxonomyEditor(synth, dry_run=True)
+    if synth.llm_annotator is None:  # the pages' annotations are the offline annotator's: no second pass
+        editor.assigned = _span_themes({a.record_id: a for a in before})
     labels_before = {tid: t.label for tid, t in editor.state.themes.items()}
     description = change.describe(labels_before)
     new_ids = editor.apply(change)
