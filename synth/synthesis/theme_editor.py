@@ -28,7 +28,7 @@ from synth.errors import TaxonomyError, ThemeNotFound
 from synth.synthesis.models import OTHER_THEME, Annotation
 from synth.synthesis.pipeline import Synthesizer, _is_seeded
 from synth.synthesis.store import StoredSpan, SynthesisStore
-from synth.synthesis.themes import TaxonomyState, merge, normalize_rows, pin, rename, split
+from synth.synthesis.themes import TaxonomyState, _require, merge, normalize_rows, pin, rename, split
 
 Action = Literal["rename", "merge", "split", "pin", "unpin", "chatter", "concern", "examples"]
 ACTIONS: tuple[Action, ...] = ("rename", "merge", "split", "pin", "unpin", "chatter", "concern", "examples")
@@ -128,7 +128,8 @@ class TaxonomyEditor:
 
     def set_concern(self, theme_id: str, is_concern: bool) -> None:
         state = self._current()
-        _require(state, theme_id)
+        if theme_id not in state.themes:
+            raise ThemeNotFound(f"no theme {theme_id!r}")
         state.themes[theme_id] = state.themes[theme_id].model_copy(update={"is_concern": is_concern,
                                                                            "source": "edited"})
         self._save("concern" if is_concern else "chatter", {"id": theme_id})
@@ -322,7 +323,3 @@ def _span_themes(annotations: Mapping[str, Annotation]) -> dict[tuple[str, int],
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
-
-def _require(state: TaxonomyState, theme_id: str) -> None:
-    if theme_id not in state.themes:
-        raise ThemeNotFound(f"no theme {theme_id!r}")
