@@ -60,7 +60,7 @@ def edit_log(request: Request, labels: dict[str, str]) -> list[dict[str, Any]]:
     """The newest edits, each as when, who and a sentence."""
     svc = request.app.state.services
     return [{"at": utc(row.at), "when": utc(row.at).strftime("%d %b %Y %H:%M UTC"),
-             "who": row.actor or "command line", "what": _describe(row.action, row.payload, labels)}
+             "who": row.actor or ("synth" if row.action == "discover" else "command line"), "what": _describe(row.action, row.payload, labels)}
             for row in svc.synthesizer.store.edit_log(limit=LOG_ROWS)]
 
 

@@ -2,7 +2,7 @@
 preview of the counts, apply, and find the merged theme's count equal to the previewed one; on the sample city
 and on a real Polis conversation. axe-core on the editor and the preview. The two smallest themes are merged
 (never the lighting theme the note-form test ticks), so the other tests sharing the site read the same pages.
-Screenshot: docs/screenshots/themes.png with SYNTH_WRITE_SCREENSHOTS=1."""
+Screenshots: docs/screenshots/themes.png and themes-preview.png with SYNTH_WRITE_SCREENSHOTS=1."""
 
 from __future__ import annotations
 
@@ -58,6 +58,8 @@ def test_a_coordinator_merges_two_themes_and_sees_the_previewed_count(site_name:
     assert now == {tid: rows[tid][1] for tid in (folded, kept)}, "the preview starts from the table's counts"
     assert int(page.locator(f"#preview-{folded} td.after").inner_text()) == 0
     assert_accessible(page)
+    if WRITING_SCREENSHOTS and site_name == "city_site":
+        page.screenshot(path=str(REPO / "docs" / "screenshots" / "themes-preview.png"), full_page=True)
     page.get_by_role("button", name="Apply").click()
     page.wait_for_load_state()
 
