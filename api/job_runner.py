@@ -12,6 +12,7 @@ from pathlib import Path
 
 from synth.errors import SynthError
 from synth.ingest_jobs import JobStore
+from synth.ingest_report import IngestOptions
 from synth.record_filter import mark_submitter
 from synth.services import Services
 
@@ -26,17 +27,19 @@ class JobRunner:
         self._one_at_a_time = threading.Lock()
         self._threads: list[threading.Thread] = []
 
-    def submit(self, folder: Path, labels: dict[Path, str], user_id: int | None) -> str:
+    def submit(self, folder: Path, labels: dict[Path, str], user_id: int | None,
+               options: IngestOptions | None = None) -> str:
         """Start ingesting the files in `labels` (stored path -> the client's name for it), all under `folder`,
-        which is removed when the job ends."""
+        which is removed when the job ends; `options` as `synth ingest` takes them (a profile, defaults)."""
         job_id = self.store.create(list(labels.values()), user_id)
-        thread = threading.Thread(target=self._run, args=(job_id, folder, labels, user_id), daemon=True,
+        thread = threading.Thread(target=self._run, args=(job_id, folder, labels, user_id, options), daemon=True,
                                   name=f"ingest-job-{job_id[:8]}")
         self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
         return job_id
 
-    def _run(self, job_id: str, folder: Path, labels: dict[Path, str], user_id: int | None) -> None:
+    def _run(self, job_id: str, folder: Path, labels: dict[Path, str], user_id: int | None,
+             options: IngestOptions | None) -> None:
         try:
             with self._one_at_a_time:
                 self.store.start(job_id)
@@ -45,7 +48,7 @@ class JobRunner:
                     if stage == "ingest":  # rows read of expected (indexing follows, in the background)
                         self.store.progress(job_id, done, total)
 
-                report = self.svc.ingestor.ingest(list(labels), progress=progress)
+                report = self.svc.ingestor.ingest(list(labels), options, progress=progress)
                 if report.run_id is not None and user_id is not None:
                     mark_submitter(self.svc.records, report.run_id, user_id)
                 self.store.finish(job_id, report, {str(p): label for p, label in labels.items()})

@@ -7,6 +7,7 @@ import json
 import logging
 import time
 from typing import Any
+from urllib.parse import quote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -42,13 +43,13 @@ class RequestGuard:
             declared = _content_length(scope)
             if declared is not None:
                 if declared > cap:
-                    await self._too_large(send_wrapper, cap)
+                    await self._too_large(send_wrapper, cap, _wants_html(scope) and scope["path"])
                 else:
                     await self.app(scope, receive, send_wrapper)
                 return
             replay = await self._read_capped(receive, cap)
             if replay is None:
-                await self._too_large(send_wrapper, cap)
+                await self._too_large(send_wrapper, cap, _wants_html(scope) and scope["path"])
             else:
                 await self.app(scope, replay, send_wrapper)
         finally:
@@ -76,11 +77,28 @@ class RequestGuard:
 
         return replay
 
-    async def _too_large(self, send: Send, cap: int) -> None:
-        body = json.dumps({"detail": f"the request body is over {cap} bytes"}).encode()
+    async def _too_large(self, send: Send, cap: int, page: str | bool = False) -> None:
+        """A 413: JSON for the API; a browser's form (`page`: its path, e.g. the upload page's without its script)
+        gets a short page leading back to it."""
+        if page:
+            body = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Too large</title></head>'
+                    f'<body><h1>Too large</h1><p>The files sent are over {cap:,} bytes together, the limit. '
+                    f'Send fewer or smaller files.</p><p><a href="{quote(str(page))}">Back</a></p>'
+                    f'</body></html>').encode()
+            headers = [(b"content-type", b"text/html; charset=utf-8"),
+                       (b"content-security-policy", b"default-src 'none'")]
+        else:
+            body = json.dumps({"detail": f"the request body is over {cap} bytes"}).encode()
+            headers = [(b"content-type", b"application/json")]
         await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                    "headers": [*headers, (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
+
+
+def _wants_html(scope: Scope) -> bool:
+    """A browser's request (it accepts HTML) without a bearer token."""
+    headers = dict(scope.get("headers", ()))
+    return b"text/html" in headers.get(b"accept", b"") and b"authorization" not in headers
 
 
 def _content_length(scope: Scope) -> int | None:

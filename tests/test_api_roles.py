@@ -40,6 +40,8 @@ ROLE_TABLE: dict[tuple[str, str], set[Role]] = {
     ("POST", "/ingest/records"): {A, C},
     ("GET", "/ingest/{job_id}"): {A, C},
     ("GET", "/evals/latest"): READERS,
+    ("POST", "/contacts"): {A, C, N},
+    ("GET", "/contacts"): {A, C, L, N},  # a note-taker's own contacts only (tests/test_contacts.py)
 }
 # Dashboard pages (api/web/): signed out -> 303 to /signin (never 401), another role -> a 403 page; checked
 # per role in tests/test_web_pages.py. "/" shows a signed-out visitor the sign-in form.
@@ -52,6 +54,10 @@ PAGE_TABLE: dict[tuple[str, str], set[Role]] = {
     ("POST", "/notes/new"): {A, C, N},
     ("GET", "/questions"): READERS,  # the Ask page (POST /ask is the JSON API)
     ("POST", "/questions"): READERS,
+    ("GET", "/ingest"): {A, C},  # the upload page (POST /ingest and GET /ingest/{job_id} are also its, above)
+    ("GET", "/contacts/new"): {A, C, N},
+    ("POST", "/contacts/new"): {A, C, N},
+    ("GET", "/contacts/{contact_id}"): {A, C, N},
     ("POST", "/themes"): {A, C},  # the theme editor's forms (GET /themes is the API's row, as a page too)
 }
 

@@ -354,8 +354,9 @@ def test_a_record_flagged_as_addressing_a_model_is_never_quoted() -> None:
 def test_quote_scores_rank_first() -> None:
     scores = {("r1", 0): 0.9, ("r4", 0): 0.8, ("r6", 0): -1.0}
     light = by_id(sheet(quote_rows(), scores=scores))["t_light"]
-    # r1 and r4 by score, r6 scored but in m2 (free): -1.0 still ranks before unscored ones
-    assert [q.record_id for q in light.quotes] == ["r1", "r4", "r6"]
+    # the theme's majority is negative, so r4's praise (score 0.8) waits behind every negative candidate: r1 by
+    # score, r6 scored (-1.0) before unscored ones; r5's text is r1's; then r2, although r1 holds its meeting
+    assert [q.record_id for q in light.quotes] == ["r1", "r6", "r2"]
     with pytest.raises(ValueError):
         sheet(quote_rows(), scores={("r1", 0): math.nan})
 

@@ -108,3 +108,25 @@ def test_a_street_abbreviation_ends_a_sentence_unless_the_next_word_carries_it_o
     # "the St. Anne's hall" is a saint, not a street; "Elm St. are out" goes on
     assert split_concerns("Turnout at the St. Anne's parish hall: 8 people. Lights on Elm St. are out.") == [
         "Turnout at the St. Anne's parish hall: 8 people.", "Lights on Elm St. are out."]
+
+
+def test_an_unnamed_merged_group_is_tried_again_as_its_segments() -> None:
+    """Two topics merged into one group share no name that most of it holds; each segment alone does."""
+    from synth.synthesis.labels import named_groups
+    from synth.synthesis.themes import _named_or_finer
+
+    texts = ([f"The bus route {n} should run later at night." for n in range(6)]
+             + [f"The dog park {n} needs a water fountain." for n in range(6)]
+             + [f"Unrelated remark number {n} about nothing much." for n in range(3)])
+    vectors = np.eye(15, 4, dtype=np.float32)[[0] * 6 + [1] * 6 + [2] * 3]
+    seg = np.array([0] * 6 + [1] * 6 + [2] * 3)
+    groups = np.array([0] * 12 + [1] * 3)  # the bus and dog segments merged into group 0
+    found = {0: np.ones(4, dtype=np.float32) / 2}
+    named = named_groups(texts, ["0"] * 12 + ["other"] * 3)
+    strict = DiscoveryConfig(emerging_name_share=0.6)  # no phrase is held by 60% of the merged group
+    assert named["0"].share < 0.6
+    finer, centres, names = _named_or_finer(vectors, texts, seg, groups, found, named, 5, strict)
+    kept = {names[str(g)].phrase for g in centres}
+    assert kept == {"bus route", "dog park"}
+    assert len({int(g) for g in finer[:6]}) == 1 and int(finer[0]) != int(finer[6]) and int(finer[0]) in centres
+    assert all(int(g) not in centres for g in finer[12:])  # the three unrelated remarks stay unthemed

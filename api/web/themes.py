@@ -57,10 +57,11 @@ def theme_rows(request: Request) -> list[ThemeRow]:
 
 
 def edit_log(request: Request, labels: dict[str, str]) -> list[dict[str, Any]]:
-    """The newest edits, each as when, who and a sentence."""
+    """The newest edits, each as when, who (discoveries are synth's own; no user: the command line) and what."""
     svc = request.app.state.services
     return [{"at": utc(row.at), "when": utc(row.at).strftime("%d %b %Y %H:%M UTC"),
-             "who": row.actor or ("synth" if row.action == "discover" else "command line"), "what": _describe(row.action, row.payload, labels)}
+             "who": row.actor or ("synth" if row.action == "discover" else "command line"),
+             "what": _describe(row.action, row.payload, labels)}
             for row in svc.synthesizer.store.edit_log(limit=LOG_ROWS)]
 
 

@@ -18,8 +18,10 @@ from synth.redact.vocabulary import (
     NAME_LEADS,
     NAME_WORDS,
     PARK_NOUNS,
+    PERSON_FOLLOWERS,
     PLACE_NOUNS,
     SPEECH_VERBS,
+    STOP,
     TITLE_ABBREVIATIONS,
     TITLES,
     lookup,
@@ -33,6 +35,12 @@ _PHRASE_CUES = {("my", "name", "is"), ("this", "is"), ("i", "am"), ("name", "is"
                 ("names", "are"), ("names", "were")}
 _PHRASE_ENDS = {p[-1] for p in _PHRASE_CUES}
 _HOUSEHOLD = word_set("family families household clan")
+# Titles that stand before a name, and only a name: after one, a frequent surname in lower case is a name even
+# when it is also an English word ("mrs jones", "officer smith", "sgt brown"). Not kin words or "chief"
+# ("my son young", "chief complaint").
+_NAME_TITLES = TITLE_ABBREVIATIONS | word_set("""officer sergeant detective lieutenant captain corporal deputy
+    commander trooper inspector sheriff miss mayor councilmember councilman councilwoman councilor councillor
+    alderman alderwoman commissioner pastor reverend doctor father rabbi imam""")
 _TAKES_A_PERSON = word_set("""with by thank thanks told asked called met saw emailed texted contacted spoke
     phoned visited""")
 _AFTER_CUE = re.compile(r"\.?[,:]?\s+\Z")
@@ -69,6 +77,7 @@ class AnyCaseNameRecognizer(LocalRecognizer):
                 spans.extend(self._before_verb(text, words, k))
         spans.extend(self._pairs_and_given_names(text, words))
         spans.extend(self._households(words, lows))
+        spans.extend(self._someone_from(words, lows))
         return [RecognizerResult("PERSON", start, end, 0.6) for start, end in spans]
 
     def _is_cue(self, low: str) -> bool:
@@ -81,6 +90,21 @@ class AnyCaseNameRecognizer(LocalRecognizer):
                                                        and self._names.reads_as_one_of(low, _CUES))
         return known
 
+    def _someone_from(self, words: list[re.Match[str]], lows: list[str]) -> list[tuple[int, int]]:
+        """A capitalised given name before "from" introduces a person ("Carol from the HOA", "Dave from next
+        door"); also a strong name word in lower case ("jenny from the block")."""
+        out = []
+        for k in range(1, len(words)):
+            if lows[k] != "from":
+                continue
+            word = words[k - 1].group()
+            low = lows[k - 1]
+            if low in KNOWN_WORDS or low in CIVIC or word.isupper() or len(low) < 3:
+                continue
+            if (word[0].isupper() and self._names.is_given(word)) or self._names.is_strong_name_word(word):
+                out.append(words[k - 1].span())
+        return out
+
     def _households(self, words: list[re.Match[str]], lows: list[str]) -> list[tuple[int, int]]:
         """A capitalised word before "family", "household" ... is a surname ("the Okonjo family")."""
         return [words[k - 1].span() for k in range(1, len(words)) if lows[k] in _HOUSEHOLD
@@ -91,6 +115,7 @@ class AnyCaseNameRecognizer(LocalRecognizer):
     def _after_cue(self, text: str, words: list[re.Match[str]], k: int) -> list[tuple[int, int]]:
         """Up to three words that could be names right after a title or cue ("officer jenkins", "call lucy")."""
         abbreviation = words[k].group().lower() in TITLE_ABBREVIATIONS  # "Sgt. West"; not "nurse. Kind"
+        titled = words[k].group().lower() in _NAME_TITLES
         k += 1
         if k < len(words) and words[k].group().lower() in ("my", "our"):
             k += 1
@@ -102,8 +127,11 @@ class AnyCaseNameRecognizer(LocalRecognizer):
             if not between or ("." in between.group() and not (abbreviation or kept)):
                 break
             if not (_is_initial(words[k]) or self._cued_word(word)
+                    or (not kept and titled and self._titled_surname(word, abbreviation))
                     or (kept and word.islower() and self._names.is_surname(word)  # "bob smith"; not "tom said"
-                        and word not in SPEECH_VERBS and self._name_despite_slip(word))):
+                        and word not in SPEECH_VERBS and word not in STOP and word not in PERSON_FOLLOWERS
+                        and self._names.is_listed_noun_or_name(word)  # not "father brown led"
+                        and self._name_despite_slip(word))):
                 break
             kept.append(words[k])
             k += 1
@@ -118,6 +146,8 @@ class AnyCaseNameRecognizer(LocalRecognizer):
                                            for i in range(j, k))]
         while before and not self._names.is_strong_name_word(words[before[0]].group()):
             before.pop(0)
+        if any(_is_acronym(text, words[j].group()) for j in before):  # "the HOA raised", "PTA asked"
+            return []
         if before and all(self._names.is_name_word(words[j].group()) and self._name_despite_slip(words[j].group())
                           for j in before):
             return [(words[before[0]].start(), words[before[-1]].end())]
@@ -128,10 +158,22 @@ class AnyCaseNameRecognizer(LocalRecognizer):
         low = fold(word)
         if low in KNOWN_WORDS or low in CIVIC or len(low) < 2:
             return False
-        if word.islower():  # "officer jenkins", "call lucy"; not "officer haven't", "i am carer", "resident siad"
-            return self._names.is_name_word(word) and self._name_despite_slip(word)
+        if word.islower():  # "officer jenkins", "call lucy"; not "officer haven't", "i am carer", "resident siad",
+            # "the officer will"
+            return (self._names.is_name_word(word) and self._name_despite_slip(word)
+                    and low not in PERSON_FOLLOWERS)
         return (self._names.is_name_word(word) or self._names.is_unknown(word)
                 or self._names.is_listed_noun_or_name(word))
+
+    def _titled_surname(self, word: str, abbreviation: bool) -> bool:
+        """Right after a title: a frequent surname that is also an English word ("jones", "smith", "white"), in
+        lower case, unless it is a word that commonly follows a title ("officer said", "officer will"). After a
+        spelt-out title it must not read as a verb or adjective ("mrs white", "officer smith"; not "officer
+        young people")."""
+        low = fold(word)
+        return (word.islower() and self._names.is_common_surname(word) and low not in KNOWN_WORDS
+                and low not in PERSON_FOLLOWERS and low not in STOP
+                and (abbreviation or self._names.is_listed_noun_or_name(word)))
 
     def _name_despite_slip(self, word: str) -> bool:
         """With a cue, a misspelt word is still a name if it is a given name or a surname frequent enough to
@@ -235,6 +277,11 @@ class AnyCaseNameRecognizer(LocalRecognizer):
 def _shouted_unknown(word: str) -> bool:
     """A word in capitals long enough, and with vowels enough, to be a name rather than an acronym."""
     return len(word) >= 4 and sum(c in "AEIOUY" for c in word) >= 2
+
+
+def _is_acronym(text: str, word: str) -> bool:
+    """A short all-capitals word in a text that is not all capitals ("HOA", "PTA"; not "HOA" in "CALL HOA")."""
+    return word.isupper() and len(word) <= 4 and not text.isupper()
 
 
 def _is_initial(word: re.Match[str]) -> bool:

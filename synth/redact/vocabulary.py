@@ -28,7 +28,7 @@ PLACE_NOUNS = STREET_SUFFIXES | word_set("""
     mosque synagogue chapel church lutheran baptist methodist catholic presbyterian episcopal recreation""")
 # A person-tagged span right before one of these is a park's name ("Founders Park"); "June Park" is not.
 PARK_NOUNS = word_set("park parks green gardens garden field fields playground pool trail woods")
-TITLE_ABBREVIATIONS = word_set("ofc sgt det lt capt cpl cmdr insp mr mrs ms mx dr rev")
+TITLE_ABBREVIATIONS = word_set("ofc sgt det lt capt cpl cmdr insp mr mrs ms mx dr rev pc pcso cllr")
 TITLES = TITLE_ABBREVIATIONS | word_set("""
     officer sergeant detective lieutenant captain corporal chief deputy commander trooper inspector sheriff
     miss mayor councilmember councilman councilwoman councilor councillor alderman alderwoman commissioner

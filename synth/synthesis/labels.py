@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from synth.stop_words import ENGLISH_STOP_WORDS
 from synth.synthesis.models import OTHER_THEME
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")

@@ -5,14 +5,16 @@ statement (synth/synthesis/quote_quality.py: long enough, complete, with a verb,
 record flagged as addressing a model rather than residents' concerns (``Annotation.flagged``, set by
 synth/synthesis/injection.py) is never quoted. A quote is the concern's text (already redacted), stripped of
 surrounding whitespace, never the whole record and never altered.
-Candidates are ranked by: representativeness ``scores[(record_id, concern.index)]`` descending when
-``scores`` is given (unscored candidates after scored ones); then sentiment agreeing with the theme's
-majority concern label (ties: positive, neutral, negative); then length within
+Candidates are ranked by: sentiment agreeing with the theme's majority concern label first (ties: positive,
+neutral, negative), so a theme listed among worries quotes a worry and one among praise quotes praise; then
+representativeness ``scores[(record_id, concern.index)]`` descending when ``scores`` is given (unscored
+candidates after scored ones); then length within
 ``quote_min_chars..quote_max_chars`` (30..240) before lengths outside it (nearest to the range first); then
 shorter first; then record id and concern index. Picking in that order, a quote must come from a record and
 a meeting not yet quoted and have a text (compared case- and whitespace-insensitively) not yet quoted; if
 that leaves free slots, a second pass fills them from already quoted meetings (still distinct records and
-texts).
+texts). Both passes take only candidates agreeing with the majority; only then do two more passes admit the
+others, so a quoted meeting's second worry goes before another meeting's praise.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def pick_quotes(candidates: Sequence[tuple[FactRow, Concern]], majority: Sentime
         score = scores.get((row.record_id, concern.index)) if scores is not None else None
         n = len(text)
         outside = max(lo - n, n - hi, 0)
-        return (score is None, -(score or 0.0), concern.sentiment.label != majority, outside > 0, outside, n,
+        return (concern.sentiment.label != majority, score is None, -(score or 0.0), outside > 0, outside, n,
                 row.record_id, concern.index)
 
     items = sorted(((r, c, c.text.strip()) for r, c in candidates
@@ -52,12 +54,13 @@ def pick_quotes(candidates: Sequence[tuple[FactRow, Concern]], majority: Sentime
     records: set[str] = set()
     meetings: set[object] = set()
     texts: set[str] = set()
-    for distinct_meetings in (True, False):
-        for row, _, text in items:
+    for agreeing_only, distinct_meetings in ((True, True), (True, False), (False, True), (False, False)):
+        for row, concern, text in items:
             if len(picked) >= cfg.quotes_per_theme:
                 return picked
             meeting = row.meeting
             if row.record_id in records or _normal(text) in texts or (
+                    agreeing_only and concern.sentiment.label != majority) or (
                     distinct_meetings and meeting is not None and meeting in meetings):
                 continue
             picked.append(Quote(record_id=row.record_id, text=text))

@@ -21,11 +21,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.cluster import AgglomerativeClustering, KMeans
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from synth.errors import TaxonomyError, ThemeNotFound
-from synth.synthesis.labels import named_groups
+from synth.stop_words import ENGLISH_STOP_WORDS
+from synth.synthesis.labels import GroupName, named_groups
 from synth.synthesis.models import OTHER_THEME, Theme
 
 
@@ -95,6 +94,8 @@ def keywords_by_group(texts: Sequence[str], groups: Sequence[str], top: int = 5)
     for t, g in zip(texts, groups, strict=True):
         if g in docs:
             docs[g].append(t)
+    from sklearn.feature_extraction.text import CountVectorizer  # sklearn's import is slow: only when used
+
     vec = CountVectorizer(token_pattern=_TOKEN.pattern, stop_words=list(STOP_WORDS), lowercase=True, min_df=1)
     try:
         counts = vec.fit_transform([" ".join(docs[g]) for g in names]).toarray().astype(float)
@@ -125,6 +126,8 @@ def _segments(vectors: np.ndarray, cfg: DiscoveryConfig) -> tuple[np.ndarray, np
     """Over-segment with k-means; returns (segment of each span, normalised segment centroids)."""
     k = int(min(cfg.max_segments, max(2, round(np.sqrt(len(vectors) / 2)))))
     k = min(k, _distinct(vectors))  # k-means cannot make more clusters than there are distinct points
+    from sklearn.cluster import KMeans
+
     km = KMeans(n_clusters=k, n_init=3, random_state=cfg.seed).fit(vectors)
     return km.labels_, normalize_rows(km.cluster_centers_)
 
@@ -132,6 +135,8 @@ def _segments(vectors: np.ndarray, cfg: DiscoveryConfig) -> tuple[np.ndarray, np
 def _merge(centroids: np.ndarray, cfg: DiscoveryConfig) -> np.ndarray:
     if len(centroids) < 2:
         return np.zeros(len(centroids), dtype=int)
+    from sklearn.cluster import AgglomerativeClustering
+
     agg = AgglomerativeClustering(n_clusters=None, distance_threshold=cfg.merge_distance, metric="cosine",
                                   linkage="average").fit(centroids)
     return agg.labels_
@@ -166,12 +171,36 @@ def discover(vectors: np.ndarray, texts: Sequence[str], previous: TaxonomyState 
         group_texts = [texts[int(i)] for i in idx]
         named = named_groups(group_texts, names)
         if emerging:  # beside a seeded taxonomy, leftovers are a new topic only when they share a name
-            found = {g: c for g, c in found.items() if (n := named.get(str(g))) is not None
-                     and n.share >= cfg.emerging_name_share and n.concentration >= cfg.emerging_name_concentration}
-            names = [n if n != OTHER_THEME and int(n) in found else OTHER_THEME for n in names]
+            groups, found, named = _named_or_finer(vectors[idx], group_texts, seg, groups, found, named,
+                                                   min_size, cfg)
+            names = [str(g) if g in found else OTHER_THEME for g in groups]
         keywords = keywords_by_group(group_texts, names)
         _adopt(state, previous, found, keywords, {g: n.phrase for g, n in named.items()}, cfg)
     return state
+
+
+def _is_named(n: GroupName | None, cfg: DiscoveryConfig) -> bool:
+    return n is not None and n.share >= cfg.emerging_name_share and n.concentration >= cfg.emerging_name_concentration
+
+
+def _named_or_finer(vectors: np.ndarray, texts: Sequence[str], seg: np.ndarray, groups: np.ndarray,
+                    found: dict[int, np.ndarray], named: dict[str, GroupName], min_size: int,
+                    cfg: DiscoveryConfig) -> tuple[np.ndarray, dict[int, np.ndarray], dict[str, GroupName]]:
+    """Keep the merged groups that share a name; a merged group that does not is tried again as the k-means
+    segments it was merged from (mixed conversations merge unrelated leftovers into groups no phrase names,
+    while their segments often are one topic each). Returns the group of every span (segments renumbered
+    after the groups), the kept groups' centres and the names."""
+    keep = {g for g in found if _is_named(named.get(str(g)), cfg)}
+    offset = int(groups.max()) + 1 if len(groups) else 0
+    finer = np.where(np.isin(groups, list(keep)), groups, seg + offset)
+    candidates = {int(g) for g in np.unique(finer) if g >= offset and (finer == g).sum() >= min_size}
+    if candidates:
+        names = [str(g) if g in keep or g in candidates else OTHER_THEME for g in finer]
+        named = named_groups(texts, names)
+        keep |= {g for g in candidates if _is_named(named.get(str(g)), cfg)}
+    centres = {g: found[g] if g in found else normalize_rows(vectors[finer == g].mean(axis=0, keepdims=True))[0]
+               for g in keep}
+    return finer, centres, named
 
 
 def _adopt(state: TaxonomyState, previous: TaxonomyState, found: dict[int, np.ndarray],
@@ -255,6 +284,8 @@ def split(state: TaxonomyState, theme_id: str, vectors: np.ndarray, texts: Seque
     _require(state, theme_id)
     if _distinct(vectors) < parts:
         raise TaxonomyError(f"theme {theme_id} has {_distinct(vectors)} distinct spans; cannot split into {parts}")
+    from sklearn.cluster import KMeans
+
     km = KMeans(n_clusters=parts, n_init=5, random_state=seed).fit(normalize_rows(vectors))
     names = [str(lab) for lab in km.labels_]
     kws = keywords_by_group(texts, names)

@@ -94,6 +94,6 @@ def test_screenshots_of_the_main_pages(city_site: Site, desktop: Any, phone: Any
     sign_in(phone, city_site, "note_taker")
     phone.screenshot(path=str(out / "note-form-phone.png"), full_page=True)
     shots = sorted(out.glob("*.png"))
-    assert {"ask.png", "district.png", "evidence.png", "note-form-phone.png", "overview.png",
-            "signin.png"} <= {p.name for p in shots}  # other pages' tests write theirs beside these
+    assert {p.name for p in shots} >= {"ask.png", "district.png", "evidence.png", "note-form-phone.png",
+                                       "overview.png", "signin.png"}  # other tests add their pages' too
     assert all(p.stat().st_size > 10_000 for p in shots), "a screenshot is blank"

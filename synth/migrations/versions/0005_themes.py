@@ -1,7 +1,7 @@
 """Who made each taxonomy edit (`theme_edits.actor`: the signed-in user; empty for edits from the command line).
 
 Revision ID: 0005_themes
-Revises: 0004
+Revises: 0005_intake
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_themes"
-down_revision = "0004"
+down_revision = "0005_intake"
 branch_labels = None
 depends_on = None
 
