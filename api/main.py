@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.limits import RequestGuard
-from api.routes import ask, audit, contacts, evals, evidence, health, ingest_jobs, records, summaries, themes
+from api.routes import actions, ask, audit, contacts, evals, evidence, health, ingest_jobs, records, summaries, themes
 from api.web import install_web
 from synth import __version__, freshness
 from synth.services import Services
@@ -41,6 +41,7 @@ def create_app(services: Services | None = None) -> FastAPI:
     for module in (records, summaries, evidence, themes, ingest_jobs, ask, evals, audit, contacts):
         app.include_router(module.router)
     install_web(app)  # the dashboard pages (after the API routes: GET /districts stays the API's)
+    app.include_router(actions.router)  # after the pages: the form at /actions/new is not /actions/{action_id}
     return app
 
 

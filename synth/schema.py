@@ -33,7 +33,8 @@ from synth.db_engine import SCHEMA_LOCK, write_engine
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Every module that defines tables on synth.db.Base (a new one is added here and gets a revision).
 TABLE_MODULES = ("synth.db", "synth.synthesis.store", "synth.synthesis.llm_cache", "synth.ask.cache",
-                 "synth.ask.conversation", "synth.users", "synth.audit", "synth.ingest_jobs", "synth.contacts")
+                 "synth.ask.conversation", "synth.users", "synth.audit", "synth.ingest_jobs", "synth.contacts",
+                 "synth.actions")
 _RACE_WORDS = ("already exists", "duplicate column", "duplicate key")
 
 

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     session_hours: float = Field(12, gt=0, description="a web sign-in lasts this long")
     signin_max_failures: int = Field(5, ge=1, description="wrong passwords in a row before the account waits")
     signin_lock_minutes: float = Field(15, gt=0)
+    # Pages meant for the public (the monthly district report): counts of residents below this are shown as
+    # "fewer than N", and no quote comes from a meeting smaller than this or a theme so suppressed.
+    public_min_count: int = Field(5, ge=1, description="smallest count of residents a public page prints")
 
     environment: Literal["development", "production"] = "development"
 

@@ -42,6 +42,10 @@ ROLE_TABLE: dict[tuple[str, str], set[Role]] = {
     ("GET", "/evals/latest"): READERS,
     ("POST", "/contacts"): {A, C, N},
     ("GET", "/contacts"): {A, C, L, N},  # a note-taker's own contacts only (tests/test_contacts.py)
+    ("GET", "/actions"): READERS,  # also the board page for a signed-in browser (api_or_page)
+    ("POST", "/actions"): {A, C},
+    ("GET", "/actions/{action_id}"): READERS,  # also an action's page for a browser
+    ("PATCH", "/actions/{action_id}"): {A, C},
 }
 # Dashboard pages (api/web/): signed out -> 303 to /signin (never 401), another role -> a 403 page; checked
 # per role in tests/test_web_pages.py. "/" shows a signed-out visitor the sign-in form.
@@ -58,6 +62,10 @@ PAGE_TABLE: dict[tuple[str, str], set[Role]] = {
     ("GET", "/contacts/new"): {A, C, N},
     ("POST", "/contacts/new"): {A, C, N},
     ("GET", "/contacts/{contact_id}"): {A, C, N},
+    ("GET", "/actions/new"): {A, C},
+    ("POST", "/actions/new"): {A, C},  # the board's forms (GET /actions is in ROLE_TABLE)
+    ("POST", "/actions/{action_id}"): {A, C},
+    ("GET", "/reports/{district}"): READERS,
     ("POST", "/themes"): {A, C},  # the theme editor's forms (GET /themes is the API's row, as a page too)
 }
 

@@ -1,19 +1,25 @@
 """A district's page: what residents worry about and praise, each theme with its count, a sparkline of its
-share over the months, its change in plain words and two quotes; the narrative with clickable citations.
+share over the months, its change in plain words and two quotes, and the actions taken on it (overdue ones
+labelled); the narrative with clickable citations.
 Built from the summary document the API serves (`GET /summaries/{district}`)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from api.corpus import PERIOD_PATTERN, period_key, scope_of, shared_corpus, summary_for
+from api.routes.actions import list_actions
+from api.web.actions import EDITOR_ROLES, add_link
 from api.web.charts import sparkline
 from api.web.session import READER_ROLES, PageError, page_caller, render
 from api.web.views import TREND_MONTHS, cited_url, monthly_shares, period_options, theme_views
+from synth.actions import STATUS_LABELS, Action
 from synth.period import Period, month_index, month_label
 from synth.synthesis.facts import CITY_WIDE, FactRow, periods_in
 from synth.users import Caller
@@ -44,6 +50,10 @@ def district_page(district: str, request: Request, caller: Annotated[Caller, Dep
         raise PageError(e.status_code, str(e.detail)) from None
     summary = summary_for(svc, corpus, scope, period_key(period) if period else None)
     svc.audit.record(caller.name, "summaries.read", scope, {"period": summary.period, "page": "district"})
+    actions = list_actions(svc, district=None if scope == CITY_WIDE else scope)
+    actions_by_theme: dict[str, list[Action]] = defaultdict(list)
+    for action in actions:
+        actions_by_theme[action.theme_id].append(action)
     months = trend_months(corpus.rows, scope, summary.period)
     views = {v.theme.id: v for v in theme_views(summary, monthly_shares(corpus.rows, scope, months), len(months))}
     labels = [month_label(month_index(m), year=False)[:3] for m in months]
@@ -60,7 +70,10 @@ def district_page(district: str, request: Request, caller: Annotated[Caller, Dep
         "sparks": sparks, "quotes_per_theme": QUOTES_PER_THEME,
         "worries": [t for t in summary.worries if t in themes],
         "praise": [t for t in summary.highlights if t in themes],
-        "citation_numbers": citation_numbers,
+        "citation_numbers": citation_numbers, "actions_by_theme": actions_by_theme,
+        "other_actions": [a for a in actions if a.theme_id not in themes], "status_labels": STATUS_LABELS,
+        "can_edit": caller.role in EDITOR_ROLES, "add_link": add_link,
+        "report_url": f"/reports/{quote(scope, safe='')}?period={summary.period}",
         "cited_url": lambda rids: cited_url(scope, summary.period, rids),
         "trend_span": f"{month_label(month_index(months[0]))} to {month_label(month_index(months[-1]))}"
         if months else "",

@@ -1,6 +1,6 @@
 """Community contacts officers log (`contacts`: synth/contacts.py).
 
-Revision ID: 0005_intake
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-07
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_intake"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None

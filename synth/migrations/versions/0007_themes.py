@@ -1,7 +1,7 @@
 """Who made each taxonomy edit (`theme_edits.actor`: the signed-in user; empty for edits from the command line).
 
-Revision ID: 0005_themes
-Revises: 0005_intake
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_themes"
-down_revision = "0005_intake"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
