@@ -87,7 +87,7 @@ def themes_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
 @themes_app.command("rename")
 def themes_rename(theme_id: str, label: str) -> None:
     """Give a theme a human name (kept by later runs)."""
-    from synth.synthesis.pipeline import TaxonomyEditor
+    from synth.synthesis.theme_editor import TaxonomyEditor
 
     with services() as svc:
         TaxonomyEditor(svc.synthesizer).rename(theme_id, label)
@@ -97,7 +97,7 @@ def themes_rename(theme_id: str, label: str) -> None:
 @themes_app.command("merge")
 def themes_merge(theme_ids: list[str], into: Annotated[str, typer.Option(help="theme to keep")]) -> None:
     """Fold themes into one."""
-    from synth.synthesis.pipeline import TaxonomyEditor
+    from synth.synthesis.theme_editor import TaxonomyEditor
 
     with services() as svc:
         TaxonomyEditor(svc.synthesizer).merge(theme_ids, into)
@@ -107,7 +107,7 @@ def themes_merge(theme_ids: list[str], into: Annotated[str, typer.Option(help="t
 @themes_app.command("split")
 def themes_split(theme_id: str, parts: Annotated[int, typer.Option(min=2, max=10)] = 2) -> None:
     """Split a theme that mixes several concerns."""
-    from synth.synthesis.pipeline import TaxonomyEditor
+    from synth.synthesis.theme_editor import TaxonomyEditor
 
     with services() as svc:
         new_ids = TaxonomyEditor(svc.synthesizer).split(theme_id, parts)
@@ -117,7 +117,7 @@ def themes_split(theme_id: str, parts: Annotated[int, typer.Option(min=2, max=10
 @themes_app.command("pin")
 def themes_pin(theme_id: str, unpin: Annotated[bool, typer.Option("--unpin")] = False) -> None:
     """Fix a theme so rediscovery never changes it."""
-    from synth.synthesis.pipeline import TaxonomyEditor
+    from synth.synthesis.theme_editor import TaxonomyEditor
 
     with services() as svc:
         TaxonomyEditor(svc.synthesizer).pin(theme_id, not unpin)
@@ -127,7 +127,7 @@ def themes_pin(theme_id: str, unpin: Annotated[bool, typer.Option("--unpin")] = 
 @themes_app.command("chatter")
 def themes_chatter(theme_id: str, concern: Annotated[bool, typer.Option("--concern")] = False) -> None:
     """Mark a theme as meeting chatter (not counted), or with --concern as a real concern."""
-    from synth.synthesis.pipeline import TaxonomyEditor
+    from synth.synthesis.theme_editor import TaxonomyEditor
 
     with services() as svc:
         TaxonomyEditor(svc.synthesizer).set_concern(theme_id, concern)

@@ -153,7 +153,7 @@ def test_invalid_actions_are_refused_naming_the_field(city_services: Any, api_cl
 
 @pytestmark_embedded
 def test_an_action_follows_its_theme_when_a_coordinator_merges_it(city_services: Any, api_client: Any) -> None:
-    from synth.synthesis.pipeline import TaxonomyEditor
+    from synth.synthesis.theme_editor import TaxonomyEditor
 
     svc = city_services
     counted = {t.id for t in svc.live.corpus().themes.values()}

@@ -34,6 +34,8 @@ ROLE_TABLE: dict[tuple[str, str], set[Role]] = {
     ("PATCH", "/themes/{theme_id}"): {A, C},
     ("POST", "/themes/merge"): {A, C},
     ("POST", "/themes/{theme_id}/split"): {A, C},
+    ("POST", "/themes/{theme_id}/examples"): {A, C},
+    ("POST", "/themes/preview"): {A, C},
     ("POST", "/ingest"): {A, C},
     ("POST", "/ingest/records"): {A, C},
     ("GET", "/ingest/{job_id}"): {A, C},
@@ -64,6 +66,7 @@ PAGE_TABLE: dict[tuple[str, str], set[Role]] = {
     ("POST", "/actions/new"): {A, C},  # the board's forms (GET /actions is in ROLE_TABLE)
     ("POST", "/actions/{action_id}"): {A, C},
     ("GET", "/reports/{district}"): READERS,
+    ("POST", "/themes"): {A, C},  # the theme editor's forms (GET /themes is the API's row, as a page too)
 }
 
 

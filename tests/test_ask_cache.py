@@ -100,7 +100,7 @@ def test_a_stale_or_damaged_cache_is_not_used(seeded: Any, monkeypatch: pytest.M
     fingerprint = store_fingerprint(seeded.records, settings_key(seeded.settings))
     assert cache.load(fingerprint, need_refreshed=True) is not None
     state = seeded.synthesizer.taxonomy()  # a coordinator's edit changes the fingerprint
-    from synth.synthesis.pipeline import TaxonomyEditor
+    from synth.synthesis.theme_editor import TaxonomyEditor
 
     TaxonomyEditor(seeded.synthesizer).rename(next(iter(state.themes)), "Renamed theme")
     assert store_fingerprint(seeded.records, settings_key(seeded.settings)) != fingerprint

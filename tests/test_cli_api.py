@@ -58,7 +58,7 @@ def test_taxonomy_edit_errors_are_one_clear_line(cli_env: Path) -> None:
                           (["merge", "t_a", "--into", "t_b"], "no theme 't_a'; known themes: none"),
                           (["pin", "t_nope"], "no theme 't_nope'; known themes: none"),
                           (["chatter", "t_nope"], "no theme 't_nope'"),
-                          (["split", "t_nope"], "theme 't_nope' has no spans to split")):
+                          (["split", "t_nope"], "no theme 't_nope'; known themes: none")):
         res = CliRunner().invoke(app, ["themes", *args])
         assert res.exit_code == 1, res.output
         assert res.stderr.strip() == f"error: {message}" and not res.stdout
@@ -89,8 +89,8 @@ def test_api_validates_requests(services: Any) -> None:
 
 @pytest.mark.parametrize("store_backend", ["embedded"], indirect=True)  # the store is beside the point
 def test_api_answers_follow_a_theme_rename_without_new_records(services: Any, write: Any) -> None:
-    from synth.synthesis.pipeline import TaxonomyEditor
     from synth.synthesis.taxonomy_file import load_seed_file
+    from synth.synthesis.theme_editor import TaxonomyEditor
 
     path = write("r.jsonl", "\n".join(json.dumps({"id": f"x{i}", "text": f"The street lights are dark on {s}.",
                                                   "district": "District 4", "date": "2026-10-01"})

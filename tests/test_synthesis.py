@@ -11,12 +11,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from synth.errors import TaxonomyError, ThemeNotFound
+from synth.errors import ThemeNotFound
 from synth.llm.fake import FakeChatModel
 from synth.synthesis.annotate import OfflineAnnotator
 from synth.synthesis.models import SentimentScore
-from synth.synthesis.pipeline import Synthesizer, TaxonomyEditor
+from synth.synthesis.pipeline import Synthesizer
 from synth.synthesis.taxonomy_file import load_seed_file
+from synth.synthesis.theme_editor import TaxonomyEditor
 from synth.synthesis.themes import DiscoveryConfig
 from vectorstore.embeddings import HashingEmbedder
 
@@ -141,7 +142,7 @@ def test_theme_ids_are_stable_and_edits_persist(synth: Synthesizer) -> None:
         editor.rename("t_nope", "x")
     with pytest.raises(ThemeNotFound, match="no theme 't_nope'"):
         editor.set_concern("t_nope", False)
-    with pytest.raises(TaxonomyError, match="theme 't_nope' has no spans to split"):
+    with pytest.raises(ThemeNotFound, match="no theme 't_nope'"):
         editor.split("t_nope")
 
 

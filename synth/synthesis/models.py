@@ -67,6 +67,8 @@ class Theme(BaseModel):
     source: Literal["discovered", "seeded", "edited"] = "discovered"
     examples: list[str] = Field(default_factory=list)  # seed phrases (YAML) or representative spans
     cues: list[str] = Field(default_factory=list)  # seeded: regexes for words that name the theme outright
+    # former labels, and those of themes merged into it: a form's "Top concerns" word still finds the theme
+    aliases: list[str] = Field(default_factory=list)
 
 
 class Quote(BaseModel):

@@ -23,7 +23,6 @@ from functools import cached_property, partial
 import numpy as np
 
 from synth.db import RecordStore
-from synth.errors import TaxonomyError, ThemeNotFound
 from synth.llm.chains import model_name
 from synth.llm.model import ChatModel
 from synth.models import Record
@@ -63,11 +62,7 @@ from synth.synthesis.themes import (
     TaxonomyState,
     assign,
     discover,
-    merge,
-    pin,
-    rename,
     seed_state,
-    split,
 )
 from synth.tokens import count_tokens
 
@@ -193,7 +188,8 @@ class Synthesizer:
         words = list(dict.fromkeys(w for ws in forms.values() for w in ws))
         sims = self._phrase_vectors(words) @ np.stack([state.centroids[t] for t in concern]).T
         theme_of = {w: concern[int(s.argmax())] for w, s in zip(words, sims, strict=True) if s.max() >= threshold}
-        theme_of.update(match_form_words(words, {tid: state.themes[tid].label for tid in concern}))
+        names = {tid: " ".join([state.themes[tid].label, *state.themes[tid].aliases]) for tid in concern}
+        theme_of.update(match_form_words(words, names))  # a former name (renamed, merged) still counts
         return {rid: [(theme_of[w], w) for w in ws if w in theme_of] for rid, ws in forms.items()}
 
     def spans(self) -> list[StoredSpan]:
@@ -254,9 +250,10 @@ class Synthesizer:
         """The seeded themes' classifier (cues and example phrases), with the discovered concern themes beside
         them as emerging themes."""
         themes = {tid: t for tid, t in state.themes.items() if t.is_concern}
-        found = {tid: state.centroids[tid] for tid, t in themes.items()
-                 if t.source == "discovered" and tid in state.centroids}
         examples = {tid: p.vectors for tid, p in self._examples(state).items() if themes[tid].source != "discovered"}
+        # beside them, by centre: discovered themes, and edited ones without examples (a renamed emerging theme)
+        found = {tid: state.centroids[tid] for tid, t in themes.items()
+                 if t.source != "seeded" and tid not in examples and tid in state.centroids}
         return SeededClassifier(themes, examples, self.chatter_prototypes, found, self.seeded_config)
 
     def offline_annotations(self, state: TaxonomyState, spans: Sequence[StoredSpan]) -> dict[str, Annotation]:
@@ -344,56 +341,3 @@ class Synthesizer:
 def _is_seeded(state: TaxonomyState) -> bool:
     """A taxonomy with seeded themes that carry example phrases: classified by cues and examples."""
     return any(t.source != "discovered" and t.examples for t in state.themes.values())
-
-
-class TaxonomyEditor:
-    """Coordinator edits, applied to the stored taxonomy and logged; later runs respect them (edited and
-    pinned themes are never rediscovered)."""
-
-    def __init__(self, synth: Synthesizer) -> None:
-        self.synth = synth
-
-    def _spans_by_theme(self, state: TaxonomyState) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
-        spans = self.synth.store.load_spans()
-        if not spans:
-            return {}, {}
-        labels, _ = assign(np.stack([s.vector for s in spans]), state, self.synth.config.assign_threshold)
-        vecs: dict[str, list[np.ndarray]] = {}
-        texts: dict[str, list[str]] = {}
-        for s, lab in zip(spans, labels, strict=True):
-            vecs.setdefault(lab, []).append(s.vector)
-            texts.setdefault(lab, []).append(s.text)
-        return {k: np.stack(v) for k, v in vecs.items()}, texts
-
-    def rename(self, theme_id: str, label: str) -> None:
-        state = self.synth.taxonomy()
-        rename(state, theme_id, label)
-        self.synth.store.save_taxonomy(state, "rename", {"id": theme_id, "label": label})
-
-    def pin(self, theme_id: str, pinned: bool = True) -> None:
-        state = self.synth.taxonomy()
-        pin(state, theme_id, pinned)
-        self.synth.store.save_taxonomy(state, "pin" if pinned else "unpin", {"id": theme_id})
-
-    def set_concern(self, theme_id: str, is_concern: bool) -> None:
-        state = self.synth.taxonomy()
-        if theme_id not in state.themes:
-            raise ThemeNotFound(f"no theme {theme_id!r}")
-        state.themes[theme_id] = state.themes[theme_id].model_copy(update={"is_concern": is_concern,
-                                                                           "source": "edited"})
-        self.synth.store.save_taxonomy(state, "concern" if is_concern else "chatter", {"id": theme_id})
-
-    def merge(self, source_ids: Sequence[str], into: str) -> None:
-        state = self.synth.taxonomy()
-        vectors, _ = self._spans_by_theme(state)
-        merge(state, source_ids, into, vectors)
-        self.synth.store.save_taxonomy(state, "merge", {"from": list(source_ids), "into": into})
-
-    def split(self, theme_id: str, parts: int = 2) -> list[str]:
-        state = self.synth.taxonomy()
-        vectors, texts = self._spans_by_theme(state)
-        if theme_id not in vectors:
-            raise TaxonomyError(f"theme {theme_id!r} has no spans to split")
-        new_ids = split(state, theme_id, vectors[theme_id], texts[theme_id], parts, seed=self.synth.config.seed)
-        self.synth.store.save_taxonomy(state, "split", {"id": theme_id, "into": new_ids})
-        return new_ids

@@ -72,6 +72,7 @@ class ThemeEditRow(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=lambda: dt.datetime.now(dt.UTC))
     action: Mapped[str] = mapped_column(String(16))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    actor: Mapped[str | None] = mapped_column(String(100), nullable=True)  # the user; None from the command line
 
 
 class SummaryRow(Base):
@@ -154,18 +155,25 @@ class SynthesisStore:
         return state
 
     def save_taxonomy(self, state: TaxonomyState, action: str | None = None,
-                      payload: dict[str, Any] | None = None) -> None:
-        """Replace the taxonomy atomically; record the edit (if any) in the edit log."""
+                      payload: dict[str, Any] | None = None, *, actor: str | None = None) -> None:
+        """Replace the taxonomy atomically; record the edit (if any, and who made it) in the edit log."""
         with self.records.write_session() as s:
             s.execute(delete(ThemeRow))
             s.add_all(ThemeRow(id=tid, data=t.model_dump(mode="json"), centroid=_to_blob(state.centroids[tid]))
                       for tid, t in state.themes.items())
             if action:
-                s.add(ThemeEditRow(action=action, payload=payload or {}))
+                s.add(ThemeEditRow(action=action, payload=payload or {}, actor=actor))
 
     def theme_edits(self) -> list[tuple[dt.datetime, str, dict[str, Any]]]:
         with self.records.session() as s:
             return [(r.at, r.action, r.payload) for r in s.scalars(select(ThemeEditRow).order_by(ThemeEditRow.id))]
+
+    def edit_log(self, limit: int = 100) -> list[ThemeEditRow]:
+        """The newest `limit` edits, newest first (with who made them)."""
+        with self.records.session() as s:
+            rows = list(s.scalars(select(ThemeEditRow).order_by(ThemeEditRow.id.desc()).limit(limit)))
+            s.expunge_all()
+            return rows
 
     # -- learned decisions ----------------------------------------------------------------------------------
     def load_learned(self, key: str) -> dict[tuple[str, int], str] | None:
