@@ -148,6 +148,14 @@ def district_counts(annotations: Mapping[str, Annotation], record_ids: Sequence[
     return Counter(t for rid in record_ids for t in annotations[rid].themes)
 
 
+def district_scope(corpus: Corpus, district: str, period: str | None = None) -> tuple[str, list[str]]:
+    """`district`'s period (given, or its current one) and the ids of its records in it."""
+    key = period or corpus.default_period(district).period
+    within = Period.parse(key)
+    return key, [r.record_id for r in corpus.rows
+                 if r.district == district and within.contains(r.date, r.date_precision)]
+
+
 def _top(counts: Mapping[str, int]) -> list[str]:
     return [t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:HEADLINE_THEMES]]
 
