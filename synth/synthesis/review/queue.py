@@ -211,11 +211,11 @@ def build_queue(synth: Synthesizer, corpus: Corpus, *, district: str | None = No
         flips = alternatives[:1] + ([OTHER_THEME] if theme != OTHER_THEME else [])
         ann = annotations[sp.record_id]
         consequence = max((flip_consequence(ann, sp.idx, to, counts[d]) for to in flips), default=0)
-        confidence = float(scores.confidence[i])
+        confidence = round(float(scores.confidence[i]), 3)
         mine = next((c for c in ann.concerns if c.index == sp.idx), None)
         named = [t for t in (theme, *alternatives) if t != OTHER_THEME]
         items.append(Item(sp.record_id, sp.idx, mine.text if mine else sp.text, d, memo.get(d, period or ""),
-                          theme, (mine.sentiment if mine else sp.sentiment).label, round(confidence, 3),
+                          theme, (mine.sentiment if mine else sp.sentiment).label, confidence,
                           alternatives, consequence, (1 - confidence) * (BASE_WEIGHT + consequence),
                           {t: counts[d][t] for t in named}))
     items.sort(key=lambda it: (-it.priority, it.record_id, it.index))
