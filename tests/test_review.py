@@ -3,6 +3,7 @@ new annotator version, forgetting it with its record, learning from it, and the 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections import Counter
@@ -55,6 +56,10 @@ def test_a_correction_decides_its_sentence_and_nothing_else() -> None:
     feeling = apply_corrections(ann, [_correction(0, "Cars race down Oak.", None, "neutral")], spans, themes)
     assert feeling["r1"].themes == ann["r1"].themes and feeling["r1"].concerns[0].sentiment.label == "neutral"
     assert ann["r1"].concerns[0].sentiment.label == "negative"  # the input is not changed
+    second = dataclasses.replace(_correction(0, "Cars race down Oak.", "traffic"), also_theme="noise")
+    both = apply_corrections(ann, [second], spans, themes)
+    assert both["r1"].themes == ["traffic", "noise", "theft", "vandalism"]  # in sentence order
+    assert [c.theme_id for c in both["r1"].concerns if c.index == 0] == ["traffic", "noise"]
     gone = apply_corrections(ann, [_correction(0, "Cars race down Oak.", "merged_away")], spans, themes)
     assert gone["r1"] == ann["r1"]  # a theme no longer in the taxonomy is not applied
 

@@ -28,11 +28,12 @@ MAX_ITEMS = 200
 
 class Verdict(BaseModel):
     """One click on the queue: `confirm` keeps the sentence's theme, `theme` gives it `theme` ("other": not a
-    concern), `sentiment` sets its sentiment (either may come alone)."""
+    concern), `also` adds `theme` as a second theme of the sentence, `none` says it raises no concern,
+    `sentiment` sets its sentiment."""
 
     record_id: str = Field(min_length=1, max_length=128)
     index: int = Field(ge=0, lt=1000)
-    verdict: Literal["confirm", "theme", "none", "sentiment"]
+    verdict: Literal["confirm", "theme", "also", "none", "sentiment"]
     theme: str | None = Field(default=None, max_length=64)
     sentiment: Literal["positive", "neutral", "negative"] | None = None
     period: str | None = Field(default=None, pattern=PERIOD_PATTERN)
@@ -50,6 +51,7 @@ class VerdictResult(BaseModel):
     district: str | None
     period: str
     theme: str | None
+    also: str | None = None
     sentiment: str | None
     changes: list[CountChange]  # the district's theme counts (records) this verdict moved
 
@@ -105,8 +107,11 @@ def apply_verdict(svc: Services, request: Request, caller: Caller, v: Verdict) -
     if span is None or ann is None:
         raise HTTPException(404, f"no sentence {v.index} in record {v.record_id!r}")
     current = next((c.theme_id for c in ann.concerns if c.index == v.index), OTHER_THEME)
-    theme = {"confirm": current, "none": OTHER_THEME, "theme": v.theme, "sentiment": None}[v.verdict]
-    if v.verdict == "theme" and theme not in corpus.themes and theme != OTHER_THEME:
+    theme = {"confirm": current, "none": OTHER_THEME, "theme": v.theme, "also": current, "sentiment": None}[v.verdict]
+    also = v.theme if v.verdict == "also" and current != OTHER_THEME else None
+    if v.verdict == "also" and current == OTHER_THEME:  # a sentence without a theme: the theme is its first
+        theme = v.theme
+    if v.verdict in ("theme", "also") and v.theme not in corpus.themes and v.theme != OTHER_THEME:
         raise HTTPException(422, f"{v.theme!r} is not a concern theme")
     if v.verdict == "sentiment" and v.sentiment is None:
         raise HTTPException(422, "say which sentiment")
@@ -114,15 +119,15 @@ def apply_verdict(svc: Services, request: Request, caller: Caller, v: Verdict) -
     period, ids = district_scope(corpus, district, period_key(v.period) if v.period else None) if district \
         else (v.period or "all", [v.record_id])
     before = district_counts(corpus.annotations, ids)
-    svc.synthesizer.corrections.save(span, caller.name, theme_id=theme, sentiment=v.sentiment)
+    svc.synthesizer.corrections.save(span, caller.name, theme_id=theme, sentiment=v.sentiment, also=also)
     svc.audit.record(caller.name, "review.correct", district or "", {
         "record": v.record_id, "index": v.index, "verdict": v.verdict, "from": current, "theme": theme or "",
-        "sentiment": v.sentiment or ""})
+        "also": also or "", "sentiment": v.sentiment or ""})
     after = district_counts(svc.live.corpus().annotations, ids)
     changes = [CountChange(theme=t, before=before[t], after=after[t])
                for t in sorted(set(before) | set(after)) if before[t] != after[t]]
     return VerdictResult(record_id=v.record_id, index=v.index, district=district, period=period, theme=theme,
-                         sentiment=v.sentiment, changes=changes)
+                         also=also, sentiment=v.sentiment, changes=changes)
 
 
 @router.post("/review/corrections", response_model=VerdictResult, responses=errors(404, 422))

@@ -124,7 +124,7 @@ def hash_spans_and_themes(conn: Connection, tables: set[str], *, spans: Any, the
             data = data if isinstance(data, str) else json.dumps(data, sort_keys=True)
             themes.update(f"theme|{tid}|{data}\0".encode() + bytes(centroid or b""))
     if "review_corrections" in tables:  # a reviewer's verdicts change counts as a taxonomy edit does
-        for row in conn.execute(text("SELECT record_id, span_index, span_digest, theme_id, sentiment "
+        for row in conn.execute(text("SELECT record_id, span_index, span_digest, theme_id, also_theme, sentiment "
                                      "FROM review_corrections ORDER BY record_id, span_index")):
             themes.update(("correction|" + "|".join(str(v) for v in row) + "\0").encode())
 

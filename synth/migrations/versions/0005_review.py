@@ -1,5 +1,5 @@
 """The review queue's corrections (`review_corrections`): a coordinator's verdict on one concern sentence
-(record id + span index; its theme, "not a concern" or its sentiment), who gave it and when.
+(record id + span index; its theme, "not a concern", a second theme or its sentiment), who gave it and when.
 
 Revision ID: 0005_review
 Revises: 0004
@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("span_index", sa.Integer, primary_key=True),
         sa.Column("span_digest", sa.String(16), nullable=False),
         sa.Column("theme_id", sa.String(64), nullable=True),
+        sa.Column("also_theme", sa.String(64), nullable=True),
         sa.Column("sentiment", sa.String(16), nullable=True),
         sa.Column("reviewer", sa.String(64), nullable=False),
         sa.Column("at", sa.DateTime, nullable=False))

@@ -41,9 +41,15 @@ class CorrectionRow(Base):
     span_index: Mapped[int] = mapped_column(Integer, primary_key=True)
     span_digest: Mapped[str] = mapped_column(String(16))  # of the span's text: found again after a re-split
     theme_id: Mapped[str | None] = mapped_column(String(64))  # a theme id, OTHER_THEME (no concern), or None
+    also_theme: Mapped[str | None] = mapped_column(String(64))  # a second theme the sentence raises too
     sentiment: Mapped[str | None] = mapped_column(String(16))  # None: the classifier's stands
     reviewer: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=lambda: dt.datetime.now(dt.UTC))
+
+
+def _of(r: CorrectionRow) -> Correction:
+    return Correction(r.record_id, r.span_index, r.span_digest, r.theme_id, r.sentiment,  # type: ignore[arg-type]
+                      r.reviewer, r.at, r.also_theme)
 
 
 def span_digest(text: str) -> str:
@@ -59,6 +65,7 @@ class Correction:
     sentiment: SentimentLabel | None
     reviewer: str
     at: dt.datetime
+    also_theme: str | None = None
 
 
 class Corrections:
@@ -71,24 +78,26 @@ class Corrections:
     def all(self) -> list[Correction]:
         with self.records.session() as s:
             rows = s.scalars(select(CorrectionRow).order_by(CorrectionRow.record_id, CorrectionRow.span_index))
-            return [Correction(r.record_id, r.span_index, r.span_digest, r.theme_id,
-                               r.sentiment, r.reviewer, r.at) for r in rows]  # type: ignore[arg-type]
+            return [_of(r) for r in rows]
 
     def save(self, span: StoredSpan, reviewer: str, *, theme_id: str | None = None,
-             sentiment: SentimentLabel | None = None) -> Correction:
-        """Record a verdict on one sentence: its theme (OTHER_THEME: not a concern) and/or its sentiment; a later
-        verdict on the same sentence replaces the part it names and keeps the other."""
+             sentiment: SentimentLabel | None = None, also: str | None = None) -> Correction:
+        """Record a verdict on one sentence: its theme (OTHER_THEME: not a concern), a second theme it raises
+        too (`also`), its sentiment; a later verdict on the same sentence replaces the parts it names and keeps
+        the others (a new theme clears the second one)."""
         with self.records.write_session() as s:
             row = s.get(CorrectionRow, (span.record_id, span.idx))
             if row is None:
-                row = CorrectionRow(record_id=span.record_id, span_index=span.idx, theme_id=None, sentiment=None)
+                row = CorrectionRow(record_id=span.record_id, span_index=span.idx, theme_id=None, sentiment=None,
+                                    also_theme=None)
                 s.add(row)
             row.span_digest = span_digest(span.text)
-            row.theme_id = theme_id if theme_id is not None else row.theme_id
+            if theme_id is not None and theme_id != row.theme_id:
+                row.theme_id, row.also_theme = theme_id, None
+            row.also_theme = also if also is not None else row.also_theme
             row.sentiment = sentiment if sentiment is not None else row.sentiment
             row.reviewer, row.at = reviewer[:64], dt.datetime.now(dt.UTC)
-            return Correction(row.record_id, row.span_index, row.span_digest, row.theme_id,
-                              row.sentiment, row.reviewer, row.at)  # type: ignore[arg-type]
+            return _of(row)
 
     def undo(self, record_id: str, span_index: int) -> bool:
         with self.records.write_session() as s:
@@ -159,8 +168,9 @@ def apply_corrections(annotations: dict[str, Annotation], corrections: Sequence[
                       spans: Sequence[StoredSpan], themes: Mapping[str, object] | None = None
                       ) -> dict[str, Annotation]:
     """The annotations with each correction's sentence given its corrected theme (every concern of that
-    sentence, a second theme included, becomes the one theme, or OTHER) and/or sentiment; a record's sentiment
-    is recomputed. A theme no longer in `themes` (merged or deleted since) is not applied; its sentiment is."""
+    sentence, a second theme included, becomes the one theme, or OTHER), the second theme it also raises,
+    and/or its sentiment; a record's sentiment is recomputed. A theme no longer in `themes` (merged or deleted
+    since) is not applied; its sentiment is."""
     wanted = [c for c in corrections if c.record_id in annotations]
     if not wanted:
         return annotations
@@ -189,15 +199,22 @@ def _correct_sentence(concerns: list[Concern], c: Correction, sp: StoredSpan,
                       themes: Mapping[str, object] | None) -> list[Concern]:
     theme = c.theme_id if c.theme_id is not None and (
         themes is None or c.theme_id == OTHER_THEME or c.theme_id in themes) else None
+    also = c.also_theme if c.also_theme and c.also_theme != OTHER_THEME and (themes is None or c.also_theme in
+                                                                          themes) else None
     mine = [x for x in concerns if x.index == sp.idx]
     sentiment = mine[0].sentiment if mine else sp.sentiment
     if c.sentiment is not None and c.sentiment != sentiment.label:
         sentiment = SentimentScore(label=c.sentiment, score=SENTIMENT_SCORE[c.sentiment])
+    text = mine[0].text if mine else sp.text
     if theme is None:
-        return [x.model_copy(update={"sentiment": sentiment}) if x.index == sp.idx else x for x in concerns]
-    fixed = Concern(index=sp.idx, text=mine[0].text if mine else sp.text, theme_id=theme, sentiment=sentiment)
+        fixed = [x.model_copy(update={"sentiment": sentiment}) for x in mine]
+    else:
+        fixed = [Concern(index=sp.idx, text=text, theme_id=theme, sentiment=sentiment)]
+    if also is not None and also not in {x.theme_id for x in fixed}:
+        fixed = [x for x in fixed if x.theme_id != OTHER_THEME] + [
+            Concern(index=sp.idx, text=text, theme_id=also, sentiment=sentiment)]
     if not mine:  # an annotation whose concerns are not the stored spans (the LLM's): the sentence is added
-        return [*concerns, fixed] if theme != OTHER_THEME else concerns
+        return [*concerns, *(x for x in fixed if x.theme_id != OTHER_THEME)]
     first = concerns.index(mine[0])
     rest = [x for x in concerns if x.index != sp.idx]
-    return rest[:first] + [fixed] + rest[first:]
+    return rest[:first] + fixed + rest[first:]
