@@ -8,9 +8,10 @@ show it), in order, knowing the truth: the sample city's exact truth (`synth sam
 the truth's), or the hand-labelled police notes (evals/data/police_notes/dev.csv; themes per record, mapped
 to the starter taxonomy by `STARTER_TO_POLICE_NOTES`, two starter themes to one label where the set merges
 them). Per item: confirm when the record's truth has the sentence's theme (or has nothing missing for a sentence
-with no theme), adding as a second theme one the record's truth has and its annotation lacks when the queue
-offers it; a sentence with a wrong theme gets a missing one (the queue's alternatives first, else the "Another
-theme" list), else "not a concern"; a sentence with no theme gets a missing one only when the queue offers it.
+with no theme); a theme the record's truth has and its annotation lacks is given to the sentence of the record
+that scores highest for it (the truth is per record, so this stands in for reading the sentence): as its theme,
+or as a second theme when its own is right; a sentence with a wrong theme and nothing missing that it is about
+gets any missing theme, else "not a concern".
 Every click counts as a review. The queue is read again after every `--batch` verdicts (with learning, the
 store is re-annotated then, as the page does).
 A district stops when every theme count (records per theme) equals the truth's, or the queue runs dry.
@@ -84,14 +85,31 @@ def count_errors(annotations: dict[str, Any], ids: list[str], s: Setup) -> int:
     return sum(abs(got[k] - want[k]) for k in set(got) | set(want))
 
 
-def verdict(item: Any, ann: Any, s: Setup, themes: list[str]) -> tuple[str, str | None]:
-    """What a coordinator who knows the truth clicks: ("confirm" | "theme" | "none", theme)."""
+def about(synth: Any, corpus: Any, record_id: str, index: int, s: Setup, missing: set[str]) -> str | None:
+    """A theme of `missing` (truth labels) that sentence `index` is about, standing in for the reader's judgement
+    (the truth is per record): the theme whose score this sentence, of all its record's sentences, has highest."""
+    from synth.synthesis.models import OTHER_THEME
+    from synth.synthesis.review.queue import score_spans
+
+    spans = synth.store.load_spans([record_id])
+    scores = score_spans(synth, corpus.taxonomy, spans, [OTHER_THEME] * len(spans))
+    row = next(i for i, sp in enumerate(spans) if sp.idx == index)
+    best = None
+    for j, tid in enumerate(scores.themes):
+        if s.to_truth(tid) in missing and scores.values[:, j].argmax() == row and (
+                best is None or scores.values[row, j] > scores.values[row, best]):
+            best = j
+    return scores.themes[best] if best is not None else None
+
+
+def verdict(item: Any, ann: Any, s: Setup, themes: list[str], likely: str | None) -> tuple[str, str | None]:
+    """What a coordinator who knows the truth clicks: ("confirm" | "theme" | "also" | "none", theme). `likely`:
+    a theme the record misses that this sentence is about (`about`)."""
     from synth.synthesis.models import OTHER_THEME
 
     want, have = s.truth.get(item.record_id, set()), labels_of(ann, s.to_truth)
     missing = want - have
     label = s.to_truth(item.theme_id) if item.theme_id != OTHER_THEME else None
-    likely = next((tid for tid in item.alternatives if s.to_truth(tid) in missing), None)
     if label is not None and label in want:  # right; it may raise a missing theme too
         return ("also", likely) if likely else ("confirm", item.theme_id)
     if label is None and item.theme_id == OTHER_THEME:  # no theme: one the record misses, if offered
@@ -120,7 +138,10 @@ def run_district(s: Setup, district: str, learning: bool, batch: int, log: Calla
         if not items:
             break
         for item in items:
-            kind, theme = verdict(item, corpus.annotations[item.record_id], s, themes)
+            ann = corpus.annotations[item.record_id]
+            missing = s.truth.get(item.record_id, set()) - labels_of(ann, s.to_truth)
+            likely = about(synth, corpus, item.record_id, item.index, s, missing) if missing else None
+            kind, theme = verdict(item, ann, s, themes, likely)
             span = next(sp for sp in spans if sp.record_id == item.record_id and sp.idx == item.index)
             if kind == "also":
                 synth.corrections.save(span, "bench", theme_id=item.theme_id, also=theme)
