@@ -12,8 +12,8 @@ with no theme); a theme the record's truth has and its annotation lacks is given
 that scores highest for it (the truth is per record, so this stands in for reading the sentence): as its theme,
 or as a second theme when its own is right; a sentence with a wrong theme and nothing missing that it is about
 gets any missing theme, else "not a concern".
-Every click counts as a review. The queue is read again after every `--batch` verdicts (with learning, the
-store is re-annotated then, as the page does).
+Every click counts as a review, and applies at once; the queue is read again after every `--batch` verdicts
+(with learning, the store is re-annotated then; the page does it after every click).
 A district stops when every theme count (records per theme) equals the truth's, or the queue runs dry.
 
 Prints, per district and mode (with and without learning from corrections): concerns (sentences with a theme)
@@ -149,11 +149,14 @@ def run_district(s: Setup, district: str, learning: bool, batch: int, log: Calla
                 synth.corrections.save(span, "bench", theme_id=theme)
             reviews += 1
             corrections += kind != "confirm"
-        if learning:
-            corpus = synth.corpus()
-        else:  # the same annotations as a re-run gives (no learning: only the corrections move), without one
-            corpus = dataclasses.replace(corpus, annotations=apply_corrections(
-                base, synth.corrections.all(), spans, corpus.taxonomy.themes))
+            corpus = dataclasses.replace(corpus, annotations=apply_corrections(  # the click's own effect at once
+                corpus.annotations, synth.corrections.all(), spans, corpus.taxonomy.themes))
+            if not count_errors(corpus.annotations, ids, s):
+                break
+        if not count_errors(corpus.annotations, ids, s):
+            break
+        if learning:  # re-annotated with the corrected sentences as examples (without learning, a re-run gives
+            corpus = synth.corpus()  # the annotations the corrections were just applied to)
     left = count_errors(corpus.annotations, ids, s)
     log(f"  {district} {period}: {reviews} reviews ({corrections} corrections), {left} count errors left")
     return {"district": district, "period": period, "records": len(ids), "concerns": concerns,

@@ -31,7 +31,7 @@ def test_a_coordinator_corrects_an_assignment_and_sees_the_count_change(which: s
     district = CITY_DISTRICT if which == "city" else POLIS_DISTRICT
     sign_in(desktop, site, "coordinator")
     desktop.get_by_role("link", name="Review", exact=True).click()
-    desktop.get_by_label("District").select_option(district)
+    desktop.get_by_role("combobox", name="District").select_option(district)
     desktop.get_by_role("button", name="Show").click()
     desktop.wait_for_load_state()
     assert_accessible(desktop)
@@ -47,12 +47,15 @@ def test_a_coordinator_corrects_an_assignment_and_sees_the_count_change(which: s
         item.get_by_role("button", name="Not a concern").click()
         desktop.wait_for_load_state()
         status = desktop.get_by_role("status").inner_text()
-        if "No count changed" not in status:
+        moved = re.search(rf"{re.escape(theme)} (\d+) → (\d+)", status)
+        if moved:
             break
     else:
-        pytest.fail("five verdicts in a row moved no count")
-    assert f"{theme} {before} → {before - 1}" in status
-    assert _table_count(desktop, theme) == before - 1
+        pytest.fail("five verdicts in a row moved no count of their own theme")
+    # the sentence leaves its theme; sentences like it may move too (the annotator learns from the verdict)
+    assert int(moved.group(1)) == before and int(moved.group(2)) != before
+    after = int(moved.group(2))
+    assert _table_count(desktop, theme) == after
     assert_accessible(desktop)
     summary = site.api(f"/summaries/{quote(district, safe='')}", "coordinator")  # the summary counts it too
-    assert next((t["mentions"] for t in summary["themes"] if t["label"] == theme), 0) == before - 1
+    assert next((t["mentions"] for t in summary["themes"] if t["label"] == theme), 0) == after
