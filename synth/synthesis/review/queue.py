@@ -205,7 +205,7 @@ def build_queue(synth: Synthesizer, corpus: Corpus, *, district: str | None = No
     items = []
     for i, sp in enumerate(spans):
         theme, d = assigned[i], where[sp.record_id]
-        order = np.argsort(-scores.values[i]) if len(scores.themes) else []
+        order: list[int] = np.argsort(-scores.values[i]).tolist() if len(scores.themes) else []
         alternatives = [scores.themes[j] for j in order if scores.themes[j] != theme
                         and scores.themes[j] in concern][:ALTERNATIVES]
         flips = alternatives[:1] + ([OTHER_THEME] if theme != OTHER_THEME else [])
