@@ -35,10 +35,6 @@ def test_a_coordinator_corrects_an_assignment_and_sees_the_count_change(which: s
     desktop.get_by_role("button", name="Show").click()
     desktop.wait_for_load_state()
     assert_accessible(desktop)
-    if which == "city":
-        out = REPO / "docs" / "screenshots" if WRITING_SCREENSHOTS else tmp_path
-        out.mkdir(parents=True, exist_ok=True)
-        desktop.screenshot(path=str(out / "review.png"), full_page=True)
     for _ in range(5):  # the queue puts sentences that move a count first; one click should move one
         item = desktop.locator("li.review-item").filter(
             has=desktop.get_by_role("button", name="Not a concern")).first
@@ -57,5 +53,9 @@ def test_a_coordinator_corrects_an_assignment_and_sees_the_count_change(which: s
     after = int(moved.group(2))
     assert _table_count(desktop, theme) == after
     assert_accessible(desktop)
+    if which == "city":  # the queue after a verdict: the counts that moved, the district's table, the next items
+        out = REPO / "docs" / "screenshots" if WRITING_SCREENSHOTS else tmp_path
+        out.mkdir(parents=True, exist_ok=True)
+        desktop.screenshot(path=str(out / "review.png"))
     summary = site.api(f"/summaries/{quote(district, safe='')}", "coordinator")  # the summary counts it too
     assert next((t["mentions"] for t in summary["themes"] if t["label"] == theme), 0) == after
