@@ -76,6 +76,18 @@ def test_a_re_split_record_finds_the_corrected_sentence_by_its_text() -> None:
     assert stale["r1"] == ann["r1"]
 
 
+def test_an_llm_annotation_is_corrected_by_the_sentence_its_excerpt_comes_from() -> None:
+    spans = [_span(0, "Hello all."), _span(1, "Cars race down Oak every night."), _span(2, "Bins overflow.")]
+    llm = {"r1": Annotation(record_id="r1", annotator="llm", sentiment=NEG, concerns=[  # its own numbering
+        Concern(index=0, text="Cars race down Oak", theme_id="traffic", sentiment=NEG),
+        Concern(index=1, text="Bins overflow", theme_id="noise", sentiment=NEG)])}
+    themes = {"traffic": 1, "noise": 1, "litter": 1}
+    fixed = apply_corrections(llm, [_correction(2, "Bins overflow.", "litter")], spans, themes)
+    assert fixed["r1"].themes == ["traffic", "litter"]
+    untouched = apply_corrections(llm, [_correction(0, "Hello all.", OTHER_THEME)], spans, themes)
+    assert untouched["r1"] == llm["r1"]  # index 0 is the greeting, not the LLM's first excerpt
+
+
 def test_flipping_a_sentence_counts_only_when_the_record_changes() -> None:
     ann = _annotation()
     counts = district_counts({"r1": ann}, ["r1"])

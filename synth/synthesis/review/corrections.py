@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from synth.db import Base, RecordStore
 from synth.synthesis.annotate import record_sentiment
 from synth.synthesis.learn import Phrases
-from synth.synthesis.models import OTHER_THEME, Annotation, Concern, SentimentLabel, SentimentScore
+from synth.synthesis.models import DECLARED_INDEX, OTHER_THEME, Annotation, Concern, SentimentLabel, SentimentScore
 from synth.synthesis.store import StoredSpan, SynthesisStore
 
 SENTIMENT_SCORE: dict[str, float] = {"positive": 0.5, "neutral": 0.0, "negative": -0.5}  # a label a person gave
@@ -201,7 +201,10 @@ def _correct_sentence(concerns: list[Concern], c: Correction, sp: StoredSpan,
         themes is None or c.theme_id == OTHER_THEME or c.theme_id in themes) else None
     also = c.also_theme if c.also_theme and c.also_theme != OTHER_THEME and (themes is None or c.also_theme in
                                                                           themes) else None
-    mine = [x for x in concerns if x.index == sp.idx]
+    # the sentence's concerns: the offline annotator's carry its index and text; an LLM's are its own excerpts,
+    # numbered in their own order, so they are found by text
+    mine = [x for x in concerns if x.index == sp.idx and x.text == sp.text] or [
+        x for x in concerns if x.index < DECLARED_INDEX and x.text and (x.text in sp.text or sp.text in x.text)]
     sentiment = mine[0].sentiment if mine else sp.sentiment
     if c.sentiment is not None and c.sentiment != sentiment.label:
         sentiment = SentimentScore(label=c.sentiment, score=SENTIMENT_SCORE[c.sentiment])
@@ -215,6 +218,6 @@ def _correct_sentence(concerns: list[Concern], c: Correction, sp: StoredSpan,
             Concern(index=sp.idx, text=text, theme_id=also, sentiment=sentiment)]
     if not mine:  # an annotation whose concerns are not the stored spans (the LLM's): the sentence is added
         return [*concerns, *(x for x in fixed if x.theme_id != OTHER_THEME)]
-    first = concerns.index(mine[0])
-    rest = [x for x in concerns if x.index != sp.idx]
+    first = next(i for i, x in enumerate(concerns) if x is mine[0])
+    rest = [x for x in concerns if not any(x is m for m in mine)]
     return rest[:first] + fixed + rest[first:]
