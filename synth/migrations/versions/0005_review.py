@@ -2,7 +2,7 @@
 (record id + span index; its theme, "not a concern", a second theme or its sentiment), who gave it and when.
 
 Revision ID: 0005_review
-Revises: 0004
+Revises: 0005_intake (chained after the intake revision already on main)
 Create Date: 2026-12-07
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_review"
-down_revision = "0004"
+down_revision = "0005_intake"
 branch_labels = None
 depends_on = None
 
