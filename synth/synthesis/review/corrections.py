@@ -20,6 +20,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy import DateTime, ForeignKey, Integer, String, delete, select
@@ -27,9 +28,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from synth.db import Base, RecordStore
 from synth.synthesis.annotate import record_sentiment
-from synth.synthesis.learn import Phrases
 from synth.synthesis.models import DECLARED_INDEX, OTHER_THEME, Annotation, Concern, SentimentLabel, SentimentScore
 from synth.synthesis.store import StoredSpan, SynthesisStore
+
+if TYPE_CHECKING:  # learn.py brings scipy; `synth records delete` imports this module for its table alone
+    from synth.synthesis.learn import Phrases
 
 SENTIMENT_SCORE: dict[str, float] = {"positive": 0.5, "neutral": 0.0, "negative": -0.5}  # a label a person gave
 
@@ -116,6 +119,8 @@ class Corrections:
         """`examples` (theme id -> example phrases) and `chatter` with the corrected sentences added: each to the
         examples of the theme it was given (a concern theme already in `examples`, i.e. one with example
         phrases), a "not a concern" sentence to the chatter."""
+        from synth.synthesis.learn import Phrases
+
         if not self.learning:
             return examples, chatter
         taught, none = self.learned_examples(store, examples)
