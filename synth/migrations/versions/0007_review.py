@@ -1,8 +1,8 @@
 """The review queue's corrections (`review_corrections`): a coordinator's verdict on one concern sentence
 (record id + span index; its theme, "not a concern", a second theme or its sentiment), who gave it and when.
 
-Revision ID: 0005_review
-Revises: 0005_intake (chained after the intake revision already on main)
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-07
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_review"
-down_revision = "0005_intake"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
