@@ -9,7 +9,20 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.limits import RequestGuard
-from api.routes import actions, ask, audit, contacts, evals, evidence, health, ingest_jobs, records, summaries, themes
+from api.routes import (
+    actions,
+    ask,
+    audit,
+    contacts,
+    evals,
+    evidence,
+    health,
+    ingest_jobs,
+    records,
+    review,
+    summaries,
+    themes,
+)
 from api.web import install_web
 from synth import __version__, freshness
 from synth.services import Services
@@ -38,7 +51,7 @@ def create_app(services: Services | None = None) -> FastAPI:
                        upload_max_bytes=settings.max_file_bytes)
     install_error_handlers(app)
     app.include_router(health.router)
-    for module in (records, summaries, evidence, themes, ingest_jobs, ask, evals, audit, contacts):
+    for module in (records, summaries, evidence, themes, ingest_jobs, ask, evals, audit, contacts, review):
         app.include_router(module.router)
     install_web(app)  # the dashboard pages (after the API routes: GET /districts stays the API's)
     app.include_router(actions.router)  # after the pages: the form at /actions/new is not /actions/{action_id}

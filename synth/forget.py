@@ -1,13 +1,14 @@
 """Deleting records everywhere, and the retention purge.
 
 A record lives in more places than its row: its chunks, its vector-index entries (Chroma), its concern spans
-(text and vectors), the LLM annotation cached for its text, the form learner's stored decisions (which name
-it), the stored summaries that counted or quoted it, and the ask's warm-start cache (synth/ask/cache.py).
-`Forgetter.delete` removes all of them:
+(text and vectors), a reviewer's corrections of them, the LLM annotation cached for its text, the form
+learner's stored decisions (which name it), the stored summaries that counted or quoted it, and the ask's
+warm-start cache (synth/ask/cache.py). `Forgetter.delete` removes all of them:
 
     Chroma entries of the ids (idempotent: an id already gone from SQL is cleaned from the index too)
-    └─► one SQL transaction: chunks, spans, cached LLM annotation, learned decisions, summaries of the record's
-        district and the city, the record row; a tombstone (on request) and an audit row per record
+    └─► one SQL transaction: chunks, spans, review corrections, cached LLM annotation, learned decisions,
+        summaries of the record's district and the city, the record row; a tombstone (on request) and an audit
+        row per record
 
 Summaries are regenerated from their fingerprints on the next `synth summarize`, without the record.
 The audit row (`deletions`) says which record, when, why and how many items went with it, never what it said.
@@ -34,6 +35,7 @@ from synth.dates import span_end
 from synth.db import ChunkRow, DeletionRow, RecordRow, RecordStore, TombstoneRow
 from synth.synthesis.facts import CITY_WIDE, NO_DISTRICT
 from synth.synthesis.llm_cache import LLMAnnotationRow
+from synth.synthesis.review.corrections import CorrectionRow
 from synth.synthesis.store import LearnedRow, SpanRow, SummaryRow
 
 if TYPE_CHECKING:
@@ -149,6 +151,7 @@ class Forgetter:
         removed = {
             "chunks": _count(s, delete(ChunkRow).where(ChunkRow.record_id == row.id)),
             "spans": _count(s, delete(SpanRow).where(SpanRow.record_id == row.id)),
+            "review_corrections": _count(s, delete(CorrectionRow).where(CorrectionRow.record_id == row.id)),
             "llm_annotations": _count(s, delete(LLMAnnotationRow).where(LLMAnnotationRow.record_hash == text_hash)),
             "summaries": _count(s, delete(SummaryRow).where(
                 SummaryRow.district.in_([row.district or NO_DISTRICT, CITY_WIDE]))),

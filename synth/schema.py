@@ -34,7 +34,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # Every module that defines tables on synth.db.Base (a new one is added here and gets a revision).
 TABLE_MODULES = ("synth.db", "synth.synthesis.store", "synth.synthesis.llm_cache", "synth.ask.cache",
                  "synth.ask.conversation", "synth.users", "synth.audit", "synth.ingest_jobs", "synth.contacts",
-                 "synth.actions")
+                 "synth.actions", "synth.synthesis.review.corrections")
 _RACE_WORDS = ("already exists", "duplicate column", "duplicate key")
 
 

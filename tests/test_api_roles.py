@@ -21,6 +21,8 @@ PUBLIC = {("GET", "/health"), ("GET", "/openapi.json"), ("GET", "/docs"), ("GET"
           ("GET", "/redoc")}
 ROLE_TABLE: dict[tuple[str, str], set[Role]] = {
     ("POST", "/records"): {A, C, N},
+    ("GET", "/review/items"): {A, C},
+    ("POST", "/review/corrections"): {A, C},
     ("DELETE", "/records/{record_id}"): {A, C},
     ("GET", "/districts"): READERS,
     ("POST", "/ask"): READERS,
@@ -54,6 +56,7 @@ PAGE_TABLE: dict[tuple[str, str], set[Role]] = {
     ("GET", "/"): READERS,
     ("GET", "/districts/{district}"): READERS,
     ("GET", "/evidence/records"): READERS,
+    ("GET", "/review"): {A, C},
     ("GET", "/notes/new"): {A, C, N},
     ("POST", "/notes/new"): {A, C, N},
     ("GET", "/questions"): READERS,  # the Ask page (POST /ask is the JSON API)

@@ -112,8 +112,9 @@ def store_fingerprint(records: RecordStore, settings: str) -> str:
 
 
 def hash_spans_and_themes(conn: Connection, tables: set[str], *, spans: Any, themes: Any) -> None:
-    """Feed the span counts per annotator into `spans` and every theme row into `themes` (hashlib objects;
-    the same one for a single digest). Shared by the store fingerprint and the live corpus key."""
+    """Feed the span counts per annotator into `spans`, and every theme row and review correction into
+    `themes` (hashlib objects; the same one for a single digest). Shared by the store fingerprint and the live
+    corpus key."""
     if "spans" in tables:
         for annotator, n in conn.execute(text("SELECT annotator, COUNT(*) FROM spans GROUP BY annotator "
                                               "ORDER BY annotator")):
@@ -122,6 +123,10 @@ def hash_spans_and_themes(conn: Connection, tables: set[str], *, spans: Any, the
         for tid, data, centroid in conn.execute(text("SELECT id, data, centroid FROM themes ORDER BY id")):
             data = data if isinstance(data, str) else json.dumps(data, sort_keys=True)
             themes.update(f"theme|{tid}|{data}\0".encode() + bytes(centroid or b""))
+    if "review_corrections" in tables:  # a reviewer's verdicts change counts as a taxonomy edit does
+        for row in conn.execute(text("SELECT record_id, span_index, span_digest, theme_id, also_theme, sentiment "
+                                     "FROM review_corrections ORDER BY record_id, span_index")):
+            themes.update(("correction|" + "|".join(str(v) for v in row) + "\0").encode())
 
 
 @contextlib.contextmanager

@@ -192,6 +192,12 @@ class Learner:
     classifier: Any  # LinearSVC
     form_decisions: Decisions
 
+    def scores(self, vectors: np.ndarray, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """The classes (themes and OTHER) and each span's decision value for each (`texts`: masked)."""
+        values = np.asarray(self.classifier.decision_function(self.features(vectors, texts)))
+        classes = [str(c) for c in self.classifier.classes_]
+        return classes, np.stack([-values, values], axis=1) if values.ndim == 1 else values
+
     def decide(self, inputs: LearnInputs, known: Decisions | None = None) -> Decisions:
         """Every span's decision: the forms' labels, `known` ones (this learner's earlier predictions) kept,
         the rest predicted."""

@@ -54,6 +54,7 @@ from synth.synthesis.llm_annotate import LLMAnnotator
 from synth.synthesis.llm_labels import label_themes
 from synth.synthesis.models import Annotation, FactSheet, Theme
 from synth.synthesis.narrative import DETERMINISTIC_VERSION, write_narrative
+from synth.synthesis.review.corrections import Corrections
 from synth.synthesis.seeded import SeededClassifier, SeededConfig
 from synth.synthesis.store import RefreshLease, StoredSpan, SynthesisStore
 from synth.synthesis.summary import Summary, build_summary, fingerprint
@@ -90,6 +91,7 @@ class Synthesizer:
         self.records = records
         self.store = SynthesisStore(records)
         self.lease = RefreshLease(records)  # who annotates the store (one process at a time)
+        self.corrections = Corrections(records)  # a reviewer's verdicts: applied last, learned from
         self.annotator = annotator
         self.llm_annotator = llm_annotator  # per-record LLM annotation; the offline annotator is its fallback
         self.chat_model = chat_model
@@ -143,7 +145,7 @@ class Synthesizer:
                 free = self.classifier(state).unclaimed(
                     vectors, [theme_text(t) for t in texts], [s.record_id for s in spans]) if closed else None
                 state = discover(vectors, texts, state, self.config, free=free)
-                mark_chatter(state, spans, self.config.assign_threshold, self.chatter_prototypes)
+                mark_chatter(state, spans, self.config.assign_threshold, self.chatter.vectors)
                 if self.chat_model is not None:
                     self._label_themes(state, spans)
                 discovered = True
@@ -172,10 +174,11 @@ class Synthesizer:
                                      strict=True))
         return np.stack([self._phrases[p] for p in phrases])
 
-    def _examples(self, state: TaxonomyState) -> dict[str, Phrases]:
-        """The coordinator's example phrases of each concern theme, embedded."""
-        return {tid: Phrases(theme.examples, self._phrase_vectors(theme.examples))
-                for tid, theme in state.themes.items() if theme.is_concern and theme.examples}
+    def _examples(self, state: TaxonomyState) -> tuple[dict[str, Phrases], Phrases]:
+        """Each concern theme's example phrases, embedded, and the chatter's; with reviewed sentences added."""
+        return self.corrections.teach({tid: Phrases(theme.examples, self._phrase_vectors(theme.examples)) for tid,
+                                       theme in state.themes.items() if theme.is_concern and theme.examples},
+                                      self.chatter, self.store, state.themes)
 
     def declared_themes(self, state: TaxonomyState, threshold: float) -> dict[str, list[tuple[str, str]]]:
         """Record id -> [(theme id, label)] for notes whose standard form lists its "Top concerns": each label
@@ -220,10 +223,6 @@ class Synthesizer:
         texts = load_chatter_phrases()
         return Phrases(texts, np.asarray(self.annotator.embedder.embed(texts), dtype=np.float32))
 
-    @property
-    def chatter_prototypes(self) -> np.ndarray:
-        return self.chatter.vectors
-
     def annotations(self, state: TaxonomyState | None = None,
                     spans: Sequence[StoredSpan] | None = None) -> dict[str, Annotation]:
         """Every record's annotation under `state` (the stored taxonomy by default); pass `spans` when
@@ -231,7 +230,7 @@ class Synthesizer:
         state = state or self.taxonomy()
         spans = self.spans() if spans is None else spans
         if self.llm_annotator is None:
-            return self.offline_annotations(state, spans)
+            return self.corrections.apply(self.offline_annotations(state, spans), spans, state.themes)
         themes = {tid: t for tid, t in state.themes.items() if t.is_concern}
         with_spans = {s.record_id for s in spans}
         records = [r for r in self.records.iter_records() if r.id in with_spans]
@@ -244,17 +243,18 @@ class Synthesizer:
             return {r.id: offline[r.id] for r in failed}
 
         self.llm_annotator.fallback = fallback
-        return self.llm_annotator.annotate(records, themes)
+        return self.corrections.apply(self.llm_annotator.annotate(records, themes), spans, state.themes)
 
     def classifier(self, state: TaxonomyState) -> SeededClassifier:
         """The seeded themes' classifier (cues and example phrases), with the discovered concern themes beside
         them as emerging themes."""
         themes = {tid: t for tid, t in state.themes.items() if t.is_concern}
-        examples = {tid: p.vectors for tid, p in self._examples(state).items() if themes[tid].source != "discovered"}
+        taught, chatter = self._examples(state)
+        examples = {tid: p.vectors for tid, p in taught.items() if themes[tid].source != "discovered"}
         # beside them, by centre: discovered themes, and edited ones without examples (a renamed emerging theme)
         found = {tid: state.centroids[tid] for tid, t in themes.items()
                  if t.source != "seeded" and tid not in examples and tid in state.centroids}
-        return SeededClassifier(themes, examples, self.chatter_prototypes, found, self.seeded_config)
+        return SeededClassifier(themes, examples, chatter.vectors, found, self.seeded_config)
 
     def offline_annotations(self, state: TaxonomyState, spans: Sequence[StoredSpan]) -> dict[str, Annotation]:
         """The offline annotator's annotations: a seeded taxonomy's classifier (cues, examples, emerging themes)
@@ -272,13 +272,13 @@ class Synthesizer:
         """The form learner's decisions: stored ones when its inputs are unchanged (the fit takes seconds at 10k
         records, minutes at 100k), else learned now and stored. A process keeps its last fitted learner: when
         only spans outside the forms changed (new comments), only the new spans are predicted."""
-        examples = self._examples(state)
-        key = learn_key(inputs, examples, self.chatter, self.annotator.key)
+        examples, chatter = self._examples(state)
+        key = learn_key(inputs, examples, chatter, self.annotator.key)
         decided = self.store.load_learned(key)
-        fitted = fit_key(inputs, examples, self.chatter, self.annotator.key)
+        fitted = fit_key(inputs, examples, chatter, self.annotator.key)
         last = self._last_learner
         if (decided is None or self.keep_learner) and (last is None or last[0] != fitted):
-            learner = fit_learner(inputs, examples, self.chatter)
+            learner = fit_learner(inputs, examples, chatter)
             last = (fitted, learner, decided or {}) if learner is not None else None
         if last is not None and last[0] == fitted:
             if decided is None:
