@@ -2,16 +2,19 @@
 
     python bench/bench_review.py --dataset sample [--records 1500] [--seed 7]
     python bench/bench_review.py --dataset police-notes-dev
+    python bench/bench_review.py --dataset bowling-green
 
-A simulated coordinator works through `build_queue` for each district (its current period, as the summaries
-show it), in order, knowing the truth: the sample city's exact truth (`synth sample`; its taxonomy's ids are
-the truth's), or the hand-labelled police notes (evals/data/police_notes/dev.csv; themes per record, mapped
-to the starter taxonomy by `STARTER_TO_POLICE_NOTES`, two starter themes to one label where the set merges
-them). Per item: confirm when the record's truth has the sentence's theme (or has nothing missing for a sentence
-with no theme); a theme the record's truth has and its annotation lacks is given to the sentence of the record
-that scores highest for it (the truth is per record, so this stands in for reading the sentence): as its theme,
-or as a second theme when its own is right; a sentence with a wrong theme and nothing missing that it is about
-gets any missing theme, else "not a concern".
+A simulated coordinator works through `build_queue` for each district (its current period, as the summaries show
+it), in order, knowing the truth: the sample city's exact truth (`synth sample`; its taxonomy's ids are the
+truth's), or the hand-labelled police notes (evals/data/police_notes/dev.csv; themes per record, mapped to the
+starter taxonomy by `STARTER_TO_POLICE_NOTES`, two starter themes to one label where the set merges them), or the
+Bowling Green Polis conversation (607 statements, one district, one-off so its period is "all"; truth:
+Sensemaker's top-level topics per statement, an LLM's labels, so silver; the coordinator's taxonomy is
+`BOWLING_GREEN_TOPICS`, one theme per topic). Per item: confirm when the record's truth has the sentence's theme
+(or has nothing missing for a sentence with no theme); a theme the record's truth has and its annotation lacks is
+given to the sentence of the record that scores highest for it (the truth is per record, so this stands in for
+reading the sentence): as its theme, or as a second theme when its own is right; a sentence with a wrong theme and
+nothing missing that it is about gets any missing theme, else "not a concern".
 Every click counts as a review, and applies at once; the queue is read again after every `--batch` verdicts
 (with learning, the store is re-annotated then; the page does it after every click).
 A district stops when every theme count (records per theme) equals the truth's, or the queue runs dry.
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 import sys
 import tempfile
 import time
@@ -44,6 +48,46 @@ STARTER_TO_POLICE_NOTES = {
     "housing": "housing_landlords", "parking": "parking", "transit": "public_transit",
     "businesses": "local_businesses", "community_events": "community_events",
     "communication": "communication_followup"}  # roads_sidewalks, scams_fraud: no label in the set
+
+# The coordinator's taxonomy for the Bowling Green conversation: one theme per Sensemaker top-level topic, its
+# description written from the topic's name alone (no statement text, so the truth does not leak in). The
+# description is also the theme's one example phrase: a seeded theme needs example phrases to be classified by
+# them and to learn from corrections (without any, themes are assigned by centre and corrections only apply).
+BOWLING_GREEN_TOPICS = {
+    "Transportation": "Getting around the city: roads and traffic, buses, cycling, walking and parking.",
+    "Community Services": "Services the city offers residents: libraries, parks and recreation, help for "
+                          "families and people in need.",
+    "Economic Development": "Jobs, wages, local businesses, investment and growing the local economy.",
+    "Education": "Schools, colleges and universities, teachers, school funding and learning.",
+    "Quality of Life": "What makes the city a good place to live: amenities, culture, entertainment and "
+                       "neighbourhoods.",
+    "Public Safety": "Crime, policing, fire and emergency services, and feeling safe.",
+    "Government Administration": "How the city and county are run: officials, budgets and taxes, openness and "
+                                 "how residents have a say.",
+    "Healthcare": "Health care, hospitals and clinics, insurance, mental health and public health.",
+    "Land Use and Zoning": "Zoning rules, planning, development and what land and buildings may be used for.",
+    "Environment": "Pollution, recycling, trees and green space, clean air and water, energy and climate.",
+    "Infrastructure": "Public works: streets and sidewalks, water, sewer and drainage, utilities and internet.",
+}
+
+
+def topic_id(topic: str) -> str:
+    return "bg_" + re.sub(r"[^a-z0-9]+", "_", topic.lower()).strip("_")
+
+
+def write_topic_taxonomy(path: Path, topics: set[str]) -> dict[str, str]:
+    """`BOWLING_GREEN_TOPICS` as a coordinator's taxonomy file; theme id -> topic. Every truth topic needs one."""
+    import yaml
+
+    unknown = topics - set(BOWLING_GREEN_TOPICS)
+    if unknown:
+        raise SystemExit(f"no theme for Sensemaker topic(s) {sorted(unknown)}: add them to BOWLING_GREEN_TOPICS")
+    themes = [{"id": topic_id(t), "label": t, "description": d, "examples": [f"{t}. {d}"]}
+              for t, d in BOWLING_GREEN_TOPICS.items()]
+    path.write_text(yaml.safe_dump({"themes": themes}, sort_keys=False), encoding="utf-8")
+    return {topic_id(t): t for t in BOWLING_GREEN_TOPICS}
+
+SHARES = (0.05, 0.1, 0.25, 0.5, 1.0)  # shares of a district's concerns reviewed at which its count errors are logged
 
 
 @dataclasses.dataclass
@@ -70,9 +114,14 @@ def setup(dataset: str, root: Path, records: int, seed: int) -> Setup:
     from evals.datasets import load_dataset
 
     ds = load_dataset(dataset, root / "input")
+    truth = {rid: set(lab.themes) for rid, lab in ds.labels.items()}
     svc.ingestor.ingest(ds.inputs)
+    if dataset == "bowling-green":  # top-level topics only (the dataset's labels are those already)
+        to_topic = write_topic_taxonomy(root / "taxonomy.yaml", set().union(*truth.values()))
+        svc.synthesizer.refresh(seeds=load_seed_file(root / "taxonomy.yaml"))
+        return Setup(svc, truth, to_topic.get)
     svc.synthesizer.refresh()  # the starter taxonomy
-    return Setup(svc, {rid: set(lab.themes) for rid, lab in ds.labels.items()}, STARTER_TO_POLICE_NOTES.get)
+    return Setup(svc, truth, STARTER_TO_POLICE_NOTES.get)
 
 
 def labels_of(ann: Any, to_truth: Callable[[str], str | None]) -> set[str]:
@@ -131,8 +180,12 @@ def run_district(s: Setup, district: str, learning: bool, batch: int, log: Calla
     base, spans = corpus.annotations, synth.store.load_spans(ids)
     concerns = sum(c.theme_id != OTHER_THEME for rid in ids for c in base[rid].concerns if c.index < 1000)
     start_errors = count_errors(base, ids, s)
+    differ = sum(labels_of(base[rid], s.to_truth) != s.truth.get(rid, set()) for rid in ids)
+    log(f"  {district} {period}: {start_errors} count errors; {differ} of {len(ids)} records' theme sets differ "
+        "from the truth")
     themes = sorted(corpus.themes)
     reviews = corrections = 0
+    trajectory: dict[float, int] = {}
     while count_errors(corpus.annotations, ids, s) and reviews < len(spans):
         items = build_queue(synth, corpus, district=district, limit=batch)
         if not items:
@@ -151,7 +204,11 @@ def run_district(s: Setup, district: str, learning: bool, batch: int, log: Calla
             corrections += kind != "confirm"
             corpus = dataclasses.replace(corpus, annotations=apply_corrections(  # the click's own effect at once
                 corpus.annotations, synth.corrections.all(), spans, corpus.taxonomy.themes))
-            if not count_errors(corpus.annotations, ids, s):
+            errors = count_errors(corpus.annotations, ids, s)
+            for share in SHARES:  # how the errors fall, for a district that needs the whole queue
+                if reviews == max(1, round(share * concerns)):
+                    trajectory[share] = errors
+            if not errors:
                 break
         if not count_errors(corpus.annotations, ids, s):
             break
@@ -177,6 +234,9 @@ def run_district(s: Setup, district: str, learning: bool, batch: int, log: Calla
     after = count_errors(corpus.annotations, ids, s)
     log(f"  {district} {period}: {reviews} reviews ({corrections} corrections), {left} count errors left; "
         f"{extra} clicks on records then, {after} left")
+    if trajectory:
+        log("    count errors left after " + ", ".join(f"{share:.0%} of concerns reviewed: {errors}"
+                                                    for share, errors in trajectory.items()))
     return {"district": district, "period": period, "records": len(ids), "concerns": concerns,
             "errors_before": start_errors, "errors_after": left, "reviews": reviews, "corrections": corrections,
             "record_clicks": extra, "errors_final": after}
@@ -207,7 +267,7 @@ def _fix_record(synth: Any, corpus: Any, rid: str, s: Setup, missing: set[str], 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", default="sample", help="sample, police-notes-dev or police-notes")
+    parser.add_argument("--dataset", default="sample", help="sample, police-notes-dev, police-notes or bowling-green")
     parser.add_argument("--records", type=int, default=1500, help="sample city size")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--batch", type=int, default=5, help="verdicts between re-reads of the queue")
