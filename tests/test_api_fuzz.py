@@ -53,7 +53,7 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRe
 def test_no_operation_fails_or_answers_off_its_document(fuzz_app: Any) -> None:
     """Each operation in turn (schemathesis's pytest plugin does not run under this pytest, so the operations
     are walked here), up to 25 generated cases each."""
-    from hypothesis import given
+    from schemathesis.specs.openapi.checks import positive_data_acceptance
 
     schema = schemathesis.openapi.from_asgi("/openapi.json", fuzz_app)
     headers = {"Authorization": f"Bearer {fuzz_app.state.fuzz_token}"}
@@ -61,9 +61,17 @@ def test_no_operation_fails_or_answers_off_its_document(fuzz_app: Any) -> None:
     assert len(operations) >= 5
 
     for operation in operations:
-        @given(case=operation.as_strategy())
-        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-        def fuzz(case: Any) -> None:
-            case.call_and_validate(headers=headers)
+        # A contact dated after tomorrow is schema-valid and refused (422): no JSON Schema states "not after
+        # today". Every other operation must accept whatever its schema accepts.
+        _fuzz(operation, headers, [positive_data_acceptance] if operation.label == "POST /contacts" else [])
 
-        fuzz()
+
+def _fuzz(operation: Any, headers: dict[str, str], excluded: list[Any]) -> None:
+    from hypothesis import given
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    def fuzz(case: Any) -> None:
+        case.call_and_validate(headers=headers, excluded_checks=excluded)
+
+    fuzz()

@@ -176,7 +176,7 @@ def test_the_api_logs_contacts_and_a_note_taker_lists_only_their_own(services: A
         "kind": "other", "district": "District 2", "minutes": 5, "residents": 1}).status_code == 201
     bad = client.post("/contacts", headers=as_("coordinator"), json={
         "kind": "nope", "district": "", "minutes": 5, "residents": 1})
-    assert bad.status_code == 422 and set(bad.json()["detail"]) == {"kind", "district"}
+    assert bad.status_code == 422 and {e["loc"][-1] for e in bad.json()["detail"]} == {"kind", "district"}
     assert client.post("/contacts", headers=as_("leadership"), json={
         "kind": "other", "district": "D", "minutes": 1, "residents": 1}).status_code == 403
     mine = client.get("/contacts", headers=as_("note_taker")).json()["contacts"]

@@ -193,10 +193,15 @@ def test_a_deleted_record_is_gone_from_every_store_summary_and_answer(services: 
     victim = services.records.get_record("victim")
     with services.records.session() as s:  # an LLM annotation cached for the victim's text
         s.add(LLMAnnotationRow(record_hash=record_hash(victim), prompt="p", model="m", taxonomy="t", annotation={}))
+    from synth.synthesis.review.corrections import Corrections  # a coordinator's verdict on its sentence
+
+    [span] = [sp for sp in synth.store.load_spans(["victim"])]
+    Corrections(services.records).save(span, "coordinator", sentiment="negative")
 
     [result] = Forgetter(services.records, services.index).delete(["victim"])
     assert result.found
     assert result.removed == {"chunks": 1, "spans": 1, "llm_annotations": 1, "summaries": 2, "index_entries": 1,
+                              "review_corrections": 1,
                               "learned_decisions": result.removed["learned_decisions"]}
 
     assert services.records.get_record("victim") is None

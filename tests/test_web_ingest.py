@@ -112,16 +112,21 @@ def test_a_polis_export_uploads_with_its_profile_district_and_conversation(servi
     polis = ("timestamp,datetime,comment-id,author-id,agrees,disagrees,moderated,comment-body\n"
              "1536000000000,x,1,7,3,1,1,Police should talk to young people in the park\n"
              "1536000100000,x,2,8,0,5,-1,Spam spam spam\n")
-    refused = _upload(client, [("comments.csv", polis.encode())], profile="polis")
-    assert refused.status_code == 422 and "name the source" in unescape(refused.text)
-    assert 'value="polis" selected' in refused.text, "the form keeps the chosen format"
+    unnamed = _upload(client, [("comments.csv", polis.encode())], profile="polis")  # named by its content
+    assert unnamed.status_code == 303
+    assert _finished(client, unnamed.headers["location"])["accepted"] == 1
+    again = _finished(client, _upload(client, [("comments.csv", polis.encode())], profile="polis"
+                                      ).headers["location"])
+    assert (again["accepted"], again["duplicates"]) == (0, 1), again  # the same file: the same source
     res = _upload(client, [("comments.csv", polis.encode())], profile="polis", district="Youth panel",
                   source="London youth")
     job = _finished(client, res.headers["location"])
     assert (job["accepted"], job["rejected"]) == (1, 1), job
     assert "moderators rejected" in job["rejections"][0]["reason"]
-    [record] = list(services.records.iter_records())
-    assert (record.id, record.district, record.kind) == ("polis-london-youth-1", "Youth panel", "comment")
+    [record] = [r for r in services.records.iter_records() if r.district == "Youth panel"]
+    assert (record.id, record.kind) == ("polis-london-youth-1", "comment")
+    [unnamed_record] = [r for r in services.records.iter_records() if r.district != "Youth panel"]
+    assert re.fullmatch(r"polis-[0-9a-f]{10}-1", unnamed_record.id), unnamed_record.id
     assert _upload(client, [("comments.csv", polis.encode())], profile="nope").status_code == 422
 
 

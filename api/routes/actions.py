@@ -8,11 +8,12 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from api.deps import ServicesDep
 from api.responses import errors
+from api.routes.themes import VISIBLE
 from api.security import EDITORS, READERS, Caller, allow
 from api.web.session import api_or_page, wants_page
 from synth.actions import (
@@ -34,8 +35,10 @@ from synth.services import Services
 router = APIRouter(tags=["actions"])
 Editor = Annotated[Caller, Depends(allow(*EDITORS))]
 ReaderOrPage = Annotated[Caller, Depends(api_or_page(*READERS))]
-NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
-Text = Annotated[str, Field(pattern=r"^[^\x00]*\S[^\x00]*$")]
+# PostgreSQL text cannot hold NUL: it is taken out of every text field (a schema pattern against it was read
+# differently by clients' regex engines)
+NoNul = Annotated[str, AfterValidator(lambda v: v.replace("\x00", ""))]
+Text = Annotated[str, Field(min_length=1, pattern=VISIBLE), AfterValidator(lambda v: v.replace("\x00", ""))]
 ActionId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
@@ -43,11 +46,11 @@ class NewAction(BaseModel):
     district: str = Field(min_length=1, max_length=100)
     theme_id: str = Field(min_length=1, max_length=64, description="a theme of the taxonomy (GET /themes)")
     title: Text = Field(max_length=TITLE_CHARS)
-    owner: str = Field("", max_length=OWNER_CHARS, pattern=NO_NUL,
+    owner: NoNul = Field("", max_length=OWNER_CHARS,
                        description="a synth user name, or a role or unit")
     due: dt.date | None = None
     status: Status = "planned"
-    note: str = Field("", max_length=NOTE_CHARS, pattern=NO_NUL)
+    note: NoNul = Field("", max_length=NOTE_CHARS)
 
 
 class ActionPatch(BaseModel):
@@ -57,10 +60,10 @@ class ActionPatch(BaseModel):
     model_config = ConfigDict(json_schema_extra={"minProperties": 1}, extra="forbid")
 
     title: Text | SkipJsonSchema[None] = Field(None, max_length=TITLE_CHARS)
-    owner: str | SkipJsonSchema[None] = Field(None, max_length=OWNER_CHARS, pattern=NO_NUL)
+    owner: NoNul | SkipJsonSchema[None] = Field(None, max_length=OWNER_CHARS)
     due: dt.date | None = None
     status: Status | SkipJsonSchema[None] = None
-    note: str | SkipJsonSchema[None] = Field(None, max_length=NOTE_CHARS, pattern=NO_NUL)
+    note: NoNul | SkipJsonSchema[None] = Field(None, max_length=NOTE_CHARS)
 
 
 def action_store(svc: Services) -> ActionStore:

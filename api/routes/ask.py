@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ServicesDep
 from api.responses import errors
+from api.routes.themes import VISIBLE
 from api.security import READERS, Caller, allow
 from synth.ask.models import Citation, Coverage, Figure, Status
 from synth.ask.service import Asker
@@ -21,7 +22,7 @@ _lock = threading.Lock()
 
 
 class AskRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=1000)
+    question: str = Field(min_length=1, max_length=1000, pattern=VISIBLE)
     conversation_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,64}$",
                                         description="the conversation_id of an earlier answer, for a follow-up")
 

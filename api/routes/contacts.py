@@ -5,16 +5,27 @@ way out."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from api.corpus import PERIOD_PATTERN
+from api.corpus import PERIOD_PATTERN, period_key
 from api.deps import ServicesDep
 from api.responses import errors
+from api.routes.themes import VISIBLE
 from api.security import Caller, Role, allow
-from synth.contacts import CONTACT_KINDS, MAX_TEXT_CHARS, Contact, ContactInvalid, ContactStore, check_contact
+from synth.contacts import (
+    CONTACT_KINDS,
+    MAX_DISTRICT_CHARS,
+    MAX_MINUTES,
+    MAX_RESIDENTS,
+    MAX_TEXT_CHARS,
+    Contact,
+    ContactInvalid,
+    ContactStore,
+    check_contact,
+)
 from synth.period import Period
 
 router = APIRouter(tags=["contacts"])
@@ -22,13 +33,16 @@ LOGGERS = (Role.admin, Role.coordinator, Role.note_taker)
 LISTERS = (Role.admin, Role.coordinator, Role.leadership, Role.note_taker)
 
 
+Kind = Literal[tuple(CONTACT_KINDS)]  # type: ignore[valid-type]
+
+
 class ContactIn(BaseModel):
-    kind: str = Field(description="one of: " + ", ".join(CONTACT_KINDS))
-    district: str = Field(max_length=200)
-    date: dt.date | None = Field(None, description="the contact's day (default: today)")
-    minutes: int = Field(ge=0)
-    residents: int = Field(ge=0, description="residents met")
-    text: str = Field("", max_length=MAX_TEXT_CHARS * 4, description="one line; personal data is removed")
+    kind: Kind = Field(description="one of: " + ", ".join(CONTACT_KINDS))  # type: ignore[valid-type]
+    district: str = Field(max_length=MAX_DISTRICT_CHARS, pattern=VISIBLE)
+    date: dt.date | None = Field(None, description="the contact's day (default: today; not after tomorrow)")
+    minutes: int = Field(ge=0, le=MAX_MINUTES)
+    residents: int = Field(ge=0, le=MAX_RESIDENTS, description="residents met")
+    text: str = Field("", max_length=MAX_TEXT_CHARS, description="one line; personal data is removed")
 
 
 class ContactView(BaseModel):
@@ -78,6 +92,6 @@ def list_contacts(svc: ServicesDep, caller: Annotated[Caller, Depends(allow(*LIS
     """Contacts, newest first, by district and period (YYYY-MM, YYYY-MM..YYYY-MM, YYYY or all)."""
     mine = caller.user_id if caller.role == Role.note_taker else None
     found = ContactStore(svc.records).find(logged_by=mine, district=district,
-                                           period=Period.parse(period) if period else None, limit=limit)
+                                           period=Period.parse(period_key(period)) if period else None, limit=limit)
     svc.audit.record(caller.name, "contacts.read", district or "", {"period": period, "listed": len(found)})
     return ContactList(contacts=_views(svc, found))

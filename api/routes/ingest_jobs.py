@@ -6,12 +6,13 @@ gets a 303 to the job's page, and the job's page (JSON when the page's script as
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -27,6 +28,8 @@ from synth.columns import PROFILES
 from synth.ingest_jobs import IngestJob
 from synth.ingest_report import IngestOptions
 from synth.readers import SUPPORTED_SUFFIXES
+
+Profile = Literal[("", *PROFILES)]  # type: ignore[valid-type]  # the known exports, or none
 
 router = APIRouter(tags=["ingest"])
 Editor = Annotated[Caller, Depends(allow(*EDITORS))]
@@ -65,17 +68,29 @@ def _accepted(request: Request, job_id: str) -> JobAccepted:
     return JobAccepted(job_id=job_id, status_url=str(request.url_for("ingest_job", job_id=job_id).path))
 
 
-def _options(profile: str, district: str, source: str) -> IngestOptions:
+def _options(profile: str, district: str, source: str, files: list[UploadFile]) -> IngestOptions:
     """What the form (or client) chose, as `synth ingest --profile --district --id-prefix` take it; HTTPException
-    422 naming what to fix."""
+    422 naming what to fix. An export whose ids repeat across sources (Polis numbers each conversation's
+    statements from 1) and that comes without a source name is named by a digest of its content: the same file
+    sent twice is the same source, two conversations are two."""
     profile, district = profile.strip(), " ".join(district.split())
     if profile and profile not in PROFILES:
         raise HTTPException(422, f"unknown profile {profile!r}: one of {', '.join(PROFILES)}")
     slug = _SOURCE.sub("-", source.lower()).strip("-")[:40]
     if profile and PROFILES[profile].id_prefix and "{stem}" in PROFILES[profile].id_prefix and not slug:
-        raise HTTPException(422, "name the source (e.g. the conversation): this export's ids repeat across sources")
+        slug = _content_digest(files)
     return IngestOptions(profile=profile or None, defaults={"district": district} if district else {},
                          id_prefix=f"{profile or 'upload'}-{slug}-" if slug else "")
+
+
+def _content_digest(files: list[UploadFile]) -> str:
+    digest = hashlib.sha256()
+    for upload in files:
+        while chunk := upload.file.read(1 << 20):
+            digest.update(chunk)
+        upload.file.seek(0)
+        digest.update(b"\0")
+    return digest.hexdigest()[:10]
 
 
 @router.post("/ingest", response_model=JobAccepted, status_code=202, responses=errors(422))
@@ -83,10 +98,11 @@ def ingest_files(request: Request, svc: ServicesDep, jobs: Runner, caller: Edito
                  files: Annotated[list[UploadFile], File(
                      description=f"files named by type: {', '.join(SUPPORTED_SUFFIXES)}",
                      json_schema_extra={"minItems": 1, "maxItems": MAX_FILES})],
-                 profile: Annotated[str, Form(max_length=32, description="a known export, e.g. 'polis'")] = "",
+                 profile: Annotated[Profile, Form(description="a known export, e.g. 'polis'")] = "",
                  district: Annotated[str, Form(max_length=100, description="district for rows without one")] = "",
                  source: Annotated[str, Form(max_length=100, description="the source's name; ids of its rows "
-                                                                          "start with it")] = "",
+                                                                          "start with it (a Polis export without "
+                                                                          "one: a digest of its content)")] = "",
                  ) -> JobAccepted | Response:
     """Ingest uploaded files in the background, as `synth ingest` does (strict columns, redaction, rejections
     per row; a file of another type is rejected as a whole, the others are kept); poll the returned status URL.
@@ -95,7 +111,7 @@ def ingest_files(request: Request, svc: ServicesDep, jobs: Runner, caller: Edito
     try:
         if not 1 <= len(files) <= MAX_FILES:
             raise HTTPException(422, f"send 1 to {MAX_FILES} files")
-        options = _options(profile, district, source)
+        options = _options(profile, district, source, files)
     except HTTPException as e:
         if wants_page(request):
             from api.web.ingest import upload_page

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from api.corpus import PERIOD_PATTERN, period_key, shared_corpus
 from api.deps import ServicesDep
@@ -31,12 +31,26 @@ class Verdict(BaseModel):
     concern), `also` adds `theme` as a second theme of the sentence, `none` says it raises no concern,
     `sentiment` sets its sentiment."""
 
+    model_config = ConfigDict(json_schema_extra={"allOf": [
+        {"if": {"properties": {"verdict": {"enum": ["theme", "also"]}}, "required": ["verdict"]},
+         "then": {"required": ["theme"], "properties": {"theme": {"type": "string", "minLength": 1}}}},
+        {"if": {"properties": {"verdict": {"const": "sentiment"}}, "required": ["verdict"]},
+         "then": {"required": ["sentiment"], "properties": {"sentiment": {"type": "string"}}}}]})
+
     record_id: str = Field(min_length=1, max_length=128)
     index: int = Field(ge=0, lt=1000)
     verdict: Literal["confirm", "theme", "also", "none", "sentiment"]
     theme: str | None = Field(default=None, max_length=64)
     sentiment: Literal["positive", "neutral", "negative"] | None = None
     period: str | None = Field(default=None, pattern=PERIOD_PATTERN)
+
+    @model_validator(mode="after")
+    def _what_the_verdict_needs(self) -> Verdict:
+        if self.verdict in ("theme", "also") and not self.theme:
+            raise ValueError(f"a '{self.verdict}' verdict needs `theme`")
+        if self.verdict == "sentiment" and self.sentiment is None:
+            raise ValueError("a 'sentiment' verdict needs `sentiment`")
+        return self
 
 
 class CountChange(BaseModel):
@@ -130,7 +144,9 @@ def apply_verdict(svc: Services, request: Request, caller: Caller, v: Verdict) -
                          also=also, sentiment=v.sentiment, changes=changes)
 
 
-@router.post("/review/corrections", response_model=VerdictResult, responses=errors(404, 422))
+@router.post("/review/corrections", response_model=VerdictResult, responses=errors(404, 422),
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": Verdict.model_json_schema()}}}})
 async def post_correction(request: Request, svc: ServicesDep,
                           caller: Annotated[Caller, Depends(api_or_page(*EDITORS))]) -> Any:
     """Confirm or correct one sentence's theme or sentiment (JSON body: `Verdict`). From the queue page (a form

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from api.deps import ServicesDep
@@ -24,7 +24,12 @@ from synth.synthesis.theme_editor import ACTIONS, Action, Preview, TaxonomyChang
 router = APIRouter(tags=["themes"])
 Editor = Annotated[Caller, Depends(allow(*EDITORS))]
 ThemeId = Annotated[str, Field(min_length=1, max_length=64)]
-Phrase = Annotated[str, Field(min_length=3, max_length=300, pattern=r"\S")]
+# Some text that Python's str.split() does not take for space (the editor collapses whitespace with it): besides
+# JSON Schema's \s, the information separators U+001C-U+001F and U+0085 are space to Python.
+VISIBLE = r"[^\s\u001c-\u001f\u0085]"
+Phrase = Annotated[str, Field(min_length=3, max_length=300, pattern=VISIBLE)]
+# (a Field on `str | None` drops its pattern from the schema; on the inner type it is kept)
+Label = Annotated[str, Field(min_length=1, max_length=80, pattern=VISIBLE)]
 PREVIEWS_KEPT = 16
 
 
@@ -49,7 +54,7 @@ class ThemePatch(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
-    label: str | SkipJsonSchema[None] = Field(None, min_length=1, max_length=80, pattern=r"\S")
+    label: Label | SkipJsonSchema[None] = None
     pinned: bool | SkipJsonSchema[None] = None
     is_concern: bool | SkipJsonSchema[None] = Field(None, description="false marks the theme as chatter")
 
@@ -68,16 +73,35 @@ class ExamplesRequest(BaseModel):
                                   "theme; redacted before they are stored")
 
 
+def _needs(action: str, field: str, rule: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"if": {"properties": {"action": {"const": action}}, "required": ["action"]},
+            "then": {"required": [field], **({"properties": {field: rule}} if rule else {})}}
+
+
 class EditRequest(BaseModel):
-    """One edit, as the preview takes it: `theme_ids` are the themes it acts on (one, except for a merge)."""
+    """One edit, as the preview takes it: `theme_ids` are the themes it acts on (one, except for a merge). A
+    merge needs `into`, a rename `label`, new examples `phrases` (the schema says so with if/then)."""
+
+    model_config = ConfigDict(json_schema_extra={"allOf": [_needs("merge", "into"), _needs("rename", "label"),
+                                                           _needs("examples", "phrases", {"minItems": 1})]})
 
     action: Literal[ACTIONS]  # type: ignore[valid-type]
     theme_ids: list[ThemeId] = Field(min_length=1, max_length=20)
     into: ThemeId | SkipJsonSchema[None] = Field(None, description="merge: the theme to keep")
-    label: str | SkipJsonSchema[None] = Field(None, min_length=1, max_length=80, pattern=r"\S",
+    label: Label | SkipJsonSchema[None] = Field(None,
                                               description="rename: the new name")
     parts: int = Field(2, ge=2, le=10, description="split: into how many themes")
     phrases: list[Phrase] = Field(default_factory=list, max_length=20, description="examples: the phrases")
+
+    @model_validator(mode="after")
+    def _fields_the_action_needs(self) -> EditRequest:
+        if self.action == "merge" and self.into is None:
+            raise ValueError("a merge needs `into`, the theme to keep")
+        if self.action == "rename" and self.label is None:
+            raise ValueError("a rename needs `label`, the new name")
+        if self.action == "examples" and not self.phrases:
+            raise ValueError("new examples need `phrases`")
+        return self
 
 
 class CountView(BaseModel):
