@@ -58,11 +58,22 @@ def test_the_api_maps_each_error_to_its_status_in_one_handler(error: errors.Synt
 
 
 @pytest.mark.parametrize("store_backend", ["embedded"], indirect=True)  # the store is beside the point
-def test_a_question_ask_cannot_take_is_a_422_from_the_one_handler(services: Any, write: Any) -> None:
+def test_a_question_ask_cannot_take_is_a_422_from_the_one_handler(services: Any, write: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     path = write("r.jsonl", json.dumps({"id": "x1", "text": "The street lights are dark on Elm.",
                                         "district": "District 4", "date": "2026-10-01"}) + "\n")
     services.ingestor.ingest([path])
+    from synth.ask.service import Asker
+    from synth.errors import QuestionError
+
     with TestClient(create_app(services), headers=bearer(services)) as client:
-        res = client.post("/ask", json={"question": "   "})  # passes the request model; ask finds it empty
+        blank = client.post("/ask", json={"question": " \x1f "})  # only space, as Python reads it: the model's
+        assert blank.status_code == 422 and blank.json()["detail"][0]["loc"] == ["body", "question"]
+
+        def refusing(self: Asker, question: str, conversation_id: str | None = None) -> Any:
+            raise QuestionError("the question is empty: ask e.g. \"How many meetings mentioned lighting?\"")
+
+        monkeypatch.setattr(Asker, "ask", refusing)  # what ask itself refuses goes through the one handler
+        res = client.post("/ask", json={"question": "How many?"})
         assert res.status_code == 422
         assert res.json()["error"] == "QuestionError" and res.json()["detail"].startswith("the question is empty")
