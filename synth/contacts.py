@@ -211,6 +211,12 @@ class ActivityRow:
         return sum(self.contacts_by_kind.values())
 
 
+def _count_contact(row: ActivityRow, kind: str, minutes: int, residents: int) -> None:
+    row.contacts_by_kind[kind] = row.contacts_by_kind.get(kind, 0) + 1
+    row.contact_minutes += minutes
+    row.residents_met += residents
+
+
 def _in_period(period: Period, day: dt.date) -> bool:
     return period.is_all or period.start <= day <= period.end
 
@@ -249,10 +255,7 @@ def activity(records: RecordStore, *, district: str | None = None, period: Perio
                 key = (where, month, meeting_id)
                 attendees[key] = max(attendees[key], count or 0)
         for where, day, kind, minutes, residents in s.execute(contacts_q):
-            row = row_for(where, month_of(day))
-            row.contacts_by_kind[kind] = row.contacts_by_kind.get(kind, 0) + 1
-            row.contact_minutes += minutes
-            row.residents_met += residents
+            _count_contact(row_for(where, month_of(day)), kind, minutes, residents)
     for (where, month, _), n in attendees.items():
         row = out[(where, month)]
         row.meetings += 1
@@ -278,8 +281,5 @@ def contact_totals(records: RecordStore, months: list[str]) -> dict[tuple[str, s
             month = month_of(day)
             if month not in wanted:
                 continue
-            row = out.setdefault((where, month), ActivityRow(where, month))
-            row.contacts_by_kind[kind] = row.contacts_by_kind.get(kind, 0) + 1
-            row.contact_minutes += minutes
-            row.residents_met += residents
+            _count_contact(out.setdefault((where, month), ActivityRow(where, month)), kind, minutes, residents)
     return out

@@ -165,19 +165,24 @@ def _admit(request: Request, caller: Caller, allowed: frozenset[Role]) -> None:
         raise PageError(403, f"The {caller.role.value.replace('_', ' ')} role may not open this page.")
 
 
+async def _signed_in(request: Request, allowed: frozenset[Role]) -> Caller:
+    """The page rules: the session's caller of an allowed role, within budget; POSTs carry the CSRF token."""
+    caller = session_caller(request)
+    if caller is None:
+        raise SignInRequired()
+    _admit(request, caller, allowed)
+    if request.method not in ("GET", "HEAD"):
+        await require_csrf(request)
+    return caller
+
+
 def page_caller(*roles: Role) -> Callable[[Request], Awaitable[Caller]]:
     """A page dependency: the signed-in Caller of one of `roles`. Signed out: 303 to the sign-in page; another
     role: a 403 page; over the request budget: a 429 page. POSTs must carry a valid CSRF token."""
     allowed = frozenset(roles)
 
     async def caller_for_page(request: Request) -> Caller:
-        caller = session_caller(request)
-        if caller is None:
-            raise SignInRequired()
-        _admit(request, caller, allowed)
-        if request.method not in ("GET", "HEAD"):
-            await require_csrf(request)
-        return caller
+        return await _signed_in(request, allowed)
 
     caller_for_page.allowed_roles = allowed  # type: ignore[attr-defined]  # read by the route × role test
     caller_for_page.is_page = True  # type: ignore[attr-defined]
@@ -220,13 +225,7 @@ def api_or_page(*roles: Role) -> Callable[..., Awaitable[Caller]]:
         browser = "text/html" in request.headers.get("accept", "")
         if credentials is None and (request.cookies.get(SESSION_COOKIE) or browser):
             request.state.via_page = True
-            caller = session_caller(request)
-            if caller is None:
-                raise SignInRequired()
-            _admit(request, caller, allowed)
-            if request.method not in ("GET", "HEAD"):
-                await require_csrf(request)
-            return caller
+            return await _signed_in(request, allowed)
         request.state.via_page = False
         return api_rule(request, request.app.state.services, credentials)
 

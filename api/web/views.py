@@ -146,15 +146,6 @@ def activity(rows: Sequence[FactRow], districts: Sequence[str], months: Sequence
     return out
 
 
-def activity_months(corpus: Corpus, period: str) -> list[str]:
-    """The months the activity table shows: the period's own (at most the last six), else the last six."""
-    months = corpus.periods
-    span = Period.parse(period)
-    if not span.is_all:
-        months = [m for m in months if m in set(span.months())]
-    return months[-ACTIVITY_MONTHS:]
-
-
 @dataclass
 class Change:
     district: str
