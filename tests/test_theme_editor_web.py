@@ -12,18 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.test_web_pages import csrf_of, web  # noqa: F401  (the web(role) fixture)
+from tests.test_web_pages import city, csrf_of, web  # noqa: F401  (the sample city and web(role) fixtures)
 
 pytestmark = pytest.mark.parametrize("store_backend", ["embedded"], indirect=True)
-
-
-@pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from samplecity import generate_city
-
-    out = tmp_path_factory.mktemp("city")
-    generate_city(out, records=300, seed=5, pii_records=5, injection_records=2)
-    return out
 
 
 @pytest.fixture
