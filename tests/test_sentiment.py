@@ -25,7 +25,7 @@ from evals import nhs_sentiment as nhs
 from scripts import train_sentiment as ts
 from synth.errors import ConfigError
 from synth.synthesis.annotate import record_sentiment
-from synth.synthesis.models import SentimentScore
+from synth.synthesis.models import Concern, SentimentScore
 from synth.synthesis.sentiment import (
     DEFAULT_WEIGHTS,
     OfflineSentiment,
@@ -220,17 +220,30 @@ def _span(score: float, label: str) -> StoredSpan:
     return StoredSpan("r", 0, "text", np.zeros(1, dtype=np.float32), SentimentScore(label=label, score=score))
 
 
+def _concern(score: float, label: str) -> Concern:
+    return Concern(index=0, text="text", theme_id="lighting", sentiment=SentimentScore(label=label, score=score))
+
+
 @pytest.mark.parametrize(("scores", "expected"), [
     ([(-0.9, "negative"), (0.4, "positive")], "negative"),  # a complaint and a courtesy read as praise
     ([(-0.9, "negative"), (0.9, "positive")], "neutral"),  # a complaint and clear praise: mixed
     ([(-0.2, "negative"), (0.8, "positive")], "positive"),
-    ([(-0.9, "negative"), (0.9, "positive"), (0.8, "positive")], "positive"),  # counts decide first
+    ([(-0.9, "negative"), (0.9, "positive"), (0.8, "positive")], "neutral"),  # clear praise and complaint: mixed
+    ([(-0.4, "negative"), (0.9, "positive"), (0.8, "positive")], "positive"),  # counts decide the rest
     ([(-0.9, "negative"), (0.0, "neutral")], "negative"),
     ([(0.0, "neutral"), (0.01, "neutral")], "neutral"),
 ])
 def test_record_sentiment_rule(scores: list[tuple[float, str]], expected: str) -> None:
-    spans = [_span(score, label) for score, label in scores]
-    assert record_sentiment([], spans).label == expected
+    concerns = [_concern(score, label) for score, label in scores]
+    assert record_sentiment(concerns, []).label == expected
+
+
+def test_a_record_without_concerns_is_decided_by_the_count_of_its_spans() -> None:
+    """Over all spans a courtesy ("Thank you all for attending.") can score as clear praise: no mixed rule."""
+    spans = [_span(-0.9, "negative"), _span(-0.8, "negative"), _span(0.7, "positive")]
+    assert record_sentiment([], spans).label == "negative"
+    assert record_sentiment([_concern(-0.9, "negative"), _concern(-0.8, "negative"), _concern(0.7, "positive")],
+                            []).label == "neutral"
 
 
 def test_record_sentiment_of_notes_and_comments(model: OfflineSentiment, minilm) -> None:  # type: ignore[no-untyped-def]

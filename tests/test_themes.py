@@ -89,6 +89,12 @@ def test_attribution_and_places_are_removed_for_theming_only() -> None:
     assert theme_text("Linden Ave is dark once the sun goes down.") == "the street is dark once the sun goes down."
     assert theme_text("Response times on Birch are slow.") == "Response times on the place are slow."
     assert theme_text("Hello, The dealing moved to Ash Ct.") == "The dealing moved to the street."
+    # titles, months, services and who residents are say what a span is about: they are not places
+    assert theme_text("There were shots on Lowell on Oct 5 and the Sgt never called back.") == \
+        "There were shots on the place on Oct 5 and the Sgt never called back."
+    assert theme_text("The Captain wants Public Works to post it on Nextdoor.") == \
+        "The Captain wants Public Works to post it on Nextdoor."
+    assert theme_text("Some older Black residents hesitate to call.") == "Some older Black residents hesitate to call."
     quoted = 'The dispatcher said "someone will be out soon" and no one came.'
     assert strip_attribution(quoted) == quoted  # the speaker is the topic of a quotation
 

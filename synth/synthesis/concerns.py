@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from synth.civic_words import CIVIC, PARK_NOUNS, PLACE_NOUNS, TITLES, word_set
+
 # Words that end with a period without ending the sentence.
 _ABBREVIATIONS = {
     "st", "ave", "rd", "dr", "blvd", "ln", "ct", "hwy", "mt", "ft", "n", "s", "e", "w", "no", "apt",
@@ -120,6 +122,12 @@ _PLACE_KINDS = {
     "elementary": "the school", "library": "the library", "center": "the center", "centre": "the center",
     "plaza": "the plaza", "church": "the church", "station": "the station", "bridge": "the bridge",
 }
+# Capitalised words that are not place names: titles ("the Sgt said"), months and days ("Oct 5"), offices and
+# services ("Public Works", "Nextdoor") and who residents are ("older Black residents"). Masking them took away
+# what a span is about.
+_NOT_PLACES = (TITLES | CIVIC | word_set("""
+    black white brown latino latina latinx hispanic asian muslim jewish christian somali african caucasian
+    korean chinese vietnamese""")) - PLACE_NOUNS - PARK_NOUNS
 # A greeting before the first sentence ("Hello, The dealing ...") is letter chrome, not content.
 _GREETING = re.compile(
     r"^(?:hello|hi|hi there|good morning|good afternoon|dear \w+|to whom it may concern),(?:\s+|\s*$)",
@@ -128,6 +136,8 @@ _GREETING = re.compile(
 
 def _mask_place(m: re.Match[str]) -> str:
     words = m.group(0).rstrip(".").split()
+    if all(w.lower() in _NOT_PLACES for w in words[words[0].lower() == "the":]):
+        return m.group(0)
     if m.start() == 0 and len(words) == 1:  # a capitalised first word is usually an ordinary word
         return m.group(0)
     return _PLACE_KINDS.get(words[-1].lower(), "the place")
