@@ -133,6 +133,11 @@ def test_phrase_labels_are_noun_phrases_and_never_place_names() -> None:
              "Salem has too many barking dogs."]
     labels = phrase_labels(texts, ["a", "a", "a", "b", "b", "b"])
     assert labels["a"] == "bike lanes" and labels["b"] in {"barking dogs", "dogs"}  # "barking" may tag as a verb
+    # a town's initials are its name too; a sentence typed in capitals is no list of acronyms
+    texts = ["BG needs more parks.", "I love BG and its parks.", "BG parks are great.",
+             "THE BUS SHELTERS ARE FILTHY", "Bus shelters need cleaning.", "More bus shelters please."]
+    labels = phrase_labels(texts, ["a", "a", "a", "b", "b", "b"])
+    assert labels["a"] == "parks" and labels["b"] == "bus shelters"
 
 
 def test_a_taxonomy_with_a_bad_cue_is_an_error_naming_the_theme_and_the_cue(tmp_path: Path) -> None:

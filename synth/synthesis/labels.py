@@ -39,25 +39,34 @@ _EDGE_STOP = frozenset(ENGLISH_STOP_WORDS | {"also", "etc", "maybe", "lot", "lot
                           "report", "reports", "pattern", "rate", "year", "years", "day", "days", "week",
                           "weeks", "month", "months", "night", "question", "questions", "comment", "comments",
                           "attendee", "attendees", "group", "everyone", "someone", "help", "lot", "kind", "sort",
-                          "part", "point", "idea", "ideas", "option", "options", "need", "stuff"})
+                          "part", "point", "idea", "ideas", "option", "options", "need", "stuff"}
+                       # nouns that name an amount or a want of something else ("lack of leadership")
+                       | {"lack", "number", "amount", "variety", "level", "levels", "type", "types", "plenty"})
 _MIN_SPANS = 2
 _PHRASE_BONUS = {1: 1.0, 2: 2.5, 3: 3.0}  # a phrase says more than a word; three words rarely beat two
 
 
 def proper_words(texts: Sequence[str]) -> set[str]:
     """Lower-cased words the texts mostly write capitalised after a sentence's first word: place names,
-    people's and organisations' names. A word capitalised everywhere it appears is taken as a name."""
+    people's and organisations' names. A word capitalised everywhere it appears is taken as a name, and so is
+    an acronym ("BG", "WKU": a town's or a college's initials; a lower-cased acronym is no name either)."""
     capitalised: Counter[str] = Counter()
     seen: Counter[str] = Counter()
+    acronyms: set[str] = set()
     for text in texts:
         for sentence in re.split(r"(?<=[.!?])\s+", text):
             words = _WORD.findall(sentence)
+            shouted = sum(w.isupper() for w in words) > len(words) / 2  # a sentence typed in capitals
             for i, w in enumerate(words):
-                if i == 0 or w.isupper():
+                if w.isupper():
+                    if not shouted:
+                        acronyms.add(w.lower())
+                    continue
+                if i == 0:
                     continue
                 seen[w.lower()] += 1
                 capitalised[w.lower()] += w[0].isupper()
-    return {w for w, n in seen.items() if capitalised[w] / n > 0.5}
+    return {w for w, n in seen.items() if capitalised[w] / n > 0.5} | acronyms
 
 
 _NOUN, _MODIFIERS = "NOUN", {"NOUN", "ADJ"}
