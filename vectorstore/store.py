@@ -8,65 +8,25 @@ and LangChain retrieval use the same model.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import chromadb
 import numpy as np
-from pydantic import BaseModel
 
 from synth.errors import ConfigError, StoreError
 from synth.settings import Settings
 from vectorstore.embeddings import ChromaEmbeddingFunction, Embedder, LangChainEmbeddings
 from vectorstore.hnsw_files import TailScrubber
+from vectorstore.search import Hit, SearchFilter, VectorSearch  # noqa: F401  (re-exported)
 from vectorstore.sharing import SharedDirectory, embedded_directory, reopen_client
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-class SearchFilter(BaseModel):
-    """Metadata filters for retrieval; every field is optional and they combine with AND."""
-
-    districts: list[str] | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    kinds: list[str] | None = None
-    meeting_id: str | None = None
-    record_ids: list[str] | None = None
-
-    def to_where(self) -> dict[str, Any] | None:
-        clauses: list[dict[str, Any]] = []
-        if self.districts:
-            clauses.append({"district": {"$in": self.districts}})
-        if self.kinds:
-            clauses.append({"kind": {"$in": self.kinds}})
-        if self.meeting_id:
-            clauses.append({"meeting_id": self.meeting_id})
-        if self.record_ids:
-            clauses.append({"record_id": {"$in": self.record_ids}})
-        if self.date_from:
-            clauses.append({"date": {"$gte": int(self.date_from.strftime("%Y%m%d"))}})
-        if self.date_to:
-            clauses.append({"date": {"$lte": int(self.date_to.strftime("%Y%m%d"))}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-@dataclass(frozen=True)
-class Hit:
-    chunk_id: str
-    record_id: str
-    text: str
-    distance: float
-    metadata: dict[str, Any]
 
 
 def make_client(settings: Settings) -> Any:
@@ -192,6 +152,14 @@ class ChromaIndex:
                                                include=["documents", "metadatas"]))
         return [Hit(chunk_id=cid, record_id=str(meta["record_id"]), text=doc, distance=0.0, metadata=dict(meta))
                 for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"], strict=True)]
+
+    def export(self) -> tuple[list[str], list[str], list[dict[str, Any]], np.ndarray]:
+        """Every chunk: (ids, documents, metadatas, embeddings), for vectorstore/snapshot.py."""
+        res = self._read(lambda: self._col.get(include=["documents", "metadatas", "embeddings"]))
+        embeddings = res["embeddings"]
+        vectors = np.asarray(embeddings if embeddings is not None and len(embeddings) else np.zeros((0, 0)),
+                             dtype=np.float32)
+        return list(res["ids"]), list(res["documents"]), [dict(m) for m in res["metadatas"]], vectors
 
     def count(self) -> int:
         return int(self._read(lambda: self._col.count()))

@@ -1,10 +1,11 @@
 """The ask's warm start: what an Asker is built from (fact rows, concern themes and their centroids, quote
-scores), kept in the store and reused while the store's fingerprint is unchanged.
+scores, a snapshot of the vector index), kept in the store and reused while the store's fingerprint is unchanged.
 
 Building it reads every span, classifies it and embeds the taxonomy's example phrases: seconds at 10,000
 records, for every `synth ask` process. The fingerprint is cheap to read and changes whenever an answer could:
 
     every record id (an added or deleted record)  ─┐
+    how many records the vector index holds       ─┤
     span rows per annotator (records annotated)   ─┤
     taxonomy rows (themes, edits, centroids)      ─┼─► sha256 ─► equal to the stored one: the stored rows are used
     settings (embedder, annotator, taxonomy)      ─┤
@@ -45,13 +46,16 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from synth.outbound import Scrub
+    from synth.services import Services
     from synth.settings import Settings
     from synth.synthesis.corpus import Corpus
     from synth.synthesis.facts import FactRow
     from synth.synthesis.models import Theme
+    from vectorstore.snapshot import IndexSnapshot
 
 log = logging.getLogger(__name__)
-FORMAT = 1  # bump when the pickled content changes shape
+FORMAT = 2  # bump when the pickled content changes shape (2: the vector index's snapshot)
+SNAPSHOT_MAX_CHUNKS = 300_000  # beyond this (~230 MB of vectors) open questions open Chroma itself
 
 
 class AskCacheRow(Base):
@@ -72,11 +76,22 @@ class AskInputs:
     themes: dict[str, Theme]
     centroids: dict[str, np.ndarray]
     scores: dict[tuple[str, int], float] | None
+    # the vector index as it was (vectorstore/snapshot.py): open questions are searched without opening Chroma
+    index: IndexSnapshot | None = None
 
     @classmethod
     def of(cls, corpus: Corpus) -> AskInputs:
         scores = dict(corpus.scores) if corpus.scores is not None else None
         return cls(corpus.rows, dict(corpus.taxonomy.themes), dict(corpus.taxonomy.centroids), scores)
+
+
+def index_snapshot(svc: Services) -> IndexSnapshot | None:
+    """The vector index as it is now, when it is small enough to keep in the cache."""
+    from vectorstore.snapshot import IndexSnapshot
+
+    if svc.index.count() > SNAPSHOT_MAX_CHUNKS:
+        return None
+    return IndexSnapshot.of(svc.index)
 
 
 @functools.cache
@@ -107,6 +122,8 @@ def store_fingerprint(records: RecordStore, settings: str) -> str:
     with records.engine.connect() as conn:
         for (rid,) in conn.execute(text("SELECT id FROM records ORDER BY id")):
             h.update(rid.encode() + b"\0")
+        # the index thread flips `indexed` after a commit: the snapshot of the index must follow
+        h.update(f"indexed|{conn.execute(text('SELECT COUNT(*) FROM records WHERE indexed')).scalar()}".encode())
         hash_spans_and_themes(conn, tables, spans=h, themes=h)
     return h.hexdigest()
 

@@ -20,7 +20,7 @@ from synth.period import Period
 from synth.synthesis.facts import FactRow
 
 if TYPE_CHECKING:
-    from vectorstore.store import ChromaIndex, SearchFilter
+    from vectorstore.search import SearchFilter, VectorSearch
 
 MAX_SNIPPET = 240
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -39,7 +39,7 @@ class RetrievalConfig:
 
 
 def search_filter(query: StructuredQuery) -> SearchFilter:
-    from vectorstore.store import SearchFilter
+    from vectorstore.search import SearchFilter
 
     span = Period.parse(query.period) if query.period else Period.ALL
     start, end = (None, None) if span.is_all else (span.start, span.end)
@@ -61,14 +61,14 @@ def best_sentence(text: str, topic: str) -> str:
 
 
 class Retriever:
-    def __init__(self, index: ChromaIndex | Callable[[], ChromaIndex] | None, facts: FactIndex,
+    def __init__(self, index: VectorSearch | Callable[[], VectorSearch] | None, facts: FactIndex,
                  config: RetrievalConfig | None = None) -> None:
         self._index = index  # a callable opens the index when an open question first needs it
         self.facts = facts
         self.config = config or RetrievalConfig()
 
     @property
-    def index(self) -> ChromaIndex | None:
+    def index(self) -> VectorSearch | None:
         if callable(self._index):
             self._index = self._index()
         return self._index

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from synth.synthesis.corpus import Corpus
     from synth.synthesis.facts import FactRow
     from synth.synthesis.themes import TaxonomyState
-    from vectorstore.store import ChromaIndex
+    from vectorstore.search import VectorSearch
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 1000
@@ -46,7 +46,7 @@ MAX_QUESTION_CHARS = 1000
 
 class Asker:
     def __init__(self, facts: FactIndex, matcher: ThemeMatcher, *,
-                 index: ChromaIndex | Callable[[], ChromaIndex] | None = None,
+                 index: VectorSearch | Callable[[], VectorSearch] | None = None,
                  conversations: ConversationStore | None = None, llm: AskLLM | None = None,
                  outbound: Scrub | None = None, names: NameLists | None = None) -> None:
         self.facts = facts
@@ -88,8 +88,9 @@ class Asker:
         is kept in the store (synth/ask/cache.py) and reused, without a refresh, while nothing it depends on
         has changed (or given as `inputs`: the API's live corpus); the vector index and the embedder are opened
         when a question first needs them."""
-        from synth.ask.cache import AskCache, AskInputs, settings_key, store_fingerprint
+        from synth.ask.cache import AskCache, AskInputs, index_snapshot, settings_key, store_fingerprint
         from synth.ask.names import cached_name_lists
+        from vectorstore.snapshot import SnapshotIndex
 
         # an LLM annotator retries the records it failed on in the next run: its annotations are not kept
         cache = AskCache(svc.records) if svc.settings.annotator == "offline" else None
@@ -104,11 +105,14 @@ class Asker:
                     fingerprint = store_fingerprint(svc.records, settings_key(svc.settings))
             inputs = AskInputs.of(svc.synthesizer.corpus())
             if cache is not None and fingerprint is not None:
+                inputs.index = index_snapshot(svc)
                 cache.save(fingerprint, inputs, refreshed=refresh)
         outbound: Scrub = svc.outbound
         if cache is not None and fingerprint is not None:
             outbound = cache.remembered(outbound, f"{fingerprint}|{svc.settings.redactor}")
-        return cls.from_inputs(inputs, lambda texts: svc.embedder.embed(texts), index=lambda: svc.index,
+        snapshot = inputs.index
+        index = (lambda: SnapshotIndex(snapshot, svc.embedder)) if snapshot is not None else (lambda: svc.index)
+        return cls.from_inputs(inputs, lambda texts: svc.embedder.embed(texts), index=index,
                                conversations=ConversationStore(svc.records), llm=llm, outbound=outbound,
                                names=cached_name_lists())
 
