@@ -89,3 +89,19 @@ def test_the_cache_is_rebuilt_when_the_index_changes(seeded: Any, write: Any) ->
     asker = Asker.from_services(seeded, refresh=True)
     assert isinstance(asker.retriever.index, SnapshotIndex)
     assert len(asker.retriever.index.snapshot) == seeded.index.count()
+
+
+def test_an_index_that_cannot_be_read_leaves_figures_questions_working(seeded: Any,  # noqa: F811
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from synth.errors import StoreError
+    from synth.services import Services
+
+    def down(_: Any) -> Any:
+        raise StoreError("the Chroma server at http://127.0.0.1:1 is not answering")
+
+    monkeypatch.setattr(Services, "index", property(down))
+    asker = Asker.from_services(seeded, refresh=True)  # cold: the cache is built without a snapshot
+    answer = asker.ask(QUESTIONS[0])
+    assert answer.status == "answered" and answer.figures
+    with pytest.raises(StoreError, match="not answering"):
+        asker.ask(QUESTIONS[-1])  # an open question needs the index, and says why it cannot have it

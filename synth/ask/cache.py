@@ -86,12 +86,18 @@ class AskInputs:
 
 
 def index_snapshot(svc: Services) -> IndexSnapshot | None:
-    """The vector index as it is now, when it is small enough to keep in the cache."""
+    """The vector index as it is now, when it is small enough to keep in the cache. An index that cannot be read
+    (a Chroma server down, records indexed with another embedder) is no reason to fail a figures question: open
+    questions then open the index themselves, and say what is wrong."""
     from vectorstore.snapshot import IndexSnapshot
 
-    if svc.index.count() > SNAPSHOT_MAX_CHUNKS:
+    try:
+        if svc.index.count() > SNAPSHOT_MAX_CHUNKS:
+            return None
+        return IndexSnapshot.of(svc.index)
+    except Exception as e:  # noqa: BLE001 - the snapshot is an optimisation
+        log.warning("no snapshot of the vector index for the ask cache: %s", e)
         return None
-    return IndexSnapshot.of(svc.index)
 
 
 @functools.cache
