@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from vectorstore.search import date_number
+
 
 class RecordKind(StrEnum):
     meeting_note = "meeting_note"
@@ -138,8 +140,7 @@ class Chunk(BaseModel):
         if record.district:
             meta["district"] = record.district
         if record.date:
-            # Chroma filters compare numbers, not dates: store YYYYMMDD as an int.
-            meta["date"] = int(record.date.strftime("%Y%m%d"))
+            meta["date"] = date_number(record.date)
         if record.meeting_id:
             meta["meeting_id"] = record.meeting_id
         return meta

@@ -10,6 +10,11 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 
+def date_number(day: dt.date) -> int:
+    """A date as the index stores and filters it: Chroma compares numbers, not dates, so YYYYMMDD as an int."""
+    return int(day.strftime("%Y%m%d"))
+
+
 class SearchFilter(BaseModel):
     """Metadata filters for retrieval; every field is optional and they combine with AND."""
 
@@ -31,9 +36,9 @@ class SearchFilter(BaseModel):
         if self.record_ids:
             clauses.append({"record_id": {"$in": self.record_ids}})
         if self.date_from:
-            clauses.append({"date": {"$gte": int(self.date_from.strftime("%Y%m%d"))}})
+            clauses.append({"date": {"$gte": date_number(self.date_from)}})
         if self.date_to:
-            clauses.append({"date": {"$lte": int(self.date_to.strftime("%Y%m%d"))}})
+            clauses.append({"date": {"$lte": date_number(self.date_to)}})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}

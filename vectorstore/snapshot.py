@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from vectorstore.search import Hit, SearchFilter
+from vectorstore.search import Hit, SearchFilter, date_number
 
 if TYPE_CHECKING:
     from vectorstore.embedder import Embedder
@@ -60,9 +60,9 @@ class IndexSnapshot:
             dates = np.array([m.get("date", -1) for m in self.metadata], dtype=np.int64)
             mask &= dates >= 0
             if where.date_from:
-                mask &= dates >= int(where.date_from.strftime("%Y%m%d"))
+                mask &= dates >= date_number(where.date_from)
             if where.date_to:
-                mask &= dates <= int(where.date_to.strftime("%Y%m%d"))
+                mask &= dates <= date_number(where.date_to)
         return mask
 
 
@@ -84,7 +84,7 @@ class SnapshotIndex:
         v = np.asarray(vector, dtype=np.float32)
         v = v / (np.linalg.norm(v) or 1.0)
         distance = 1.0 - snap.vectors[rows].astype(np.float32) @ v
-        order = rows[np.argsort(distance, kind="stable")[:k]]
-        best = 1.0 - snap.vectors[order].astype(np.float32) @ v
+        top = np.argsort(distance, kind="stable")[:k]
         return [Hit(chunk_id=snap.chunk_ids[i], record_id=str(snap.metadata[i]["record_id"]), text=snap.texts[i],
-                    distance=float(d), metadata=dict(snap.metadata[i])) for i, d in zip(order, best, strict=True)]
+                    distance=float(d), metadata=dict(snap.metadata[i]))
+                for i, d in zip(rows[top], distance[top], strict=True)]
